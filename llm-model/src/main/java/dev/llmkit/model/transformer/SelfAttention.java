@@ -1,0 +1,50 @@
+package dev.llmkit.model.transformer;
+
+import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.model.config.ModelConfig.PositionEncoding;
+import dev.llmkit.model.weights.LayerWeights;
+import dev.llmkit.tensor.Attention;
+import dev.llmkit.tensor.AttentionMask;
+import dev.llmkit.tensor.Matmul;
+import dev.llmkit.tensor.Rope;
+import dev.llmkit.tensor.RopeTable;
+import dev.llmkit.tensor.Tensor;
+
+/**
+ * Masked multi-head self-attention with grouped-query attention and a KV cache: the q/k/v
+ * projections, rotary embeddings when the model uses them, the causal scaled dot-product attention
+ * over every cached position, and the output projection.
+ */
+final class SelfAttention {
+
+  private SelfAttention() {}
+
+  /**
+   * Attends the chunk's rows (absolute positions pos..pos+T-1) to cached positions 0..pos+T-1,
+   * writing this chunk's keys and values into the cache first.
+   *
+   * <p>in: (T, C) -> ws.proj: (T, C); uses ws.q (T, qDim), ws.k/ws.v (T, kvDim), ws.att (T, qDim).
+   *
+   * @param probs (nHeads, T, pos+T) to receive the attention weights, or null
+   */
+  static void forward(
+      ModelConfig c, LayerWeights w, RopeTable rope, KvCache cache, int layer, Workspace ws,
+      Tensor in, int pos, Tensor probs) {
+    int T = ws.rows;
+    // in: (T, C) -> q: (T, nHeads*hd), k, v: (T, nKvHeads*hd)
+    Matmul.linear(in, w.wq(), w.bq(), ws.q);
+    Matmul.linear(in, w.wk(), w.bk(), ws.k);
+    Matmul.linear(in, w.wv(), w.bv(), ws.v);
+    if (c.positions() == PositionEncoding.ROTARY) {
+      Rope.apply(ws.q, c.nHeads(), pos, rope, c.ropeStyle());
+      Rope.apply(ws.k, c.nKvHeads(), pos, rope, c.ropeStyle());
+    }
+    cache.write(layer, pos, ws.k, ws.v, T);
+    // q: (T, qDim), cache k, v: (pos+T, kvDim) -> att: (T, qDim)
+    Attention.forward(
+        ws.q, cache.keys(layer), cache.values(layer), c.nHeads(), c.nKvHeads(),
+        AttentionMask.CAUSAL, pos + T, pos, ws.att, probs);
+    // att: (T, qDim) -> proj: (T, C)
+    Matmul.linear(ws.att, w.wo(), w.bo(), ws.proj);
+  }
+}
