@@ -1,0 +1,260 @@
+package dev.llmkit.tensor;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Pointwise activation functions and their backward passes: ReLU, GELU in its tanh form (GPT-2's
+ * {@code gelu_new}) and its exact erf form (BERT, nanoGPT), SiLU, and the SwiGLU gate of Llama's
+ * feed-forward network.
+ *
+ * <p>Inputs and outputs have the same layout; an output may be its input. Backward passes ADD into
+ * their gradient tensors. Transcendentals are evaluated in double and rounded once to float.
+ */
+public final class Activations {
+
+  /** √(2/π), the constant of the tanh approximation of GELU. */
+  private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
+  /** The cubic coefficient of the tanh approximation of GELU. */
+  private static final double GELU_CUBIC = 0.044715;
+  private static final double INV_SQRT_2 = 1.0 / Math.sqrt(2.0);
+  private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
+
+  /** Work per element for the pool's serial threshold (transcendentals are ~10-20 operations). */
+  private static final long WORK = 16;
+
+  private Activations() {}
+
+  /** Elementwise function of the forward kernels. */
+  private interface Pointwise {
+    float apply(float x);
+  }
+
+  /** Elementwise derivative: returns {@code dout · f'(x)}. */
+  private interface PointwiseGrad {
+    float apply(float x, float dout);
+  }
+
+  // ------------------------------------------------------------------------------------ ReLU
+
+  /** {@code out = max(x, 0)}. x: (..., C) -> out: same layout. */
+  public static void relu(Tensor x, Tensor out) {
+    ShapeChecks.sameLayout("Activations.relu", "x", x, "out", out);
+    FloatBuffer px = x.buffer();
+    FloatBuffer po = out.buffer();
+    Parallel.forRange(x.length(), 1, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float v = px.get(i);
+        po.put(i, v > 0f ? v : 0f);
+      }
+    });
+  }
+
+  /** Backward of {@link #relu}: {@code dx += x > 0 ? dout : 0}. x, dout, dx: same layout. */
+  public static void reluBackward(Tensor x, Tensor dout, Tensor dx) {
+    checkBackward("Activations.reluBackward", x, dout, dx);
+    FloatBuffer px = x.buffer();
+    FloatBuffer pg = dout.buffer();
+    FloatBuffer pd = dx.buffer();
+    Parallel.forRange(x.length(), 1, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        if (px.get(i) > 0f) {
+          pd.put(i, pd.get(i) + pg.get(i));
+        }
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ GELU
+
+  /**
+   * GELU, tanh approximation (GPT-2's {@code gelu_new}, PyTorch's {@code approximate='tanh'}):
+   * {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. x: (..., C) -> out: same layout.
+   */
+  public static void gelu(Tensor x, Tensor out) {
+    map("Activations.gelu", x, out, Activations::geluTanh);
+  }
+
+  /** Backward of {@link #gelu}: {@code dx += dout · gelu'(x)}. x, dout, dx: same layout. */
+  public static void geluBackward(Tensor x, Tensor dout, Tensor dx) {
+    mapGrad("Activations.geluBackward", x, dout, dx, Activations::geluTanhGrad);
+  }
+
+  /**
+   * GELU, exact form (BERT, nanoGPT, PyTorch's default): {@code x·Φ(x) = 0.5·x·(1 + erf(x/√2))}.
+   * x: (..., C) -> out: same layout.
+   */
+  public static void geluErf(Tensor x, Tensor out) {
+    map("Activations.geluErf", x, out, Activations::geluErf);
+  }
+
+  /** Backward of {@link #geluErf}: {@code dx += dout · (Φ(x) + x·φ(x))}. x, dout, dx: same layout. */
+  public static void geluErfBackward(Tensor x, Tensor dout, Tensor dx) {
+    mapGrad("Activations.geluErfBackward", x, dout, dx, Activations::geluErfGrad);
+  }
+
+  // ------------------------------------------------------------------------------------ SiLU
+
+  /** SiLU (swish): {@code x·σ(x)}. x: (..., C) -> out: same layout. */
+  public static void silu(Tensor x, Tensor out) {
+    map("Activations.silu", x, out, Activations::silu);
+  }
+
+  /** Backward of {@link #silu}: {@code dx += dout · σ(x)·(1 + x·(1 − σ(x)))}. */
+  public static void siluBackward(Tensor x, Tensor dout, Tensor dx) {
+    mapGrad("Activations.siluBackward", x, dout, dx, Activations::siluGrad);
+  }
+
+  // ---------------------------------------------------------------------------------- SwiGLU
+
+  /**
+   * SwiGLU gate of Llama's feed-forward network: {@code out = silu(gate) ⊙ up}.
+   *
+   * <p>gate, up: (rows, hidden) -> out: (rows, hidden); out may be gate or up.
+   */
+  public static void swiglu(Tensor gate, Tensor up, Tensor out) {
+    final String op = "Activations.swiglu";
+    ShapeChecks.sameLayout(op, "gate", gate, "up", up);
+    ShapeChecks.sameLayout(op, "gate", gate, "out", out);
+    FloatBuffer pg = gate.buffer();
+    FloatBuffer pu = up.buffer();
+    FloatBuffer po = out.buffer();
+    Parallel.forRange(gate.length(), WORK, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        po.put(i, silu(pg.get(i)) * pu.get(i));
+      }
+    });
+  }
+
+  /**
+   * Backward of {@link #swiglu}; ADDS: {@code dgate += dout · up · silu'(gate)},
+   * {@code dup += dout · silu(gate)}. Either gradient may be null.
+   *
+   * <p>gate, up, dout, dgate, dup: (rows, hidden).
+   */
+  public static void swigluBackward(Tensor gate, Tensor up, Tensor dout, Tensor dgate, Tensor dup) {
+    final String op = "Activations.swigluBackward";
+    ShapeChecks.sameLayout(op, "gate", gate, "up", up);
+    ShapeChecks.sameLayout(op, "gate", gate, "dout", dout);
+    if (dgate != null) {
+      ShapeChecks.sameLayout(op, "gate", gate, "dgate", dgate);
+    }
+    if (dup != null) {
+      ShapeChecks.sameLayout(op, "gate", gate, "dup", dup);
+    }
+    FloatBuffer pg = gate.buffer();
+    FloatBuffer pu = up.buffer();
+    FloatBuffer pdo = dout.buffer();
+    FloatBuffer pdg = dgate == null ? null : dgate.buffer();
+    FloatBuffer pdu = dup == null ? null : dup.buffer();
+    Parallel.forRange(gate.length(), WORK, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        double g = pg.get(i);
+        double s = 1.0 / (1.0 + Math.exp(-g));
+        float d = pdo.get(i);
+        if (pdg != null) {
+          pdg.put(i, pdg.get(i) + (float) (d * pu.get(i) * s * (1.0 + g * (1.0 - s))));
+        }
+        if (pdu != null) {
+          pdu.put(i, pdu.get(i) + (float) (d * g * s));
+        }
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------- scalar functions
+
+  /** GELU, tanh form, of one value. */
+  public static float geluTanh(float x) {
+    double u = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
+    return (float) (0.5 * x * (1.0 + tanh(u)));
+  }
+
+  /** Derivative of {@link #geluTanh(float)} times dout. */
+  static float geluTanhGrad(float x, float dout) {
+    double u = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
+    double t = tanh(u);
+    double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * x * x);
+    return (float) (dout * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du));
+  }
+
+  /** GELU, erf form, of one value. */
+  public static float geluErf(float x) {
+    return (float) (0.5 * x * (1.0 + erf(x * INV_SQRT_2)));
+  }
+
+  /** Derivative of {@link #geluErf(float)} times dout. */
+  static float geluErfGrad(float x, float dout) {
+    double cdf = 0.5 * (1.0 + erf(x * INV_SQRT_2));
+    double pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    return (float) (dout * (cdf + x * pdf));
+  }
+
+  /** SiLU of one value. */
+  public static float silu(float x) {
+    return (float) (x / (1.0 + Math.exp(-x)));
+  }
+
+  /** Derivative of {@link #silu(float)} times dout. */
+  static float siluGrad(float x, float dout) {
+    double s = 1.0 / (1.0 + Math.exp(-x));
+    return (float) (dout * s * (1.0 + x * (1.0 - s)));
+  }
+
+  /** tanh through one exp (Math.tanh is not an intrinsic); exact to a few double ulps. */
+  static double tanh(double u) {
+    if (u > 20) {
+      return 1.0;
+    }
+    if (u < -20) {
+      return -1.0;
+    }
+    if (Math.abs(u) < 1e-4) {
+      return u - u * u * u / 3.0;
+    }
+    double e = Math.exp(2.0 * u);
+    return (e - 1.0) / (e + 1.0);
+  }
+
+  /**
+   * The error function, Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, about one float
+   * ulp near 1), evaluated in double.
+   */
+  static double erf(double z) {
+    double a = Math.abs(z);
+    double t = 1.0 / (1.0 + 0.3275911 * a);
+    double poly =
+        t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+    double r = 1.0 - poly * Math.exp(-a * a);
+    return z < 0 ? -r : r;
+  }
+
+  // ------------------------------------------------------------------------------ loop helpers
+
+  private static void map(String op, Tensor x, Tensor out, Pointwise f) {
+    ShapeChecks.sameLayout(op, "x", x, "out", out);
+    FloatBuffer px = x.buffer();
+    FloatBuffer po = out.buffer();
+    Parallel.forRange(x.length(), WORK, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        po.put(i, f.apply(px.get(i)));
+      }
+    });
+  }
+
+  private static void mapGrad(String op, Tensor x, Tensor dout, Tensor dx, PointwiseGrad f) {
+    checkBackward(op, x, dout, dx);
+    FloatBuffer px = x.buffer();
+    FloatBuffer pg = dout.buffer();
+    FloatBuffer pd = dx.buffer();
+    Parallel.forRange(x.length(), WORK, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        pd.put(i, pd.get(i) + f.apply(px.get(i), pg.get(i)));
+      }
+    });
+  }
+
+  private static void checkBackward(String op, Tensor x, Tensor dout, Tensor dx) {
+    ShapeChecks.sameLayout(op, "x", x, "dout", dout);
+    ShapeChecks.sameLayout(op, "x", x, "dx", dx);
+  }
+}

@@ -1,0 +1,218 @@
+package dev.llmkit.tensor;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Row-wise softmax and log-softmax over the last dimension, numerically stable (the row maximum is
+ * subtracted before exponentiating; sums are accumulated in double), with their backward passes.
+ *
+ * <p>Many rows are split by rows over the shared pool. A few very long rows (e.g. one
+ * {@code (1, 50257)} logits row while decoding) are split into fixed blocks whose partial maxima and
+ * sums are combined in block order, so results never depend on timing or thread count.
+ */
+public final class Softmax {
+
+  /** Rows at least this long, when there are fewer rows than threads, are split into blocks. */
+  static final int BLOCKED_MIN_COLS = 16_384;
+  /** Elements per block of the blocked path. */
+  private static final int BLOCK = 4_096;
+
+  private Softmax() {}
+
+  /**
+   * {@code out[r, i] = exp(x[r, i] − max_r) / Σ_j exp(x[r, j] − max_r)}.
+   *
+   * <p>x: (rows, C) -> out: (rows, C); out may be x.
+   */
+  public static void softmax(Tensor x, Tensor out) {
+    ShapeChecks.sameLayout("Softmax.softmax", "x", x, "out", out);
+    rowwise(x, out, false);
+  }
+
+  /**
+   * {@code out[r, i] = x[r, i] − max_r − log Σ_j exp(x[r, j] − max_r)}.
+   *
+   * <p>x: (rows, C) -> out: (rows, C); out may be x.
+   */
+  public static void logSoftmax(Tensor x, Tensor out) {
+    ShapeChecks.sameLayout("Softmax.logSoftmax", "x", x, "out", out);
+    rowwise(x, out, true);
+  }
+
+  /**
+   * Backward of {@link #softmax}; ADDS into dx: {@code dx_i += y_i · (dy_i − Σ_j dy_j · y_j)}.
+   *
+   * <p>y (the forward output), dy, dx: (rows, C).
+   */
+  public static void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+    final String op = "Softmax.softmaxBackward";
+    ShapeChecks.sameLayout(op, "y", y, "dy", dy);
+    ShapeChecks.sameLayout(op, "y", y, "dx", dx);
+    int c = ShapeChecks.cols(y);
+    int rows = ShapeChecks.rows(y);
+    FloatBuffer py = y.buffer();
+    FloatBuffer pg = dy.buffer();
+    FloatBuffer pdx = dx.buffer();
+    Parallel.forRange(rows, 4L * c, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int base = r * c;
+        double dot = 0;
+        for (int i = 0; i < c; i++) {
+          dot += pg.get(base + i) * py.get(base + i);
+        }
+        float d = (float) dot;
+        for (int i = 0; i < c; i++) {
+          pdx.put(base + i, pdx.get(base + i) + py.get(base + i) * (pg.get(base + i) - d));
+        }
+      }
+    });
+  }
+
+  /**
+   * Backward of {@link #logSoftmax}; ADDS into dx: {@code dx_i += dy_i − exp(y_i) · Σ_j dy_j}.
+   *
+   * <p>y (the forward output, log-probabilities), dy, dx: (rows, C).
+   */
+  public static void logSoftmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+    final String op = "Softmax.logSoftmaxBackward";
+    ShapeChecks.sameLayout(op, "y", y, "dy", dy);
+    ShapeChecks.sameLayout(op, "y", y, "dx", dx);
+    int c = ShapeChecks.cols(y);
+    int rows = ShapeChecks.rows(y);
+    FloatBuffer py = y.buffer();
+    FloatBuffer pg = dy.buffer();
+    FloatBuffer pdx = dx.buffer();
+    Parallel.forRange(rows, 8L * c, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int base = r * c;
+        double sum = 0;
+        for (int i = 0; i < c; i++) {
+          sum += pg.get(base + i);
+        }
+        float s = (float) sum;
+        for (int i = 0; i < c; i++) {
+          pdx.put(
+              base + i, pdx.get(base + i) + pg.get(base + i) - (float) Math.exp(py.get(base + i)) * s);
+        }
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------ implementation
+
+  private static void rowwise(Tensor x, Tensor out, boolean log) {
+    int c = ShapeChecks.cols(x);
+    int rows = ShapeChecks.rows(x);
+    FloatBuffer px = x.buffer();
+    FloatBuffer po = out.buffer();
+    if (c >= BLOCKED_MIN_COLS && rows < Parallel.threads()) {
+      for (int r = 0; r < rows; r++) {
+        blockedRow(px, po, r * c, c, log);
+      }
+      return;
+    }
+    Parallel.forRange(rows, 12L * c, (r0, r1) -> {
+      for (int r = r0; r < r1; r++) {
+        int base = r * c;
+        float max = max(px, base, base + c);
+        double sum = expAndSum(px, po, base, base + c, max, !log);
+        finish(px, po, base, base + c, max, sum, log);
+      }
+    });
+  }
+
+  /** One long row split into fixed blocks: block maxima, then block sums, combined in block order. */
+  private static void blockedRow(FloatBuffer px, FloatBuffer po, int base, int c, boolean log) {
+    int blocks = (c + BLOCK - 1) / BLOCK;
+    float[] blockMax = new float[blocks];
+    double[] blockSum = new double[blocks];
+    Parallel.forRange(blocks, BLOCK, (b0, b1) -> {
+      for (int b = b0; b < b1; b++) {
+        int from = base + b * BLOCK;
+        blockMax[b] = max(px, from, Math.min(from + BLOCK, base + c));
+      }
+    });
+    float m = Float.NEGATIVE_INFINITY;
+    for (float bm : blockMax) {
+      m = Math.max(m, bm);
+    }
+    final float max = m;
+    Parallel.forRange(blocks, 10L * BLOCK, (b0, b1) -> {
+      for (int b = b0; b < b1; b++) {
+        int from = base + b * BLOCK;
+        blockSum[b] = expAndSum(px, po, from, Math.min(from + BLOCK, base + c), max, !log);
+      }
+    });
+    double sum = 0;
+    for (double s : blockSum) {
+      sum += s;
+    }
+    final double total = sum;
+    Parallel.forRange(blocks, 2L * BLOCK, (b0, b1) -> {
+      for (int b = b0; b < b1; b++) {
+        int from = base + b * BLOCK;
+        finish(px, po, from, Math.min(from + BLOCK, base + c), max, total, log);
+      }
+    });
+  }
+
+  /** Maximum of {@code x[from .. to)}; NaN propagates. */
+  static float max(FloatBuffer x, int from, int to) {
+    float m0 = Float.NEGATIVE_INFINITY;
+    float m1 = Float.NEGATIVE_INFINITY;
+    int i = from;
+    for (; i + 1 < to; i += 2) {
+      m0 = Math.max(m0, x.get(i));
+      m1 = Math.max(m1, x.get(i + 1));
+    }
+    if (i < to) {
+      m0 = Math.max(m0, x.get(i));
+    }
+    return Math.max(m0, m1);
+  }
+
+  /**
+   * Σ exp(x_i − max) over {@code [from, to)}, in double; when {@code store}, also writes each
+   * exp(x_i − max) into out.
+   */
+  private static double expAndSum(
+      FloatBuffer x, FloatBuffer out, int from, int to, float max, boolean store) {
+    double s0 = 0;
+    double s1 = 0;
+    int i = from;
+    for (; i + 1 < to; i += 2) {
+      double e0 = Math.exp(x.get(i) - max);
+      double e1 = Math.exp(x.get(i + 1) - max);
+      if (store) {
+        out.put(i, (float) e0);
+        out.put(i + 1, (float) e1);
+      }
+      s0 += e0;
+      s1 += e1;
+    }
+    if (i < to) {
+      double e = Math.exp(x.get(i) - max);
+      if (store) {
+        out.put(i, (float) e);
+      }
+      s0 += e;
+    }
+    return s0 + s1;
+  }
+
+  /** Softmax: scales the stored exponentials by 1/sum. Log-softmax: writes x − max − log(sum). */
+  private static void finish(
+      FloatBuffer x, FloatBuffer out, int from, int to, float max, double sum, boolean log) {
+    if (log) {
+      float shift = (float) (max + Math.log(sum));
+      for (int i = from; i < to; i++) {
+        out.put(i, x.get(i) - shift);
+      }
+    } else {
+      float inv = (float) (1.0 / sum);
+      for (int i = from; i < to; i++) {
+        out.put(i, out.get(i) * inv);
+      }
+    }
+  }
+}
