@@ -1,10 +1,14 @@
 package dev.llmkit.training.optim;
 
 import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tensor.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +29,9 @@ import java.util.Objects;
  * allocates nothing.
  */
 public final class AdamW {
+
+  private static final int STATE_MAGIC = 0x41644d57; // "AdMW"
+  private static final int CHUNK_FLOATS = 16384;
 
   private final List<String> names = new ArrayList<>();
   private final List<Tensor> params = new ArrayList<>();
@@ -83,16 +90,112 @@ public final class AdamW {
     if (!(lr >= 0f) || Float.isInfinite(lr)) {
       throw new IllegalArgumentException("AdamW.step: learning rate must be finite and >= 0, got " + lr);
     }
-    throw new UnsupportedOperationException("not implemented yet");
+    t++;
+    final float beta1 = cfg.beta1();
+    final float beta2 = cfg.beta2();
+    final float eps = cfg.eps();
+    // as torch.optim.AdamW (single-tensor path): step size lr / (1 - beta1^t), denominator
+    // sqrt(v) / sqrt(1 - beta2^t) + eps
+    final float stepSize = (float) (lr / (1.0 - Math.pow(beta1, t)));
+    final float sqrtBc2 = (float) Math.sqrt(1.0 - Math.pow(beta2, t));
+    for (int i = 0; i < params.size(); i++) {
+      final FloatBuffer p = params.get(i).buffer();
+      final FloatBuffer g = grads.get(i).buffer();
+      final FloatBuffer mb = m.get(i).buffer();
+      final FloatBuffer vb = v.get(i).buffer();
+      final float decay = params.get(i).rank() >= 2 ? 1f - lr * cfg.weightDecay() : 1f;
+      Parallel.forRange(params.get(i).length(), 16, (from, to) -> {
+        for (int j = from; j < to; j++) {
+          float gj = g.get(j);
+          float mj = beta1 * mb.get(j) + (1f - beta1) * gj;
+          float vj = beta2 * vb.get(j) + (1f - beta2) * gj * gj;
+          mb.put(j, mj);
+          vb.put(j, vj);
+          float denom = (float) Math.sqrt(vj) / sqrtBc2 + eps;
+          p.put(j, p.get(j) * decay - stepSize * mj / denom);
+        }
+      });
+    }
   }
 
-  /** Writes the step count and both moments of every parameter (in canonical order). */
+  /**
+   * Writes the step count and both moments of every parameter, in canonical order, each preceded by
+   * its name and length (for checkpoints).
+   */
   public void writeState(DataOutputStream out) throws IOException {
-    throw new UnsupportedOperationException("not implemented yet");
+    out.writeInt(STATE_MAGIC);
+    out.writeLong(t);
+    out.writeInt(names.size());
+    byte[] chunk = new byte[CHUNK_FLOATS * 4];
+    for (int i = 0; i < names.size(); i++) {
+      out.writeUTF(names.get(i));
+      out.writeInt(m.get(i).length());
+      writeFloats(out, m.get(i).buffer(), chunk);
+      writeFloats(out, v.get(i).buffer(), chunk);
+    }
   }
 
-  /** Reads what {@link #writeState} wrote for a model of the same configuration. */
+  /**
+   * Reads what {@link #writeState} wrote for a model of the same configuration, replacing the step
+   * count and the moments.
+   *
+   * @throws IOException when the stream is not an AdamW state of parameters with these names and
+   *     sizes (the state is then left unchanged only if the mismatch is found before any moment is
+   *     read)
+   */
   public void readState(DataInputStream in) throws IOException {
-    throw new UnsupportedOperationException("not implemented yet");
+    int magic = in.readInt();
+    if (magic != STATE_MAGIC) {
+      throw new IOException("AdamW.readState: not an AdamW state (magic " + Integer.toHexString(magic) + ")");
+    }
+    long steps = in.readLong();
+    if (steps < 0) {
+      throw new IOException("AdamW.readState: negative step count " + steps);
+    }
+    int n = in.readInt();
+    if (n != names.size()) {
+      throw new IOException(
+          "AdamW.readState: state has " + n + " parameters, this optimiser has " + names.size());
+    }
+    byte[] chunk = new byte[CHUNK_FLOATS * 4];
+    for (int i = 0; i < n; i++) {
+      String name = in.readUTF();
+      int len = in.readInt();
+      if (!name.equals(names.get(i)) || len != m.get(i).length()) {
+        throw new IOException(
+            "AdamW.readState: parameter " + i + " is " + name + " of " + len + " elements, expected "
+                + names.get(i) + " of " + m.get(i).length());
+      }
+      readFloats(in, m.get(i).buffer(), len, chunk);
+      readFloats(in, v.get(i).buffer(), len, chunk);
+    }
+    t = steps;
+  }
+
+  private static void writeFloats(DataOutputStream out, FloatBuffer src, byte[] chunk)
+      throws IOException {
+    ByteBuffer bb = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+    int len = src.limit();
+    for (int off = 0; off < len; off += CHUNK_FLOATS) {
+      int k = Math.min(CHUNK_FLOATS, len - off);
+      bb.clear();
+      for (int j = 0; j < k; j++) {
+        bb.putFloat(src.get(off + j));
+      }
+      out.write(chunk, 0, 4 * k);
+    }
+  }
+
+  private static void readFloats(DataInputStream in, FloatBuffer dst, int len, byte[] chunk)
+      throws IOException {
+    ByteBuffer bb = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+    for (int off = 0; off < len; off += CHUNK_FLOATS) {
+      int k = Math.min(CHUNK_FLOATS, len - off);
+      in.readFully(chunk, 0, 4 * k);
+      bb.clear();
+      for (int j = 0; j < k; j++) {
+        dst.put(off + j, bb.getFloat());
+      }
+    }
   }
 }
