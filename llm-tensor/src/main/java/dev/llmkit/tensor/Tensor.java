@@ -1,8 +1,11 @@
 package dev.llmkit.tensor;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,6 +35,10 @@ public final class Tensor {
   private final FloatBuffer data;
   /** Lazily made ND4J view with this tensor's shape. */
   private INDArray nd;
+  /** Lazily found native address of the first element (0 = not yet known). */
+  private long address;
+  /** Lazily made little-endian byte view of exactly this tensor's elements. */
+  private ByteBuffer bytes;
 
   private Tensor(INDArray base, int offset, int[] shape) {
     this.base = base;
@@ -310,6 +317,29 @@ public final class Tensor {
       nd = v;
     }
     return v;
+  }
+
+  /** Native address of this tensor's first element, for BLAS calls inside this package. */
+  long address() {
+    long a = address;
+    if (a == 0) {
+      a = new Pointer(data).address();
+      address = a;
+    }
+    return a;
+  }
+
+  /**
+   * A byte view (native order) of exactly this tensor's elements, for SIMD loads inside this
+   * package. Byte {@code 4*i} is the start of element {@code i}. Use absolute access only.
+   */
+  ByteBuffer bytes() {
+    ByteBuffer b = bytes;
+    if (b == null) {
+      b = base.data().asNio().slice(offset * 4, length * 4).order(ByteOrder.nativeOrder());
+      bytes = b;
+    }
+    return b;
   }
 
   /** Wraps an ND4J array (C-order, float32, contiguous) without copying. */
