@@ -188,7 +188,7 @@ class AttentionTest {
         .hasMessageContaining("nKvHeads");
     assertThatThrownBy(() -> Attention.forward(q, Tensor.zeros(2, 8), Tensor.zeros(2, 8), 2, 2,
             AttentionMask.CAUSAL, 2, 0, Tensor.zeros(3, 8), null))
-        .hasMessageContaining("keyLength 2");
+        .hasMessageContaining("keyLength is 2");
     assertThatThrownBy(() -> Attention.forward(q, Tensor.zeros(3, 8), Tensor.zeros(3, 8), 2, 2,
             AttentionMask.padding(new boolean[2]), 3, 0, Tensor.zeros(3, 8), null))
         .hasMessageContaining("padding");
