@@ -204,9 +204,10 @@ public final class Softmax {
   private static void finish(
       FloatBuffer x, FloatBuffer out, int from, int to, float max, double sum, boolean log) {
     if (log) {
-      float shift = (float) (max + Math.log(sum));
+      // (x − max) is exact for x near max; subtracting the small log-sum afterwards keeps precision
+      float logSum = (float) Math.log(sum);
       for (int i = from; i < to; i++) {
-        out.put(i, x.get(i) - shift);
+        out.put(i, (x.get(i) - max) - logSum);
       }
     } else {
       float inv = (float) (1.0 / sum);
