@@ -10,8 +10,9 @@ import java.util.Set;
  * <p>Implementations are immutable after construction and safe to use from many threads at once.
  *
  * <p>Text is Java {@code String}s (UTF-16). A lone surrogate (half of a surrogate pair with no
- * partner) cannot be encoded as UTF-8: it is encoded as the UTF-8 of U+FFFD, the replacement
- * character ({@code EF BF BD}), exactly as {@link String#getBytes(java.nio.charset.Charset)} does.
+ * partner) cannot be encoded as UTF-8: it is treated as U+FFFD, the replacement character, and
+ * encoded as its UTF-8 bytes {@code EF BF BD} (as tiktoken does after its UTF-16 round trip; note
+ * that {@link String#getBytes(java.nio.charset.Charset)} would write {@code ?} instead).
  */
 public interface Tokenizer {
 

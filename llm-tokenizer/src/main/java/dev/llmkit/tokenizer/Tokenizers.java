@@ -21,7 +21,7 @@ public final class Tokenizers {
    * @throws IllegalArgumentException for an unknown name, listing the known ones
    */
   public static Tokenizer encoding(String name) {
-    throw new UnsupportedOperationException("not implemented yet");
+    return dev.llmkit.tokenizer.tiktoken.OpenAiEncodings.get(name);
   }
 
   /**

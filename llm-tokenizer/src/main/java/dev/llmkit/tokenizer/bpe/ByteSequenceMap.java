@@ -1,0 +1,134 @@
+package dev.llmkit.tokenizer.bpe;
+
+import java.util.Arrays;
+
+/**
+ * An open-addressing hash map from byte sequences to non-negative ints, looked up by a slice of a
+ * byte array without allocating. Built once, then read-only (safe to share between threads).
+ */
+public final class ByteSequenceMap {
+  private byte[] blob = new byte[1024];
+  private int blobLen;
+  private int[] offsets = new int[64];
+  private int[] lengths = new int[64];
+  private int[] values = new int[64];
+  private int size;
+  private int[] slots = new int[128]; // entry index + 1, 0 = empty
+  private int mask = 127;
+
+  /** An empty map. */
+  public ByteSequenceMap() {}
+
+  /**
+   * The number of entries.
+   *
+   * @return the size
+   */
+  public int size() {
+    return size;
+  }
+
+  static int hash(byte[] b, int off, int len) {
+    long h = 0x9E3779B97F4A7C15L ^ len;
+    int i = off;
+    int end = off + len;
+    for (; i + 4 <= end; i += 4) {
+      int w = (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | b[i + 3] << 24;
+      h = (h ^ w) * 0x100000001B3L;
+      h ^= h >>> 29;
+    }
+    for (; i < end; i++) {
+      h = (h ^ b[i]) * 0x100000001B3L;
+    }
+    h *= 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32));
+  }
+
+  /**
+   * Adds or replaces an entry.
+   *
+   * @param key the bytes (copied)
+   * @param value the value, {@code >= 0}
+   */
+  public void put(byte[] key, int value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("value must be >= 0, got " + value);
+    }
+    int h = hash(key, 0, key.length);
+    int s = h & mask;
+    while (slots[s] != 0) {
+      int e = slots[s] - 1;
+      if (lengths[e] == key.length
+          && Arrays.equals(blob, offsets[e], offsets[e] + lengths[e], key, 0, key.length)) {
+        values[e] = value;
+        return;
+      }
+      s = (s + 1) & mask;
+    }
+    if (size == offsets.length) {
+      offsets = Arrays.copyOf(offsets, size * 2);
+      lengths = Arrays.copyOf(lengths, size * 2);
+      values = Arrays.copyOf(values, size * 2);
+    }
+    if (blobLen + key.length > blob.length) {
+      blob = Arrays.copyOf(blob, Math.max(blob.length * 2, blobLen + key.length));
+    }
+    System.arraycopy(key, 0, blob, blobLen, key.length);
+    offsets[size] = blobLen;
+    lengths[size] = key.length;
+    values[size] = value;
+    blobLen += key.length;
+    slots[s] = ++size;
+    if (size * 2 > slots.length) {
+      rehash(slots.length * 2);
+    }
+  }
+
+  private void rehash(int capacity) {
+    slots = new int[capacity];
+    mask = capacity - 1;
+    for (int e = 0; e < size; e++) {
+      int s = hash(blob, offsets[e], lengths[e]) & mask;
+      while (slots[s] != 0) {
+        s = (s + 1) & mask;
+      }
+      slots[s] = e + 1;
+    }
+  }
+
+  /**
+   * Looks up a slice.
+   *
+   * @param b the array
+   * @param off the first byte
+   * @param len the number of bytes
+   * @return the value, or -1 when absent
+   */
+  public int get(byte[] b, int off, int len) {
+    int s = hash(b, off, len) & mask;
+    int[] sl = slots;
+    while (true) {
+      int e = sl[s] - 1;
+      if (e < 0) {
+        return -1;
+      }
+      if (lengths[e] == len) {
+        int o = offsets[e];
+        if (Arrays.equals(blob, o, o + len, b, off, off + len)) {
+          return values[e];
+        }
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  /**
+   * Looks up a whole array.
+   *
+   * @param key the bytes
+   * @return the value, or -1 when absent
+   */
+  public int get(byte[] key) {
+    return get(key, 0, key.length);
+  }
+}
