@@ -1,0 +1,236 @@
+package dev.llmkit.model.generate;
+
+import dev.llmkit.model.InferenceSession;
+import dev.llmkit.model.LanguageModel;
+import dev.llmkit.model.SessionOptions;
+import dev.llmkit.sampling.Sampler;
+import dev.llmkit.sampling.SamplingContext;
+import dev.llmkit.tokenizer.StreamingDecoder;
+import dev.llmkit.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Text generation: a {@link LanguageModel}, its {@link Tokenizer} and a {@link Sampler}. The prompt
+ * runs in one prefill pass, then one token at a time is sampled, streamed as text to a
+ * {@link TokenListener}, and fed back, until a stop token, a stop string, the token limit or the end
+ * of the context.
+ *
+ * <p>A generator holds no per-generation state: one instance serves any number of concurrent
+ * generations (each call opens its own session; pass each its own {@link SamplingContext}).
+ */
+public final class Generator {
+
+  private final LanguageModel model;
+  private final Tokenizer tokenizer;
+  private final Sampler sampler;
+
+  /**
+   * @throws IllegalArgumentException when the tokenizer's vocabulary is larger than the model's
+   */
+  public Generator(LanguageModel model, Tokenizer tokenizer, Sampler sampler) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+    this.sampler = Objects.requireNonNull(sampler, "sampler");
+    if (tokenizer.vocabSize() > model.vocabSize()) {
+      throw new IllegalArgumentException(
+          "the tokenizer has " + tokenizer.vocabSize() + " ids but the model only "
+              + model.vocabSize());
+    }
+  }
+
+  /** The model. */
+  public LanguageModel model() {
+    return model;
+  }
+
+  /** The tokenizer. */
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /**
+   * Encodes the prompt (with BOS in front when the options ask for it and the tokenizer has one)
+   * and generates its continuation.
+   */
+  public GenerationResult generate(
+      String prompt, GenerationOptions options, SamplingContext context, TokenListener listener) {
+    Objects.requireNonNull(prompt, "prompt");
+    int[] ids = options.addBos() ? tokenizer.encodeWithBos(prompt) : tokenizer.encode(prompt);
+    return generate(ids, options, context, listener);
+  }
+
+  /**
+   * Generates the continuation of the given prompt ids (taken as they are: no BOS is added).
+   *
+   * @param prompt the prompt ids; when empty, the tokenizer's BOS id (or the model's) starts the text
+   * @param context the sampling context of this generation: its seed fixes the draws; the prompt
+   *     and every generated id are appended to it
+   * @throws IllegalArgumentException when the prompt is longer than the context and the options have
+   *     no sliding window (naming both lengths), when an id is outside the vocabulary, or when the
+   *     prompt is empty and there is no BOS id
+   */
+  public GenerationResult generate(
+      int[] prompt, GenerationOptions options, SamplingContext context, TokenListener listener) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(context, "context");
+    TokenListener out = listener == null ? TokenListener.NONE : listener;
+    int[] ids = prompt.length > 0 ? prompt : new int[] {bos()};
+    Set<Integer> stops = stopTokens(options);
+    SessionOptions sessionOptions =
+        options.slidingWindow() ? SessionOptions.slidingWindowOptions() : SessionOptions.DEFAULT;
+    StreamingDecoder decoder = tokenizer.streamingDecoder();
+    for (int id : ids) {
+      decoder.push(id); // the decoder sees the prompt (leading-space rules, pending bytes)
+    }
+    TextStream text = new TextStream(options.stopStrings(), out);
+    int[] generated = new int[Math.min(options.maxTokens(), 1024)];
+    int n = 0;
+    FinishReason reason = FinishReason.MAX_TOKENS;
+    long start = System.nanoTime();
+    long prefillEnd = start;
+    try (InferenceSession session = model.newSession(sessionOptions)) {
+      float[] logits = session.forward(ids, 0, ids.length);
+      context.acceptAll(ids);
+      while (true) {
+        int token = sampler.sample(logits, context);
+        context.accept(token);
+        if (n == generated.length) {
+          generated = Arrays.copyOf(generated, Math.min(options.maxTokens(), 2 * n));
+        }
+        generated[n++] = token;
+        if (n == 1) {
+          prefillEnd = System.nanoTime();
+        }
+        if (stops.contains(token)) {
+          out.onToken(token, "");
+          reason = FinishReason.EOS;
+          break;
+        }
+        if (text.append(token, decoder.push(token))) {
+          reason = FinishReason.STOP_STRING;
+          break;
+        }
+        if (n == options.maxTokens()) {
+          reason = FinishReason.MAX_TOKENS;
+          break;
+        }
+        if (!options.slidingWindow() && session.position() == model.contextLength()) {
+          reason = FinishReason.CONTEXT_FULL;
+          break;
+        }
+        logits = session.forward(generated, n - 1, 1);
+      }
+    }
+    if (reason != FinishReason.STOP_STRING) {
+      text.finish(decoder.flush());
+    }
+    long end = System.nanoTime();
+    return new GenerationResult(
+        text.result(), Arrays.copyOf(generated, n), reason, ids.length, n, prefillEnd - start,
+        end - prefillEnd);
+  }
+
+  private int bos() {
+    if (tokenizer.bosId().isPresent()) {
+      return tokenizer.bosId().getAsInt();
+    }
+    if (model.config().bosTokenId() >= 0) {
+      return model.config().bosTokenId();
+    }
+    throw new IllegalArgumentException(
+        "the prompt is empty and neither the tokenizer nor the model has a BOS id to start from");
+  }
+
+  private Set<Integer> stopTokens(GenerationOptions options) {
+    if (options.stopTokens() != null) {
+      return options.stopTokens();
+    }
+    if (tokenizer.eosId().isPresent()) {
+      return Set.of(tokenizer.eosId().getAsInt());
+    }
+    if (model.config().eosTokenId() >= 0) {
+      return Set.of(model.config().eosTokenId());
+    }
+    return Set.of();
+  }
+
+  /**
+   * The generated text so far, what has been streamed, and the stop-string check: text that could
+   * still become the start of a stop string is held back until it cannot.
+   */
+  static final class TextStream {
+    private final List<String> stopStrings;
+    private final TokenListener listener;
+    private final StringBuilder all = new StringBuilder();
+    private int emitted;
+    private int resultLength = -1;
+
+    TextStream(List<String> stopStrings, TokenListener listener) {
+      this.stopStrings = stopStrings;
+      this.listener = listener;
+    }
+
+    /** Adds a token's text; returns true when a stop string is now complete. */
+    boolean append(int token, String piece) {
+      int searchFrom = all.length();
+      all.append(piece);
+      int stopAt = -1;
+      for (String s : stopStrings) {
+        int i = all.indexOf(s, Math.max(0, searchFrom - s.length() + 1));
+        if (i >= 0 && (stopAt < 0 || i < stopAt)) {
+          stopAt = i;
+        }
+      }
+      if (stopAt >= 0) {
+        emit(token, Math.max(stopAt, emitted));
+        resultLength = stopAt;
+        return true;
+      }
+      emit(token, all.length() - heldBack());
+      return false;
+    }
+
+    /** Length of the longest suffix of the text that is a proper prefix of a stop string. */
+    private int heldBack() {
+      int held = 0;
+      for (String s : stopStrings) {
+        for (int len = Math.min(s.length() - 1, all.length() - emitted); len > held; len--) {
+          if (startsWith(s, all, all.length() - len, len)) {
+            held = len;
+            break;
+          }
+        }
+      }
+      return held;
+    }
+
+    private static boolean startsWith(String s, CharSequence text, int from, int len) {
+      for (int i = 0; i < len; i++) {
+        if (text.charAt(from + i) != s.charAt(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private void emit(int token, int upTo) {
+      listener.onToken(token, all.substring(emitted, upTo));
+      emitted = upTo;
+    }
+
+    /** Ends the text (no stop string seen): releases what was held back plus the decoder's rest. */
+    void finish(String rest) {
+      all.append(rest);
+      if (emitted < all.length()) {
+        emit(-1, all.length());
+      }
+    }
+
+    String result() {
+      return resultLength >= 0 ? all.substring(0, resultLength) : all.toString();
+    }
+  }
+}
