@@ -149,7 +149,7 @@ public final class Activations {
     Parallel.forRange(gate.length(), WORK, (from, to) -> {
       for (int i = from; i < to; i++) {
         double g = pg.get(i);
-        double s = 1.0 / (1.0 + Math.exp(-g));
+        double s = 1.0 / (1.0 + FastExp.exp(-g));
         float d = pdo.get(i);
         if (pdg != null) {
           pdg.put(i, pdg.get(i) + (float) (d * pu.get(i) * s * (1.0 + g * (1.0 - s))));
@@ -170,13 +170,13 @@ public final class Activations {
    */
   public static float geluTanh(float x) {
     double u = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
-    return (float) (x / (1.0 + Math.exp(-2.0 * u)));
+    return (float) (x / (1.0 + FastExp.exp(-2.0 * u)));
   }
 
   /** Derivative of {@link #geluTanh(float)} times dout: {@code s + x·2s(1−s)·du/dx}, s = σ(2u). */
   static float geluTanhGrad(float x, float dout) {
     double u = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
-    double s = 1.0 / (1.0 + Math.exp(-2.0 * u));
+    double s = 1.0 / (1.0 + FastExp.exp(-2.0 * u));
     double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * x * x);
     return (float) (dout * (s + x * 2.0 * s * (1.0 - s) * du));
   }
@@ -189,18 +189,18 @@ public final class Activations {
   /** Derivative of {@link #geluErf(float)} times dout: {@code Φ(x) + x·φ(x)}. */
   static float geluErfGrad(float x, float dout) {
     double cdf = 0.5 * erfc(-x * INV_SQRT_2);
-    double pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    double pdf = INV_SQRT_2PI * FastExp.exp(-0.5 * x * x);
     return (float) (dout * (cdf + x * pdf));
   }
 
   /** SiLU of one value. */
   public static float silu(float x) {
-    return (float) (x / (1.0 + Math.exp(-x)));
+    return (float) (x / (1.0 + FastExp.exp(-x)));
   }
 
   /** Derivative of {@link #silu(float)} times dout. */
   static float siluGrad(float x, float dout) {
-    double s = 1.0 / (1.0 + Math.exp(-x));
+    double s = 1.0 / (1.0 + FastExp.exp(-x));
     return (float) (dout * s * (1.0 + x * (1.0 - s)));
   }
 
@@ -212,7 +212,7 @@ public final class Activations {
   static double erfc(double z) {
     double a = Math.abs(z);
     double t = 1.0 / (1.0 + 0.5 * a);
-    double r = t * Math.exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196
+    double r = t * FastExp.exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196
         + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398
         + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
     return z >= 0 ? r : 2.0 - r;

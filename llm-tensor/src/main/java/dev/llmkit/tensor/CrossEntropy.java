@@ -70,21 +70,26 @@ public final class CrossEntropy {
           continue;
         }
         float max = Softmax.max(pl, base, base + v);
+        float target = pl.get(base + y); // read before dlogits (which may be logits) is written
         double sum = 0;
-        for (int i = 0; i < v; i++) {
-          sum += Math.exp(pl.get(base + i) - max);
-        }
-        double logSum = Math.log(sum);
-        rowLoss[r] = max + logSum - pl.get(base + y);
-        if (pd != null) {
-          float inv = (float) (1.0 / sum);
+        if (pd == null) {
           for (int i = 0; i < v; i++) {
-            float p = (float) Math.exp(pl.get(base + i) - max) * inv;
-            pd.put(base + i, p * invCount);
+            sum += FastExp.exp(pl.get(base + i) - max);
           }
-          // p_y − 1, written after the loss read logits[y] (dlogits may alias logits).
+        } else {
+          // one exponential per element: store e^(x − max), then scale to (p − onehot) / count
+          for (int i = 0; i < v; i++) {
+            double e = FastExp.exp(pl.get(base + i) - max);
+            pd.put(base + i, (float) e);
+            sum += e;
+          }
+          float scale = (float) (1.0 / sum) * invCount;
+          for (int i = 0; i < v; i++) {
+            pd.put(base + i, pd.get(base + i) * scale);
+          }
           pd.put(base + y, pd.get(base + y) - invCount);
         }
+        rowLoss[r] = max + Math.log(sum) - target;
       }
     });
     if (count == 0) {

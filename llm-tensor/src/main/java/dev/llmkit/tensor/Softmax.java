@@ -92,7 +92,7 @@ public final class Softmax {
         float s = (float) sum;
         for (int i = 0; i < c; i++) {
           pdx.put(
-              base + i, pdx.get(base + i) + pg.get(base + i) - (float) Math.exp(py.get(base + i)) * s);
+              base + i, pdx.get(base + i) + pg.get(base + i) - (float) FastExp.exp(py.get(base + i)) * s);
         }
       }
     });
@@ -181,8 +181,8 @@ public final class Softmax {
     double s1 = 0;
     int i = from;
     for (; i + 1 < to; i += 2) {
-      double e0 = Math.exp(x.get(i) - max);
-      double e1 = Math.exp(x.get(i + 1) - max);
+      double e0 = FastExp.exp(x.get(i) - max);
+      double e1 = FastExp.exp(x.get(i + 1) - max);
       if (store) {
         out.put(i, (float) e0);
         out.put(i + 1, (float) e1);
@@ -191,7 +191,7 @@ public final class Softmax {
       s1 += e1;
     }
     if (i < to) {
-      double e = Math.exp(x.get(i) - max);
+      double e = FastExp.exp(x.get(i) - max);
       if (store) {
         out.put(i, (float) e);
       }
