@@ -41,9 +41,10 @@ public final class Reference {
 
   /** Which tokens top-k keeps: logit >= the k-th largest logit. */
   public static boolean[] topK(float[] logits, int k) {
+    float[] sorted = logits.clone();
+    Arrays.sort(sorted); // ascending
+    float kth = sorted[sorted.length - Math.min(k, logits.length)];
     boolean[] keep = new boolean[logits.length];
-    int[] order = byLogitDescending(logits);
-    float kth = logits[order[Math.min(k, logits.length) - 1]];
     for (int i = 0; i < logits.length; i++) {
       keep[i] = logits[i] >= kth && logits[i] > Float.NEGATIVE_INFINITY;
     }
@@ -55,13 +56,21 @@ public final class Reference {
    * reaches p; keep those, plus every token tied with the last one.
    */
   public static boolean[] topP(float[] logits, double p) {
-    double[] probs = softmax(logits);
-    int[] order = byLogitDescending(logits);
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l);
+    }
+    double sum = 0;
+    for (float l : logits) {
+      sum += Math.exp(l - max);
+    }
+    float[] sorted = logits.clone();
+    Arrays.sort(sorted); // ascending: walk it from the end
     double cumulative = 0;
     float last = Float.NEGATIVE_INFINITY;
-    for (int id : order) {
-      cumulative += probs[id];
-      last = logits[id];
+    for (int j = sorted.length - 1; j >= 0; j--) {
+      cumulative += Math.exp(sorted[j] - max) / sum;
+      last = sorted[j];
       if (cumulative >= p) {
         break;
       }
@@ -76,11 +85,11 @@ public final class Reference {
   /** The cumulative mass of the top-p walk just before the token where it stops (for margins). */
   public static double[] topPBoundaryMasses(float[] logits) {
     double[] probs = softmax(logits);
-    int[] order = byLogitDescending(logits);
-    double[] cumulative = new double[order.length];
+    Arrays.sort(probs);
+    double[] cumulative = new double[probs.length];
     double c = 0;
-    for (int j = 0; j < order.length; j++) {
-      c += probs[order[j]];
+    for (int j = 0; j < probs.length; j++) {
+      c += probs[probs.length - 1 - j];
       cumulative[j] = c;
     }
     return cumulative;

@@ -76,7 +76,7 @@ class FiltersTest {
       boolean[] expected = Reference.topP(logits, p);
       float[] actual = logits.clone();
       new TopP(p).process(actual, context);
-      assertThat(Reference.finite(actual)).as("round %d, n %d, p %f", round, n, p).containsExactly(expected);
+      assertThat(Reference.finite(actual)).as("round %d, n %d, p %f", round, n, p).isEqualTo(expected);
       checked++;
     }
     assertThat(checked).isGreaterThan(250);
@@ -126,7 +126,7 @@ class FiltersTest {
       boolean[] expected = Reference.topK(logits, k);
       float[] actual = logits.clone();
       new TopK(k).process(actual, context);
-      assertThat(Reference.finite(actual)).containsExactly(expected);
+      assertThat(Reference.finite(actual)).isEqualTo(expected);
     }
   }
 
@@ -177,7 +177,7 @@ class FiltersTest {
     SplittableRandom random = new SplittableRandom(17);
     SamplingContext context = new SamplingContext(0);
     int checked = 0;
-    for (int round = 0; round < 300; round++) {
+    for (int round = 0; round < 150; round++) {
       int n = 2 + random.nextInt(1000);
       float[] logits = gaussian(random, n, 0.5 + 2 * random.nextDouble());
       float p = (float) (0.05 + 0.9 * random.nextDouble());
@@ -187,10 +187,10 @@ class FiltersTest {
       }
       float[] actual = logits.clone();
       new TypicalP(p).process(actual, context);
-      assertThat(Reference.finite(actual)).as("round %d", round).containsExactly(expected);
+      assertThat(Reference.finite(actual)).as("round %d", round).isEqualTo(expected);
       checked++;
     }
-    assertThat(checked).isGreaterThan(200);
+    assertThat(checked).isGreaterThan(100);
   }
 
   /** The kept mass is not within 1e-5 of p, and the kept/dropped distances differ by 1e-4. */
