@@ -1,16 +1,247 @@
 package dev.llmkit.model.io.gguf;
 
+import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.model.config.ModelConfig.Activation;
+import dev.llmkit.model.config.ModelConfig.NormType;
+import dev.llmkit.model.config.ModelConfig.PositionEncoding;
+import dev.llmkit.model.io.CheckpointFormatException;
 import dev.llmkit.model.io.LoadedModel;
+import dev.llmkit.model.io.TensorLoader;
+import dev.llmkit.model.weights.LayerWeights;
+import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tensor.RopeStyle;
+import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** GGUF checkpoints (work in progress). */
+/**
+ * Models stored as GGUF (llama.cpp): architectures {@code llama} and {@code gpt2}, tensors F32, F16,
+ * BF16 or Q8_0 (dequantised to float32), the tokenizer from the {@code tokenizer.ggml.*} metadata
+ * through llm-tokenizer.
+ *
+ * <p>llama: {@code token_embd}, {@code blk.N.attn_norm}, {@code blk.N.attn_q/k/v/output},
+ * {@code blk.N.ffn_norm}, {@code blk.N.ffn_gate/up/down} (w1/w3/w2), {@code output_norm},
+ * {@code output} (absent when tied). llama.cpp's converter permutes q/k back to Meta's layout, so the
+ * config uses {@link RopeStyle#ADJACENT_PAIRS}. gpt2: {@code token_embd}, {@code position_embd},
+ * {@code blk.N.attn_norm}, {@code attn_qkv} (q, k, v stacked as rows), {@code attn_output},
+ * {@code ffn_norm}, {@code ffn_up}, {@code ffn_down}, {@code output_norm}, {@code output}; tanh GELU.
+ * GGUF lists dimensions innermost first, so a {@code [in, out]} GGUF matrix is the canonical
+ * {@code [out, in]}.
+ */
 public final class GgufCheckpoint {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GgufCheckpoint.class);
 
   private GgufCheckpoint() {}
 
-  /** Loads a GGUF model; with {@code withTokenizer}, its tokenizer from the metadata. */
+  /**
+   * Loads a GGUF model.
+   *
+   * @param file the .gguf file
+   * @param withTokenizer whether to build the tokenizer from the metadata
+   * @throws CheckpointFormatException if the file is corrupt, has no tensors, an unsupported
+   *     architecture, or a missing tensor or metadata key (named)
+   */
   public static LoadedModel load(Path file, boolean withTokenizer) throws IOException {
-    throw new UnsupportedOperationException("GGUF loading is not implemented yet: " + file);
+    ModelWeights weights;
+    boolean hasVocab;
+    try (GgufFile g = GgufFile.open(file)) {
+      if (g.tensors().isEmpty()) {
+        throw new CheckpointFormatException(
+            file, "holds no tensors (a vocabulary-only GGUF?); nothing to load as a model");
+      }
+      ModelConfig c = config(g);
+      TensorLoader in = new TensorLoader(g);
+      weights = switch (g.string("general.architecture")) {
+        case "llama" -> loadLlama(in, c);
+        case "gpt2" -> loadGpt2(in, c);
+        default -> throw new IllegalStateException();
+      };
+      Set<String> unused = in.unused();
+      if (!unused.isEmpty()) {
+        LOG.warn("{}: {} tensors are not used: {}", file, unused.size(), unused);
+      }
+      hasVocab = g.metadata().containsKey("tokenizer.ggml.tokens");
+    }
+    Tokenizer tok = null;
+    if (withTokenizer && hasVocab) {
+      try {
+        tok = Tokenizers.load(file);
+      } catch (UnsupportedOperationException e) {
+        LOG.warn("{}: tokenizer not loaded: {}", file, e.getMessage());
+      }
+    }
+    return new LoadedModel(weights, tok);
+  }
+
+  /**
+   * The architecture described by a GGUF's metadata (the vocabulary size comes from
+   * {@code token_embd}).
+   *
+   * @throws CheckpointFormatException naming the missing or inconsistent key
+   */
+  public static ModelConfig config(GgufFile g) throws CheckpointFormatException {
+    Path file = g.path();
+    String arch = g.string("general.architecture");
+    if (arch == null) {
+      throw new CheckpointFormatException(file, "missing required metadata 'general.architecture'");
+    }
+    if (!arch.equals("llama") && !arch.equals("gpt2")) {
+      throw new CheckpointFormatException(
+          file, "general.architecture '" + arch + "' is not supported (expected llama or gpt2)");
+    }
+    String p = arch + ".";
+    int dim = g.requiredInt(p + "embedding_length");
+    int heads = g.requiredInt(p + "attention.head_count");
+    int kvHeads = g.metadata().containsKey(p + "attention.head_count_kv")
+        ? g.requiredInt(p + "attention.head_count_kv") : heads;
+    if (dim % heads != 0) {
+      throw new CheckpointFormatException(
+          file, p + "embedding_length " + dim + " is not a multiple of " + p + "attention.head_count " + heads);
+    }
+    if (heads % kvHeads != 0) {
+      throw new CheckpointFormatException(
+          file, p + "attention.head_count " + heads + " is not a multiple of " + p
+              + "attention.head_count_kv " + kvHeads);
+    }
+    GgufFile.TensorInfo emb = g.tensors().get("token_embd.weight");
+    if (emb == null || emb.dims().length != 2) {
+      throw new CheckpointFormatException(file, "tensor 'token_embd.weight' is missing or not a matrix");
+    }
+    if (emb.dims()[1] > Integer.MAX_VALUE) {
+      throw new CheckpointFormatException(file, "tensor 'token_embd.weight' is too large");
+    }
+    int vocab = (int) emb.dims()[1];
+    long declared = g.integer(p + "vocab_size", vocab);
+    if (declared != vocab) {
+      throw new CheckpointFormatException(
+          file, p + "vocab_size " + declared + " contradicts token_embd.weight rows " + vocab);
+    }
+    ModelConfig.Builder b = ModelConfig.builder()
+        .vocabSize(vocab)
+        .dim(dim)
+        .nLayers(g.requiredInt(p + "block_count"))
+        .nHeads(heads)
+        .nKvHeads(kvHeads)
+        .ffnDim(g.requiredInt(p + "feed_forward_length"))
+        .contextLength(g.requiredInt(p + "context_length"))
+        .tiedEmbeddings(!g.tensors().containsKey("output.weight"));
+    if (arch.equals("llama")) {
+      long rotDims = g.integer(p + "rope.dimension_count", dim / heads);
+      if (rotDims != dim / heads) {
+        throw new CheckpointFormatException(
+            file, p + "rope.dimension_count " + rotDims + " differs from the head size " + dim / heads
+                + " (partial rotary is not supported)");
+      }
+      String scaling = g.string(p + "rope.scaling.type");
+      if (scaling != null && !scaling.equals("none")) {
+        throw new CheckpointFormatException(
+            file, p + "rope.scaling.type '" + scaling + "' is not supported");
+      }
+      b.positions(PositionEncoding.ROTARY)
+          .ropeStyle(RopeStyle.ADJACENT_PAIRS)
+          .ropeTheta(g.number(p + "rope.freq_base", 10000.0))
+          .norm(NormType.RMS_NORM)
+          .normEps((float) g.number(p + "attention.layer_norm_rms_epsilon", 1e-5))
+          .activation(Activation.SWIGLU)
+          .attentionBias(g.tensors().containsKey("blk.0.attn_q.bias"))
+          .mlpBias(false);
+    } else {
+      b.positions(PositionEncoding.LEARNED)
+          .norm(NormType.LAYER_NORM)
+          .normEps((float) g.number(p + "attention.layer_norm_epsilon", 1e-5))
+          .activation(Activation.GELU_TANH)
+          .attentionBias(g.tensors().containsKey("blk.0.attn_qkv.bias"))
+          .mlpBias(g.tensors().containsKey("blk.0.ffn_up.bias"));
+    }
+    long bos = g.integer("tokenizer.ggml.bos_token_id", -1);
+    long eos = g.integer("tokenizer.ggml.eos_token_id", -1);
+    b.bosTokenId(bos >= 0 && bos < vocab ? (int) bos : -1);
+    b.eosTokenId(eos >= 0 && eos < vocab ? (int) eos : -1);
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointFormatException(file, "inconsistent metadata: " + e.getMessage(), e);
+    }
+  }
+
+  private static ModelWeights loadLlama(TensorLoader in, ModelConfig c) throws IOException {
+    int V = c.vocabSize();
+    int C = c.dim();
+    int H = c.ffnDim();
+    int q = c.nHeads() * c.headDim();
+    int kv = c.kvDim();
+    boolean ab = c.attentionBias();
+    Tensor emb = in.load("token_embd.weight", V, C);
+    LayerWeights[] layers = new LayerWeights[c.nLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      String p = "blk." + i + ".";
+      layers[i] = new LayerWeights(
+          in.load(p + "attn_norm.weight", C), null,
+          in.load(p + "attn_q.weight", q, C), ab ? in.load(p + "attn_q.bias", q) : null,
+          in.load(p + "attn_k.weight", kv, C), ab ? in.load(p + "attn_k.bias", kv) : null,
+          in.load(p + "attn_v.weight", kv, C), ab ? in.load(p + "attn_v.bias", kv) : null,
+          in.load(p + "attn_output.weight", C, q), ab ? outputBias(in, p, C) : null,
+          in.load(p + "ffn_norm.weight", C), null,
+          in.load(p + "ffn_gate.weight", H, C), null,
+          in.load(p + "ffn_up.weight", H, C),
+          in.load(p + "ffn_down.weight", C, H), null);
+    }
+    Tensor norm = in.load("output_norm.weight", C);
+    Tensor head = c.tiedEmbeddings() ? null : in.load("output.weight", V, C);
+    return new ModelWeights(c, emb, null, layers, norm, null, head);
+  }
+
+  /** attn_output.bias is optional in llama.cpp when q/k/v have biases (Qwen2-style): zero if absent. */
+  private static Tensor outputBias(TensorLoader in, String p, int C) throws IOException {
+    Tensor b = in.loadOptional(p + "attn_output.bias", C);
+    return b != null ? b : Tensor.zeros(C);
+  }
+
+  private static ModelWeights loadGpt2(TensorLoader in, ModelConfig c) throws IOException {
+    int V = c.vocabSize();
+    int C = c.dim();
+    int H = c.ffnDim();
+    int q = c.nHeads() * c.headDim();
+    int kv = c.kvDim();
+    Tensor emb = in.load("token_embd.weight", V, C);
+    Tensor pos = in.load("position_embd.weight", c.contextLength(), C);
+    LayerWeights[] layers = new LayerWeights[c.nLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      String p = "blk." + i + ".";
+      // attn_qkv: (q + 2kv, C) -> wq (q, C), wk (kv, C), wv (kv, C)
+      Tensor qkv = in.load(p + "attn_qkv.weight", q + 2 * kv, C);
+      Tensor bq = null;
+      Tensor bk = null;
+      Tensor bv = null;
+      Tensor bo = null;
+      if (c.attentionBias()) {
+        Tensor b = in.load(p + "attn_qkv.bias", q + 2 * kv);
+        bq = b.slice(0, q).copy();
+        bk = b.slice(q, q + kv).copy();
+        bv = b.slice(q + kv, q + 2 * kv).copy();
+        bo = in.load(p + "attn_output.bias", C);
+      }
+      boolean mb = c.mlpBias();
+      layers[i] = new LayerWeights(
+          in.load(p + "attn_norm.weight", C), in.load(p + "attn_norm.bias", C),
+          qkv.slice(0, q).copy(), bq,
+          qkv.slice(q, q + kv).copy(), bk,
+          qkv.slice(q + kv, q + 2 * kv).copy(), bv,
+          in.load(p + "attn_output.weight", C, q), bo,
+          in.load(p + "ffn_norm.weight", C), in.load(p + "ffn_norm.bias", C),
+          in.load(p + "ffn_up.weight", H, C), mb ? in.load(p + "ffn_up.bias", H) : null,
+          null,
+          in.load(p + "ffn_down.weight", C, H), mb ? in.load(p + "ffn_down.bias", C) : null);
+    }
+    Tensor norm = in.load("output_norm.weight", C);
+    Tensor normBias = in.load("output_norm.bias", C);
+    Tensor head = c.tiedEmbeddings() ? null : in.load("output.weight", V, C);
+    return new ModelWeights(c, emb, pos, layers, norm, normBias, head);
   }
 }

@@ -1,0 +1,441 @@
+package dev.llmkit.model.io.gguf;
+
+import dev.llmkit.model.io.CheckpointFormatException;
+import dev.llmkit.model.io.Float16;
+import dev.llmkit.model.io.MappedRegions;
+import dev.llmkit.model.io.StoredType;
+import dev.llmkit.model.io.TensorSource;
+import dev.llmkit.tensor.Tensor;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A reader of GGUF files (versions 2 and 3): magic {@code GGUF}, version, tensor count, metadata
+ * key/value pairs (every value type, arrays included), tensor infos, padding to
+ * {@code general.alignment} (default 32), then the tensor data.
+ *
+ * <p>Counts, string and array lengths are checked against the bytes left in the file before anything
+ * is allocated; tensor offsets and sizes are checked against the file size on open. Tensors of type
+ * F32, F16, BF16 and Q8_0 are read (dequantised) into float32 through a memory mapping.
+ *
+ * <p>Metadata values are Java objects: {@code Integer}/{@code Long} for the integer types (UINT32 as
+ * Long, UINT64 as Long bits), {@code Float}, {@code Double}, {@code Boolean}, {@code String}, and
+ * {@code List} for arrays.
+ */
+public final class GgufFile implements TensorSource {
+
+  /** The file magic, little-endian. */
+  public static final int MAGIC = 0x46554747;
+  /** Default data alignment. */
+  public static final int DEFAULT_ALIGNMENT = 32;
+
+  /** Metadata value types. */
+  static final int UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6,
+      BOOL = 7, STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12;
+
+  /**
+   * One tensor's info.
+   *
+   * @param name tensor name
+   * @param dims GGUF dimensions, innermost (fastest varying) first
+   * @param type element type
+   * @param offset byte offset from the start of the data section
+   */
+  public record TensorInfo(String name, long[] dims, GgmlType type, long offset) {
+    /** Number of elements. */
+    public long elements() {
+      long n = 1;
+      for (long d : dims) {
+        n *= d;
+      }
+      return n;
+    }
+
+    /** Bytes of data. */
+    public long bytes() {
+      return elements() / type.blockSize() * type.blockBytes();
+    }
+
+    /** Row-major shape, outermost first (the reverse of {@link #dims}). */
+    public long[] shape() {
+      long[] s = new long[dims.length];
+      for (int i = 0; i < dims.length; i++) {
+        s[i] = dims[dims.length - 1 - i];
+      }
+      return s;
+    }
+  }
+
+  private final Path file;
+  private final FileChannel channel;
+  private final int version;
+  private final Map<String, Object> metadata;
+  private final Map<String, TensorInfo> tensors;
+  private final long dataStart;
+
+  private GgufFile(Path file, FileChannel channel, int version, Map<String, Object> metadata,
+      Map<String, TensorInfo> tensors, long dataStart) {
+    this.file = file;
+    this.channel = channel;
+    this.version = version;
+    this.metadata = metadata;
+    this.tensors = tensors;
+    this.dataStart = dataStart;
+  }
+
+  /**
+   * Opens and validates a GGUF file.
+   *
+   * @throws CheckpointFormatException if it is corrupt or truncated, naming the file and the key or
+   *     tensor being read
+   */
+  public static GgufFile open(Path file) throws IOException {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      return parse(file, ch);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  private static GgufFile parse(Path file, FileChannel ch) throws IOException {
+    long size = ch.size();
+    MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, Integer.MAX_VALUE));
+    m.order(ByteOrder.LITTLE_ENDIAN);
+    Cursor c = new Cursor(file, m);
+    c.what = "header";
+    if (size < 24 || m.getInt(0) != MAGIC) {
+      throw new CheckpointFormatException(file, "not a GGUF file (no 'GGUF' magic)");
+    }
+    c.buf.position(4);
+    int version = c.buf.getInt();
+    if (version != 2 && version != 3) {
+      throw new CheckpointFormatException(
+          file, "GGUF version " + version + " is not supported (expected 2 or 3)");
+    }
+    long nTensors = c.buf.getLong();
+    long nKv = c.buf.getLong();
+    // every key/value needs at least 8 + 1 + 4 + 1 bytes, every tensor info at least 8 + 4 + 8 + 4 + 8
+    if (nKv < 0 || nKv > size / 13) {
+      throw new CheckpointFormatException(
+          file, "metadata count " + nKv + " is impossible for a file of " + size + " bytes");
+    }
+    if (nTensors < 0 || nTensors > size / 32) {
+      throw new CheckpointFormatException(
+          file, "tensor count " + nTensors + " is impossible for a file of " + size + " bytes");
+    }
+    Map<String, Object> meta = new LinkedHashMap<>();
+    for (long i = 0; i < nKv; i++) {
+      c.what = "metadata entry " + i;
+      String key = c.string();
+      c.what = "metadata '" + key + "'";
+      int type = c.buf.getInt();
+      meta.put(key, c.value(type));
+    }
+    Map<String, TensorInfo> infos = new LinkedHashMap<>();
+    for (long i = 0; i < nTensors; i++) {
+      c.what = "tensor info " + i;
+      String name = c.string();
+      c.what = "tensor info '" + name + "'";
+      int nDims = c.buf.getInt();
+      if (nDims < 1 || nDims > 4) {
+        throw new CheckpointFormatException(
+            file, "tensor '" + name + "' has " + nDims + " dimensions (expected 1 to 4)");
+      }
+      long[] dims = new long[nDims];
+      long elements = 1;
+      for (int d = 0; d < nDims; d++) {
+        dims[d] = c.buf.getLong();
+        if (dims[d] < 0 || (dims[d] > 0 && elements > Long.MAX_VALUE / dims[d])) {
+          throw new CheckpointFormatException(file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
+        }
+        elements *= dims[d];
+      }
+      int typeId = c.buf.getInt();
+      GgmlType type = GgmlType.byId(typeId);
+      if (type == null) {
+        throw new CheckpointFormatException(file, "tensor '" + name + "' has unknown ggml type " + typeId);
+      }
+      if (dims[0] % type.blockSize() != 0) {
+        throw new CheckpointFormatException(
+            file, "tensor '" + name + "' row length " + dims[0] + " is not a multiple of the "
+                + type + " block size " + type.blockSize());
+      }
+      long offset = c.buf.getLong();
+      if (infos.put(name, new TensorInfo(name, dims, type, offset)) != null) {
+        throw new CheckpointFormatException(file, "tensor '" + name + "' is listed twice");
+      }
+    }
+    long alignment = DEFAULT_ALIGNMENT;
+    Object a = meta.get("general.alignment");
+    if (a != null) {
+      if (!(a instanceof Number n) || n.longValue() <= 0 || Long.bitCount(n.longValue()) != 1) {
+        throw new CheckpointFormatException(file, "general.alignment " + a + " is not a power of two");
+      }
+      alignment = ((Number) a).longValue();
+    }
+    long pos = c.buf.position();
+    long dataStart = (pos + alignment - 1) / alignment * alignment;
+    for (TensorInfo t : infos.values()) {
+      if (t.offset() < 0 || t.offset() % alignment != 0) {
+        throw new CheckpointFormatException(
+            file, "tensor '" + t.name() + "' offset " + t.offset() + " is not a multiple of the alignment "
+                + alignment);
+      }
+      if (dataStart + t.offset() + t.bytes() > size) {
+        throw new CheckpointFormatException(
+            file, "tensor '" + t.name() + "' data [" + (dataStart + t.offset()) + ", "
+                + (dataStart + t.offset() + t.bytes()) + ") runs past the end of the file (" + size
+                + " bytes; truncated?)");
+      }
+    }
+    return new GgufFile(file, ch, version, Collections.unmodifiableMap(meta),
+        Collections.unmodifiableMap(infos), dataStart);
+  }
+
+  /** Reads values off the mapped header with bounds checks that name the entry being read. */
+  private static final class Cursor {
+    final Path file;
+    final ByteBuffer buf;
+    String what = "";
+
+    Cursor(Path file, ByteBuffer buf) {
+      this.file = file;
+      this.buf = buf;
+    }
+
+    private CheckpointFormatException truncated() {
+      return new CheckpointFormatException(
+          file, "truncated while reading " + what + " at byte " + buf.position());
+    }
+
+    private void need(long bytes) throws CheckpointFormatException {
+      if (bytes < 0 || bytes > buf.remaining()) {
+        throw new CheckpointFormatException(
+            file, what + ": length " + bytes + " runs past the end of the file (" + buf.remaining()
+                + " bytes left at byte " + buf.position() + ")");
+      }
+    }
+
+    String string() throws CheckpointFormatException {
+      try {
+        need(8);
+        long len = buf.getLong();
+        need(len);
+        byte[] b = new byte[(int) len];
+        buf.get(b);
+        try {
+          return StandardCharsets.UTF_8.newDecoder()
+              .onMalformedInput(CodingErrorAction.REPLACE)
+              .onUnmappableCharacter(CodingErrorAction.REPLACE)
+              .decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+          throw new CheckpointFormatException(file, what + ": invalid UTF-8", e);
+        }
+      } catch (BufferUnderflowException e) {
+        throw truncated();
+      }
+    }
+
+    Object value(int type) throws CheckpointFormatException {
+      try {
+        return switch (type) {
+          case UINT8 -> buf.get() & 0xFF;
+          case INT8 -> (int) buf.get();
+          case UINT16 -> buf.getShort() & 0xFFFF;
+          case INT16 -> (int) buf.getShort();
+          case UINT32 -> buf.getInt() & 0xFFFFFFFFL;
+          case INT32 -> buf.getInt();
+          case FLOAT32 -> buf.getFloat();
+          case BOOL -> {
+            int b = buf.get();
+            if (b != 0 && b != 1) {
+              throw new CheckpointFormatException(file, what + ": bool value " + b);
+            }
+            yield b == 1;
+          }
+          case STRING -> string();
+          case UINT64, INT64 -> buf.getLong();
+          case FLOAT64 -> buf.getDouble();
+          case ARRAY -> array();
+          default -> throw new CheckpointFormatException(file, what + ": unknown value type " + type);
+        };
+      } catch (BufferUnderflowException e) {
+        throw truncated();
+      }
+    }
+
+    private List<Object> array() throws CheckpointFormatException {
+      int type = buf.getInt();
+      long n = buf.getLong();
+      int minBytes = switch (type) {
+        case UINT8, INT8, BOOL -> 1;
+        case UINT16, INT16 -> 2;
+        case UINT32, INT32, FLOAT32 -> 4;
+        case UINT64, INT64, FLOAT64, STRING -> 8;
+        case ARRAY -> 12;
+        default -> throw new CheckpointFormatException(file, what + ": unknown array element type " + type);
+      };
+      if (n < 0 || n > buf.remaining() / minBytes) {
+        throw new CheckpointFormatException(
+            file, what + ": array of " + n + " elements runs past the end of the file");
+      }
+      List<Object> list = new ArrayList<>((int) n);
+      for (long i = 0; i < n; i++) {
+        list.add(value(type));
+      }
+      return Collections.unmodifiableList(list);
+    }
+  }
+
+  /** The file. */
+  public Path path() {
+    return file;
+  }
+
+  /** GGUF version (2 or 3). */
+  public int version() {
+    return version;
+  }
+
+  /** Every metadata key/value, in file order. */
+  public Map<String, Object> metadata() {
+    return metadata;
+  }
+
+  /** Tensor infos by name, in file order. */
+  public Map<String, TensorInfo> tensors() {
+    return tensors;
+  }
+
+  /** A metadata string, or null when absent. */
+  public String string(String key) throws CheckpointFormatException {
+    Object v = metadata.get(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw new CheckpointFormatException(file, "metadata '" + key + "' is not a string: " + v);
+    }
+    return s;
+  }
+
+  /** A metadata integer, or {@code dflt} when absent. */
+  public long integer(String key, long dflt) throws CheckpointFormatException {
+    Object v = metadata.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Integer || v instanceof Long)) {
+      throw new CheckpointFormatException(file, "metadata '" + key + "' is not an integer: " + v);
+    }
+    return ((Number) v).longValue();
+  }
+
+  /** A required metadata integer in int range. */
+  public int requiredInt(String key) throws CheckpointFormatException {
+    if (!metadata.containsKey(key)) {
+      throw new CheckpointFormatException(file, "missing required metadata '" + key + "'");
+    }
+    long v = integer(key, 0);
+    if (v <= 0 || v > Integer.MAX_VALUE) {
+      throw new CheckpointFormatException(file, "metadata '" + key + "' = " + v + " is out of range");
+    }
+    return (int) v;
+  }
+
+  /** A metadata float, or {@code dflt} when absent. */
+  public double number(String key, double dflt) throws CheckpointFormatException {
+    Object v = metadata.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Number n)) {
+      throw new CheckpointFormatException(file, "metadata '" + key + "' is not a number: " + v);
+    }
+    return n.doubleValue();
+  }
+
+  @Override
+  public Set<String> names() {
+    return tensors.keySet();
+  }
+
+  @Override
+  public long[] shape(String name) throws CheckpointFormatException {
+    return require(name).shape();
+  }
+
+  @Override
+  public Path file(String name) {
+    return file;
+  }
+
+  @Override
+  public void read(String name, Tensor dest) throws IOException {
+    TensorInfo t = require(name);
+    if (dest.length() != t.elements()) {
+      throw new CheckpointFormatException(
+          file, "tensor '" + name + "' has " + t.elements() + " elements, destination shape "
+              + dest.shapeString() + " has " + dest.length());
+    }
+    long at = dataStart + t.offset();
+    switch (t.type()) {
+      case F32 -> MappedRegions.read(channel, file, name, at, t.elements(), StoredType.F32, dest.buffer());
+      case F16 -> MappedRegions.read(channel, file, name, at, t.elements(), StoredType.F16, dest.buffer());
+      case BF16 -> MappedRegions.read(channel, file, name, at, t.elements(), StoredType.BF16, dest.buffer());
+      case Q8_0 -> readQ8(t, at, dest.buffer());
+      default -> throw new CheckpointFormatException(
+          file, "tensor '" + name + "' has type " + t.type() + "; only F32, F16, BF16 and Q8_0 can be read");
+    }
+  }
+
+  /** Dequantises Q8_0 blocks (f16 scale d, 32 int8 q; x = d * q) in chunks of mapped blocks. */
+  private void readQ8(TensorInfo t, long at, FloatBuffer dest) throws IOException {
+    long blocks = t.elements() / 32;
+    long perChunk = (1L << 30) / 34;
+    for (long b0 = 0; b0 < blocks; b0 += perChunk) {
+      int n = (int) Math.min(perChunk, blocks - b0);
+      MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, at + b0 * 34, (long) n * 34);
+      m.order(ByteOrder.LITTLE_ENDIAN);
+      for (int b = 0; b < n; b++) {
+        int base = b * 34;
+        float d = Float16.halfToFloat(m.getShort(base));
+        int out = (int) ((b0 + b) * 32);
+        for (int i = 0; i < 32; i++) {
+          dest.put(out + i, d * m.get(base + 2 + i));
+        }
+      }
+    }
+  }
+
+  private TensorInfo require(String name) throws CheckpointFormatException {
+    TensorInfo t = tensors.get(name);
+    if (t == null) {
+      throw new CheckpointFormatException(file, "tensor '" + name + "' is missing");
+    }
+    return t;
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}
