@@ -17,7 +17,8 @@ public abstract class AbstractTokenizer implements Tokenizer {
 
   private final String name;
   private final Map<String, Integer> specialTokens;
-  private final String[] specialsByLength;
+  private final Map<String, Integer> addedTokens;
+  private final Map<Character, String[]> byFirstChar = new java.util.HashMap<>();
   private final OptionalInt bosId;
   private final OptionalInt eosId;
 
@@ -31,14 +32,58 @@ public abstract class AbstractTokenizer implements Tokenizer {
    */
   protected AbstractTokenizer(
       String name, Map<String, Integer> specialTokens, OptionalInt bosId, OptionalInt eosId) {
+    this(name, specialTokens, Map.of(), bosId, eosId);
+  }
+
+  /**
+   * Creates the base with added tokens: ordinary tokens that are always matched in the text
+   * before the model's own splitting (Hugging Face's non-special {@code added_tokens}, GGUF's
+   * user-defined tokens).
+   *
+   * @param name a short name used in error messages (encoding name or file)
+   * @param specialTokens special token text to id (copied)
+   * @param addedTokens always-matched token text to id (copied)
+   * @param bosId the BOS id or empty
+   * @param eosId the EOS id or empty
+   */
+  protected AbstractTokenizer(
+      String name,
+      Map<String, Integer> specialTokens,
+      Map<String, Integer> addedTokens,
+      OptionalInt bosId,
+      OptionalInt eosId) {
     this.name = Objects.requireNonNull(name, "name");
     this.specialTokens = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokens));
-    this.specialsByLength =
-        specialTokens.keySet().stream()
-            .sorted((a, b) -> Integer.compare(b.length(), a.length()))
-            .toArray(String[]::new);
+    this.addedTokens = Collections.unmodifiableMap(new LinkedHashMap<>(addedTokens));
+    Map<Character, java.util.List<String>> index = new java.util.HashMap<>();
+    for (String s : this.specialTokens.keySet()) {
+      if (!s.isEmpty()) {
+        index.computeIfAbsent(s.charAt(0), k -> new java.util.ArrayList<>()).add(s);
+      }
+    }
+    for (String s : this.addedTokens.keySet()) {
+      if (!s.isEmpty() && !this.specialTokens.containsKey(s)) {
+        index.computeIfAbsent(s.charAt(0), k -> new java.util.ArrayList<>()).add(s);
+      }
+    }
+    for (Map.Entry<Character, java.util.List<String>> e : index.entrySet()) {
+      byFirstChar.put(
+          e.getKey(),
+          e.getValue().stream()
+              .sorted((a, b) -> Integer.compare(b.length(), a.length()))
+              .toArray(String[]::new));
+    }
     this.bosId = Objects.requireNonNull(bosId, "bosId");
     this.eosId = Objects.requireNonNull(eosId, "eosId");
+  }
+
+  /**
+   * The added tokens: ordinary tokens matched in any text before the model's own splitting.
+   *
+   * @return an unmodifiable map, text to id
+   */
+  public Map<String, Integer> addedTokens() {
+    return addedTokens;
   }
 
   /**
@@ -75,13 +120,7 @@ public abstract class AbstractTokenizer implements Tokenizer {
 
   @Override
   public int[] encode(String text) {
-    Objects.requireNonNull(text, "text");
-    if (text.isEmpty()) {
-      return new int[0];
-    }
-    IntList out = new IntList(Math.max(16, text.length() / 3));
-    encodeOrdinary(text, 0, text.length(), true, out);
-    return out.toArray();
+    return encode(text, Set.of());
   }
 
   @Override
@@ -95,38 +134,47 @@ public abstract class AbstractTokenizer implements Tokenizer {
                 + "; expected one of " + specialTokens.keySet());
       }
     }
-    if (allowedSpecial.isEmpty()) {
-      return encode(text);
+    if (text.isEmpty()) {
+      return new int[0];
     }
     IntList out = new IntList(Math.max(16, text.length() / 3));
-    int pos = 0;
-    boolean atStart = true;
+    if (addedTokens.isEmpty() && allowedSpecial.isEmpty()) {
+      encodeOrdinary(text, 0, text.length(), true, out);
+      return out.toArray();
+    }
+    // Leftmost-longest matching of added tokens and allowed special tokens (as Hugging Face).
     int n = text.length();
-    while (pos < n) {
-      // earliest occurrence of an allowed special token; the longest one on a tie
-      int best = -1;
-      String bestToken = null;
-      for (String s : specialsByLength) {
-        if (!allowedSpecial.contains(s)) {
-          continue;
+    int segStart = 0;
+    boolean atStart = true;
+    int i = 0;
+    while (i < n) {
+      String[] candidates = byFirstChar.get(text.charAt(i));
+      String match = null;
+      if (candidates != null) {
+        for (String c : candidates) {
+          if ((allowedSpecial.contains(c) || addedTokens.containsKey(c))
+              && text.startsWith(c, i)) {
+            match = c;
+            break;
+          }
         }
-        int at = text.indexOf(s, pos);
-        if (at >= 0 && (best < 0 || at < best)) {
-          best = at;
-          bestToken = s;
-        }
       }
-      int segEnd = best < 0 ? n : best;
-      if (segEnd > pos) {
-        encodeOrdinary(text, pos, segEnd, atStart, out);
-        atStart = false;
+      if (match == null) {
+        i++;
+        continue;
       }
-      if (best < 0) {
-        break;
+      if (i > segStart) {
+        encodeOrdinary(text, segStart, i, atStart, out);
       }
-      out.add(specialTokens.get(bestToken));
+      Integer id = allowedSpecial.contains(match) ? specialTokens.get(match)
+          : addedTokens.get(match);
+      out.add(id);
       atStart = true;
-      pos = best + bestToken.length();
+      i += match.length();
+      segStart = i;
+    }
+    if (segStart < n) {
+      encodeOrdinary(text, segStart, n, atStart, out);
     }
     return out.toArray();
   }

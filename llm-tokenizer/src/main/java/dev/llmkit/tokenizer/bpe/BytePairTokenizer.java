@@ -38,16 +38,20 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       boolean ignoreMerges,
       PreTokenizer preTokenizer,
       Map<String, Integer> specials,
+      Map<String, Integer> added,
       OptionalInt bos,
       OptionalInt eos,
       int vocabSize) {
-    super(name, specials, bos, eos);
+    super(name, specials, added, bos, eos);
     this.preTokenizer = preTokenizer;
     this.ignoreMerges = ignoreMerges;
     this.tiktokenRules = tiktokenRules;
     this.merges = merges;
     int size = Math.max(vocabSize, tokens.length);
     for (int id : specials.values()) {
+      size = Math.max(size, id + 1);
+    }
+    for (int id : added.values()) {
       size = Math.max(size, id + 1);
     }
     this.vocabSize = size;
@@ -64,9 +68,11 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       missing |= byteToId[b] < 0;
     }
     this.missingBytes = missing;
-    for (Map.Entry<String, Integer> e : specials.entrySet()) {
-      if (decodeTable[e.getValue()] == null) {
-        decodeTable[e.getValue()] = Utf8.bytes(e.getKey());
+    for (Map<String, Integer> m : List.of(specials, added)) {
+      for (Map.Entry<String, Integer> e : m.entrySet()) {
+        if (decodeTable[e.getValue()] == null) {
+          decodeTable[e.getValue()] = Utf8.bytes(e.getKey());
+        }
       }
     }
   }
@@ -116,7 +122,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       }
     }
     return new BytePairTokenizer(
-        name, tokens, merges, true, true, preTokenizer, specials, bos, eos, vocabSize);
+        name, tokens, merges, true, true, preTokenizer, specials, Map.of(), bos, eos, vocabSize);
   }
 
   /**
@@ -130,6 +136,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
    *     {@code ignore_merges})
    * @param preTokenizer the split pattern
    * @param specials special tokens
+   * @param added always-matched added tokens (may be empty)
    * @param bos BOS id or empty
    * @param eos EOS id or empty
    * @param fileName the file, for error messages
@@ -143,6 +150,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       boolean ignoreMerges,
       PreTokenizer preTokenizer,
       Map<String, Integer> specials,
+      Map<String, Integer> added,
       OptionalInt bos,
       OptionalInt eos,
       String fileName) {
@@ -156,8 +164,13 @@ public final class BytePairTokenizer extends AbstractTokenizer {
     byte[] buf = new byte[64];
     for (int r = 0; r < mergePairs.size(); r++) {
       int[] p = mergePairs.get(r);
-      byte[] a = tokens[p[0]];
-      byte[] b = tokens[p[1]];
+      byte[] a = p[0] < tokens.length ? tokens[p[0]] : null;
+      byte[] b = p[1] < tokens.length ? tokens[p[1]] : null;
+      if (a == null || b == null) {
+        throw new IllegalArgumentException(
+            fileName + ": merge " + r + " (ids " + p[0] + " + " + p[1]
+                + ") names a token that is not an ordinary token");
+      }
       if (buf.length < a.length + b.length) {
         buf = new byte[a.length + b.length];
       }
@@ -172,7 +185,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       merges.put(p[0], p[1], r, merged);
     }
     return new BytePairTokenizer(
-        name, tokens, merges, false, ignoreMerges, preTokenizer, specials, bos, eos, 0);
+        name, tokens, merges, false, ignoreMerges, preTokenizer, specials, added, bos, eos, 0);
   }
 
   /**
