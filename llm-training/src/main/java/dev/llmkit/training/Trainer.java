@@ -1,7 +1,7 @@
 package dev.llmkit.training;
 
 import dev.llmkit.tokenizer.Tokenizer;
-import dev.llmkit.training.checkpoint.SafetensorsModelStore;
+import dev.llmkit.training.checkpoint.HuggingFaceModelStore;
 import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.checkpoint.TrainingState;
 import dev.llmkit.training.data.BatchSource;
@@ -51,7 +51,7 @@ public final class Trainer {
 
   private Path checkpointDir;
   private Tokenizer tokenizer;
-  private TrainingCheckpoints checkpoints = new TrainingCheckpoints(new SafetensorsModelStore());
+  private TrainingCheckpoints checkpoints = new TrainingCheckpoints(new HuggingFaceModelStore());
   private long lastCheckpointStep = -1;
 
   private long step;

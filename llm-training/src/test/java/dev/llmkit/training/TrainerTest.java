@@ -100,6 +100,35 @@ class TrainerTest {
   }
 
   @Test
+  void huggingFaceCheckpointResumesExactlyAndLoadsAsAModel() throws Exception {
+    int v = new TestChars(TEXT).vocabSize();
+    TrainingResult whole = run(tiny(v), 1, 2, 1, 6, 0).trainer().run();
+    Path dir = tmp.resolve("hf");
+    Run first = run(ModelConfig.gpt2(v, 16, 2, 2, 16), 1, 2, 1, 6, 3);
+    first.trainer().checkpointTo(dir, null,
+        new TrainingCheckpoints(new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
+    first.trainer().addListener(new TrainingListener() {
+      @Override
+      public void onCheckpoint(long step, Path d) {
+        throw new IllegalStateException("stop at " + step);
+      }
+    });
+    assertThatThrownBy(() -> first.trainer().run()).hasMessageContaining("stop at 3");
+    assertThat(Files.isRegularFile(dir.resolve("config.json"))).isTrue();
+    ModelWeights loaded = dev.llmkit.model.io.Checkpoints.load(dir).weights();
+    assertThat(loaded.config()).isEqualTo(tiny(v));
+    for (Map.Entry<String, Tensor> e : first.model().parameters().named().entrySet()) {
+      assertThat(loaded.named().get(e.getKey()).toArray()).as(e.getKey()).isEqualTo(e.getValue().toArray());
+    }
+    Run resumed = run(tiny(v), 2, 2, 1, 6, 3);
+    resumed.trainer().checkpointTo(dir, null,
+        new TrainingCheckpoints(new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
+    resumed.trainer().resumeFrom(dir);
+    assertThat(resumed.trainer().run().losses())
+        .containsExactly(java.util.Arrays.copyOfRange(whole.losses(), 3, 6));
+  }
+
+  @Test
   void checkpointOfAnotherConfigurationIsAClearError() {
     int v = new TestChars(TEXT).vocabSize();
     Path dir = tmp.resolve("ckpt");
