@@ -133,12 +133,16 @@ public final class CrossEntropyLoss {
         int base = i * v;
         int t = tg[i];
         float w = t < 0 ? 0f : weights[i];
+        if (w == 0f) {
+          for (int j = 0; j < v; j++) {
+            g.put(base + j, 0f);
+          }
+          continue;
+        }
         for (int j = 0; j < v; j++) {
           g.put(base + j, -w * g.get(base + j));
         }
-        if (t >= 0) {
-          g.put(base + t, g.get(base + t) + w);
-        }
+        g.put(base + t, g.get(base + t) + w);
       }
     });
     return work;
