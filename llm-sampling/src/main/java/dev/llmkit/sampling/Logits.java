@@ -79,7 +79,9 @@ public final class Logits {
   public static double expWeights(float[] logits, float max, float[] weights) {
     double sum = 0;
     for (int i = 0; i < logits.length; i++) {
-      float w = ExpMath.expNonPositive(logits[i] - max);
+      float l = logits[i];
+      // removed tokens skip the exp: after top-k or top-p most of the vocabulary is -Infinity
+      float w = l == Float.NEGATIVE_INFINITY ? 0f : ExpMath.expNonPositive(l - max);
       weights[i] = w;
       sum += w;
     }

@@ -35,6 +35,7 @@ public final class SamplingContext {
   private float[] floatScratch = new float[0];
   private float[] floatScratch2 = new float[0];
   private int[] intScratch = new int[0];
+  private double[] doubleScratch = new double[0];
 
   /**
    * Creates a context with no tokens.
@@ -288,5 +289,19 @@ public final class SamplingContext {
       intScratch = new int[minLength];
     }
     return intScratch;
+  }
+
+  /**
+   * A reusable double buffer of at least {@code minLength} entries, with the same rules as
+   * {@link #floatScratch(int)}.
+   *
+   * @param minLength the length needed
+   * @return the buffer
+   */
+  public double[] doubleScratch(int minLength) {
+    if (doubleScratch.length < minLength) {
+      doubleScratch = new double[minLength];
+    }
+    return doubleScratch;
   }
 }

@@ -25,5 +25,7 @@ class ExpMathTest {
     assertThat(ExpMath.expNonPositive(Float.NEGATIVE_INFINITY)).isEqualTo(0f);
     assertThat(ExpMath.expNonPositive(-100f)).isEqualTo(0f);
     assertThat(ExpMath.expNonPositive(-87.2f)).isGreaterThan(0f);
+    assertThat(ExpMath.expNonPositive(-88f)).isEqualTo(0f);
+    assertThat(ExpMath.expNonPositive(-1e30f)).isEqualTo(0f);
   }
 }

@@ -4,6 +4,7 @@ import dev.llmkit.sampling.ExpMath;
 import dev.llmkit.sampling.Logits;
 import dev.llmkit.sampling.LogitsProcessor;
 import dev.llmkit.sampling.SamplingContext;
+import java.util.Arrays;
 
 /**
  * Top-p, or nucleus sampling (Holtzman et al. 2020): keeps the smallest set of most likely tokens
@@ -12,12 +13,23 @@ import dev.llmkit.sampling.SamplingContext;
  * least likely kept token are all kept (the result never depends on token order). p = 1 disables it.
  *
  * <p>"Adds up to at least p" allows a relative rounding tolerance of 1e-6, the precision of float
- * probabilities. Cost: one softmax pass and a weighted quickselect (expected linear), no sort.
+ * probabilities.
+ *
+ * <p>No sort. One pass computes each token's softmax weight and adds it to a histogram of the
+ * distance below the largest logit (buckets of 1/16 logit unit), which tells which bucket holds the
+ * cut; a second pass removes the tokens of the buckets below it and gathers that bucket's few
+ * tokens, and a weighted quickselect among them finds the exact cut.
  */
 public final class TopP implements LogitsProcessor {
 
   /** Relative tolerance on the probability mass, absorbing float rounding of the weights. */
   static final double MASS_TOLERANCE = 1e-6;
+
+  /** Histogram buckets per logit unit below the maximum. */
+  private static final float BUCKETS_PER_LOGIT = 16f;
+
+  /** Buckets: 64 logit units; everything lower (weight below 2e-28) shares the last bucket. */
+  private static final int BUCKETS = 1024;
 
   private final float p;
 
@@ -36,6 +48,11 @@ public final class TopP implements LogitsProcessor {
     return p;
   }
 
+  private static int bucket(float distance) {
+    // distance = max - logit >= 0 (+Infinity for a removed token) -> bucket in [0, BUCKETS)
+    return (int) Math.min(distance * BUCKETS_PER_LOGIT, BUCKETS - 1);
+  }
+
   @Override
   public void process(float[] logits, SamplingContext context) {
     // logits: (V) -> logits with tokens outside the nucleus at -Infinity
@@ -47,24 +64,51 @@ public final class TopP implements LogitsProcessor {
     if (max == Float.NEGATIVE_INFINITY) {
       return;
     }
-    // (key = logit, weight = exp(logit - max)) of every token with a non-zero weight
+    // pass 1: mass[b] = sum of exp(l - max) over the tokens of bucket b
+    double[] mass = context.doubleScratch(BUCKETS);
+    Arrays.fill(mass, 0, BUCKETS, 0.0);
+    for (int i = 0; i < vocab; i++) {
+      float distance = max - logits[i];
+      mass[bucket(distance)] += ExpMath.expNonPositive(-distance);
+    }
+    double total = 0;
+    for (int b = 0; b < BUCKETS; b++) {
+      total += mass[b];
+    }
+    double need = Math.max(p * total - total * MASS_TOLERANCE, Double.MIN_VALUE);
+    int cut = -1;
+    double above = 0; // mass of the buckets before the cut's bucket
+    for (int b = 0; b < BUCKETS; b++) {
+      if (above + mass[b] >= need) {
+        cut = b;
+        break;
+      }
+      above += mass[b];
+    }
+    if (cut < 0) {
+      return; // rounding: even everything does not reach p * total; keep all
+    }
+    // pass 2: remove the buckets after the cut's bucket, gather that bucket's tokens
     float[] keys = context.floatScratch(vocab);
     float[] weights = context.floatScratch2(vocab);
+    int[] ids = context.intScratch(vocab);
     int n = 0;
-    double total = 0;
     for (int i = 0; i < vocab; i++) {
       float l = logits[i];
-      float w = ExpMath.expNonPositive(l - max);
-      if (w > 0) {
+      int b = bucket(max - l);
+      if (b > cut) {
+        logits[i] = Float.NEGATIVE_INFINITY;
+      } else if (b == cut) {
         keys[n] = l;
-        weights[n] = w;
+        weights[n] = ExpMath.expNonPositive(l - max);
+        ids[n] = i;
         n++;
-        total += w;
       }
     }
-    float cutoff =
-        WeightedSelection.thresholdKey(keys, weights, n, p * total, total * MASS_TOLERANCE);
-    for (int i = 0; i < vocab; i++) {
+    // the exact cut among them: keep logits >= cutoff (keys are reordered, ids are not needed)
+    float cutoff = WeightedSelection.thresholdKey(keys, weights, n, need - above, 0);
+    for (int j = 0; j < n; j++) {
+      int i = ids[j];
       if (logits[i] < cutoff) {
         logits[i] = Float.NEGATIVE_INFINITY;
       }
