@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
     description = "Tokenize, run, sample from and train language models.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      GenerateCommand.class, LogitsCommand.class, BenchCommand.class,
+      TrainCommand.class, FinetuneCommand.class,
     })
 public final class LlmCli implements Runnable {
 
