@@ -39,30 +39,56 @@ public final class Attention {
   public static void forward(
       Tensor q, Tensor k, Tensor v, int nHeads, int nKvHeads, AttentionMask mask, int keyLength,
       int queryStart, Tensor out, Tensor probs) {
+    forward(q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart, out, probs, Simd.kernelsOrScalar());
+  }
+
+  /** {@link #forward} with the given inner-loop kernels (tests run both implementations). */
+  static void forward(
+      Tensor q, Tensor k, Tensor v, int nHeads, int nKvHeads, AttentionMask mask, int keyLength,
+      int queryStart, Tensor out, Tensor probs, SimdKernels kern) {
     Dims d = check("Attention.forward", q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart);
     requireShape("Attention.forward", "out", out, d.t, d.c);
     if (probs != null) {
       requireShape("Attention.forward", "probs", probs, nHeads, d.t, keyLength);
     }
     // q: (T, C), k, v: (keyLength, Ckv) -> out: (T, C), probs: (nHeads, T, keyLength)
-    final float[] qa = q.toArray();
-    final float[] ka = rows(k, keyLength, d.ckv);
-    final float[] va = rows(v, keyLength, d.ckv);
-    final float[] oa = new float[d.t * d.c];
-    final FloatBuffer pb = probs == null ? null : probs.buffer();
-    final SimdKernels simd = Simd.kernels();
     final int t = d.t;
-    Parallel.forRange(nHeads * t, 2L * keyLength * d.hd, (from, to) -> {
-      float[] s = new float[Math.max(1, keyLength)];
+    final int hd = d.hd;
+    final int sp = padded(keyLength);
+    final float[] qa = q.toArray();
+    final float[] kt = transposedKeys(k, keyLength, nKvHeads, hd, sp);
+    final float[] va = rows(v, keyLength, d.ckv);
+    final float[] oa = new float[t * d.c];
+    final FloatBuffer pb = probs == null ? null : probs.buffer();
+    final int blocks = (t + ROWS - 1) / ROWS;
+    Parallel.forRange(nHeads * blocks, (long) ROWS * keyLength * hd, (from, to) -> {
+      float[] s = new float[ROWS * sp];
+      int[] qOff = new int[ROWS];
+      int[] ends = new int[ROWS];
       for (int idx = from; idx < to; idx++) {
-        int h = idx / t;
-        int i = balancedRow(idx % t, t);
-        attendRow(d, qa, ka, va, oa, h, i, mask, keyLength, queryStart, s, simd);
+        int h = idx / blocks;
+        int i0 = balancedRow(idx % blocks, blocks) * ROWS;
+        int rows = Math.min(ROWS, t - i0);
+        int kvh = h / d.group;
+        int n = 0;
+        for (int r = 0; r < ROWS; r++) {
+          int i = i0 + Math.min(r, rows - 1);
+          qOff[r] = i * d.c + h * hd;
+          ends[r] = mask.keyEnd(queryStart + i, keyLength);
+          n = Math.max(n, ends[r]);
+        }
+        // s: (ROWS, n) scores -> probabilities, row r valid up to ends[r]
+        kern.scores4(qa, qOff[0], qOff[1], qOff[2], qOff[3], kt, kvh * hd * sp, sp, hd, d.scale, s, sp, n);
+        for (int r = 0; r < rows; r++) {
+          softmaxRow(kern, s, r * sp, ends[r], n, mask);
+        }
+        kern.weightedSum(s, sp, rows, n, va, kvh * hd, d.ckv, hd, oa, qOff[0], qOff[1], qOff[2], qOff[3]);
         if (pb != null) {
-          int end = mask.keyEnd(queryStart + i, keyLength);
-          int base = (h * t + i) * keyLength;
-          for (int j = 0; j < keyLength; j++) {
-            pb.put(base + j, j < end ? s[j] : 0f);
+          for (int r = 0; r < rows; r++) {
+            int base = (h * t + i0 + r) * keyLength;
+            for (int j = 0; j < keyLength; j++) {
+              pb.put(base + j, j < n ? s[r * sp + j] : 0f);
+            }
           }
         }
       }
@@ -70,50 +96,51 @@ public final class Attention {
     out.copyFrom(oa);
   }
 
+  /** Query rows per work item: the SIMD kernels' register block. */
+  private static final int ROWS = 4;
+
   /**
-   * One (head, query row): scores, softmax, weighted sum of values into {@code oa}; leaves the
-   * probabilities of keys {@code 0..keyEnd-1} in {@code s}.
+   * In place: scores {@code s[off .. off+end)} become softmax probabilities over the keys the mask
+   * allows (others 0), and {@code s[off+end .. off+n)} become 0. A row that may see no key is all 0.
    */
-  private static void attendRow(
-      Dims d, float[] qa, float[] ka, float[] va, float[] oa, int h, int i, AttentionMask mask,
-      int keyLength, int queryStart, float[] s, SimdKernels simd) {
-    int hd = d.hd;
-    int kvh = h / d.group;
-    int qOff = i * d.c + h * hd;
-    int kvOff = kvh * hd;
-    int end = mask.keyEnd(queryStart + i, keyLength);
+  private static void softmaxRow(SimdKernels kern, float[] s, int off, int end, int n, AttentionMask mask) {
+    if (mask.hasPadding()) {
+      for (int j = 0; j < end; j++) {
+        if (!mask.keyValid(j)) {
+          s[off + j] = Float.NEGATIVE_INFINITY;
+        }
+      }
+    }
     float max = Float.NEGATIVE_INFINITY;
     for (int j = 0; j < end; j++) {
-      if (!mask.keyValid(j)) {
-        s[j] = Float.NEGATIVE_INFINITY;
-        continue;
-      }
-      float x = dot(simd, qa, qOff, ka, j * d.ckv + kvOff, hd) * d.scale;
-      s[j] = x;
-      if (x > max) {
-        max = x;
-      }
+      max = Math.max(max, s[off + j]);
     }
-    if (max == Float.NEGATIVE_INFINITY) { // nothing visible: zero output, zero probabilities
-      for (int j = 0; j < end; j++) {
-        s[j] = 0f;
-      }
+    if (max == Float.NEGATIVE_INFINITY) {
+      java.util.Arrays.fill(s, off, off + n, 0f);
       return;
     }
-    float sum = 0f;
-    for (int j = 0; j < end; j++) {
-      float e = s[j] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(s[j] - max);
-      s[j] = e;
-      sum += e;
-    }
-    float inv = 1f / sum;
-    for (int j = 0; j < end; j++) {
-      float p = s[j] * inv;
-      s[j] = p;
-      if (p != 0f) {
-        axpy(simd, p, va, j * d.ckv + kvOff, oa, qOff, hd);
+    float sum = kern.expAndSum(s, off, end, max);
+    kern.scale(s, off, end, 1f / sum);
+    java.util.Arrays.fill(s, off + end, off + n, 0f);
+  }
+
+  /** Keys of each kv head transposed: {@code kt[(g*hd + e)*sp + j] = k[j, g*hd + e]}, zero-padded. */
+  private static float[] transposedKeys(Tensor k, int keyLength, int nKvHeads, int hd, int sp) {
+    int ckv = nKvHeads * hd;
+    float[] ka = rows(k, keyLength, ckv);
+    float[] kt = new float[ckv * sp];
+    for (int j = 0; j < keyLength; j++) {
+      int row = j * ckv;
+      for (int c = 0; c < ckv; c++) {
+        kt[c * sp + j] = ka[row + c];
       }
     }
+    return kt;
+  }
+
+  /** {@code n} rounded up to a multiple of {@link SimdKernels#PAD} (at least one PAD). */
+  private static int padded(int n) {
+    return Math.max(1, (n + SimdKernels.PAD - 1) / SimdKernels.PAD) * SimdKernels.PAD;
   }
 
   /**
@@ -166,7 +193,7 @@ public final class Attention {
     final float[] dqa = new float[t * d.c];
     // ds[h, i, j] = scale * dL/dscore: (nHeads, T, keyLength)
     final float[] ds = new float[nHeads * t * sLen];
-    final SimdKernels simd = Simd.kernels();
+    final SimdKernels simd = Simd.kernelsOrScalar();
 
     // Pass 1, per (head, query row): dP = dout·vᵀ, dS = P∘(dP − Σ P∘dP), dq += scale·dS·k.
     Parallel.forRange(nHeads * t, 3L * sLen * hd, (from, to) -> {
@@ -331,23 +358,10 @@ public final class Attention {
   }
 
   private static float dot(SimdKernels simd, float[] a, int aOff, float[] b, int bOff, int n) {
-    if (simd != null) {
-      return simd.dot(a, aOff, b, bOff, n);
-    }
-    float s = 0f;
-    for (int i = 0; i < n; i++) {
-      s += a[aOff + i] * b[bOff + i];
-    }
-    return s;
+    return simd.dot(a, aOff, b, bOff, n);
   }
 
   private static void axpy(SimdKernels simd, float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-    if (simd != null) {
-      simd.axpy(alpha, x, xOff, y, yOff, n);
-      return;
-    }
-    for (int i = 0; i < n; i++) {
-      y[yOff + i] += alpha * x[xOff + i];
-    }
+    simd.axpy(alpha, x, xOff, y, yOff, n);
   }
 }

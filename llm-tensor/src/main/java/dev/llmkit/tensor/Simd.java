@@ -1,8 +1,5 @@
 package dev.llmkit.tensor;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,8 +10,7 @@ import org.slf4j.LoggerFactory;
  * <p>They are used when all of these hold: the module is in the boot layer (the JVM was started
  * with {@code --add-modules jdk.incubator.vector}); the system property {@code llmkit.simd} is not
  * {@code false}; the implementation class loads and passes a self-check on this JVM (the incubator
- * API changes between JDK releases: {@code FloatVector.fromByteBuffer}, for one, is gone in JDK 22+,
- * and any such linkage failure falls back cleanly). Otherwise the kernels use BLAS or plain Java,
+ * API may change between JDK releases; any linkage failure falls back cleanly). Otherwise the kernels use BLAS or plain Java,
  * with the same results up to float rounding. No user needs a JVM flag.
  */
 public final class Simd {
@@ -42,6 +38,11 @@ public final class Simd {
     return KERNELS;
   }
 
+  /** The SIMD kernels when in use, else the plain Java ones. */
+  static SimdKernels kernelsOrScalar() {
+    return KERNELS != null ? KERNELS : ScalarKernels.INSTANCE;
+  }
+
   private static SimdKernels load() {
     if (!Boolean.parseBoolean(System.getProperty("llmkit.simd", "true"))) {
       reason = "disabled by -Dllmkit.simd=false";
@@ -64,40 +65,51 @@ public final class Simd {
     }
   }
 
-  /** Runs each kernel once on a small input with a known answer. */
+  /** Runs each kernel once on small inputs and compares with {@link ScalarKernels}. */
   private static void selfCheck(SimdKernels k) {
-    int n = 37;
-    int kk = 41;
-    float[] w = new float[n * kk];
-    float[] x = new float[kk];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (i % 7) - 3;
+    SimdKernels ref = ScalarKernels.INSTANCE;
+    int hd = 37;
+    int n = 45;
+    int stride = SimdKernels.PAD;
+    float[] q = new float[4 * hd];
+    float[] kt = new float[hd * stride];
+    for (int i = 0; i < q.length; i++) {
+      q[i] = (i % 7) - 3;
     }
-    for (int i = 0; i < kk; i++) {
-      x[i] = (i % 5) - 2;
+    for (int i = 0; i < kt.length; i++) {
+      kt[i] = (i % 5) - 2;
     }
-    ByteBuffer wb = ByteBuffer.allocateDirect(w.length * 4).order(ByteOrder.nativeOrder());
-    wb.asFloatBuffer().put(w);
-    FloatBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    k.matvecRows(wb, kk, x, out, 0, n);
-    for (int r = 0; r < n; r++) {
-      float s = 0;
-      for (int i = 0; i < kk; i++) {
-        s += w[r * kk + i] * x[i];
+    float[] s1 = new float[4 * stride];
+    float[] s2 = new float[4 * stride];
+    k.scores4(q, 0, hd, 2 * hd, 3 * hd, kt, 0, stride, hd, 1f, s1, stride, n);
+    ref.scores4(q, 0, hd, 2 * hd, 3 * hd, kt, 0, stride, hd, 1f, s2, stride, n);
+    float[] o1 = new float[4 * hd];
+    float[] o2 = new float[4 * hd];
+    k.weightedSum(s1, stride, 3, n, kt, 0, 1, hd, o1, 0, hd, 2 * hd, 3 * hd);
+    ref.weightedSum(s2, stride, 3, n, kt, 0, 1, hd, o2, 0, hd, 2 * hd, 3 * hd);
+    for (int r = 0; r < 4; r++) {
+      for (int j = 0; j < n; j++) { // small integers: exact in any order
+        if (s1[r * stride + j] != s2[r * stride + j]) {
+          throw new IllegalStateException("scores self-check failed at " + r + "," + j);
+        }
       }
-      if (s != out.get(r)) { // small integers: exact in any order
-        throw new IllegalStateException("matvec self-check failed at row " + r);
+    }
+    for (int i = 0; i < 3 * hd; i++) {
+      if (o1[i] != o2[i]) {
+        throw new IllegalStateException("weightedSum self-check failed at " + i);
       }
     }
-    float d = k.dot(w, 3, x, 0, kk);
-    float e = 0;
-    for (int i = 0; i < kk; i++) {
-      e += w[3 + i] * x[i];
+    float[] e = {0f, -1f, Float.NEGATIVE_INFINITY, 1f};
+    float[] x = new float[40];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = e[i % 4];
     }
-    float[] y = new float[kk];
-    k.axpy(2f, x, 0, y, 0, kk);
-    if (d != e || y[kk - 1] != 2f * x[kk - 1]) {
-      throw new IllegalStateException("dot/axpy self-check failed");
+    float sum = k.expAndSum(x, 0, x.length, 1f);
+    if (x[2] != 0f || Math.abs(x[3] - 1f) > 1e-6f || Math.abs(sum - 10 * (1 + Math.exp(-1) + Math.exp(-2))) > 1e-4) {
+      throw new IllegalStateException("exp self-check failed");
+    }
+    if (k.dot(q, 3, q, 5, hd) != ref.dot(q, 3, q, 5, hd)) {
+      throw new IllegalStateException("dot self-check failed");
     }
   }
 }

@@ -1,19 +1,41 @@
 package dev.llmkit.tensor;
 
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
-
 /**
- * The kernels that have a Java Vector API implementation. Package-private; {@link Simd} hands out
- * the implementation when the {@code jdk.incubator.vector} module is present at run time.
+ * The inner loops that have a Java Vector API implementation ({@link VectorKernels}) and a plain
+ * Java one ({@link ScalarKernels}). All work on heap arrays, which every JDK's Vector API can load
+ * from. Package-private; {@link Simd#kernels()} picks the implementation.
  */
 interface SimdKernels {
 
+  /** Keys are padded to a multiple of this many floats in the score and transposed-key rows. */
+  int PAD = 64;
+
   /**
-   * Rows {@code [from, to)} of {@code out = w·x}: {@code w} is an {@code (N, k)} row-major matrix
-   * seen as native-order bytes, {@code x} has {@code k} elements.
+   * Scores of 4 query rows against {@code n} keys: {@code s[r*sStride + j] = scale · Σ_d
+   * q[qr+d]·kt[ktOff + d*ktStride + j]} for {@code r < 4}, {@code j < n}, {@code d < hd}, where
+   * {@code kt} holds the keys transposed ({@code hd} rows of {@code ktStride} keys). Entries of
+   * {@code s} up to {@code n} rounded up to {@link #PAD} may also be written; {@code ktStride} and
+   * {@code sStride} are multiples of {@link #PAD}.
    */
-  void matvecRows(ByteBuffer w, int k, float[] x, FloatBuffer out, int from, int to);
+  void scores4(
+      float[] q, int q0, int q1, int q2, int q3, float[] kt, int ktOff, int ktStride, int hd,
+      float scale, float[] s, int sStride, int n);
+
+  /**
+   * Weighted sums of value rows for {@code rows <= 4} query rows: {@code o[or + e] = Σ_{j<n}
+   * p[r*pStride + j]·v[vOff + j*vStride + e]} for {@code e < hd} (overwrites).
+   */
+  void weightedSum(
+      float[] p, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
+      int o0, int o1, int o2, int o3);
+
+  /**
+   * {@code s[off+j] = exp(s[off+j] - max)} for {@code j < n} ({@code -∞} gives 0); returns the sum.
+   */
+  float expAndSum(float[] s, int off, int n, float max);
+
+  /** {@code s[off+j] *= f} for {@code j < n}. */
+  void scale(float[] s, int off, int n, float f);
 
   /** {@code Σ_i a[aOff+i]·b[bOff+i]} for {@code i < n}. */
   float dot(float[] a, int aOff, float[] b, int bOff, int n);

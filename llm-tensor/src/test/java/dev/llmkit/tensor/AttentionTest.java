@@ -92,7 +92,8 @@ class AttentionTest {
   @ParameterizedTest
   @CsvSource({
     "1,1,1,1,causal", "3,1,1,3,causal", "17,4,2,8,causal", "17,6,3,5,bidirectional",
-    "9,4,1,16,padding", "127,2,2,3,paddingCausal", "5,8,2,64,causal", "33,3,3,7,bidirectional"
+    "9,4,1,16,padding", "127,2,2,3,paddingCausal", "5,8,2,64,causal", "33,3,3,7,bidirectional",
+    "70,2,1,64,causal", "66,1,1,80,padding", "130,2,2,33,causal"
   })
   void forwardMatchesNaiveReference(int t, int nHeads, int nKv, int hd, String maskName) {
     int s = t;
@@ -101,14 +102,30 @@ class AttentionTest {
     Tensor k = Tensor.randn(t + 1, 1f, s, nKv * hd);
     Tensor v = Tensor.randn(t + 2, 1f, s, nKv * hd);
     double[][] ref = reference(d(q), d(k), d(v), t, s, nHeads, nKv, hd, mask, 0);
-    Tensor out = Tensor.full(7f, t, nHeads * hd);
-    Attention.forward(q, k, v, nHeads, nKv, mask, s, 0, out, null);
-    assertClose(out.toArray(), ref[0], 1e-5);
-    Tensor probs = Tensor.full(7f, nHeads, t, s);
-    out.fill(7f);
-    Attention.forward(q, k, v, nHeads, nKv, mask, s, 0, out, probs);
-    assertClose(out.toArray(), ref[0], 1e-5);
-    assertClose(probs.toArray(), ref[1], 1e-6);
+    for (SimdKernels kern : kernels()) {
+      Tensor out = Tensor.full(7f, t, nHeads * hd);
+      Attention.forward(q, k, v, nHeads, nKv, mask, s, 0, out, null, kern);
+      assertClose(out.toArray(), ref[0], 1e-5);
+      Tensor probs = Tensor.full(7f, nHeads, t, s);
+      out.fill(7f);
+      Attention.forward(q, k, v, nHeads, nKv, mask, s, 0, out, probs, kern);
+      assertClose(out.toArray(), ref[0], 1e-5);
+      assertClose(probs.toArray(), ref[1], 1e-6);
+    }
+  }
+
+  /** The plain Java kernels, and the Vector API ones when this JVM has them. */
+  static java.util.List<SimdKernels> kernels() {
+    return Simd.kernels() == null
+        ? java.util.List.of(ScalarKernels.INSTANCE)
+        : java.util.List.of(ScalarKernels.INSTANCE, Simd.kernels());
+  }
+
+  @Test
+  void vectorKernelsAreInUseWhenTheModuleIsPresent() {
+    // surefire starts this JVM with --add-modules jdk.incubator.vector (see pom.xml)
+    boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    assertThat(Simd.enabled()).as(Simd.description()).isEqualTo(present && !"false".equals(System.getProperty("llmkit.simd")));
   }
 
   @Test
