@@ -27,8 +27,10 @@ import java.util.Locale;
  *
  * <p>Writing: the family is {@link HfFamily#of}; what it cannot express (sinusoidal or rotary
  * positions in GPT-2, post-norm, RMSNorm in GPT-2, LayerNorm in Llama, GPT-2 without biases or with
- * grouped-query attention, adjacent-pair RoPE) is written as extra {@code llmkit_*} fields that this
- * class reads back, so every config round-trips exactly.
+ * grouped-query attention) is written as extra {@code llmkit_*} fields that this class reads back.
+ * Every config round-trips exactly except one: a rotary Llama with adjacent-pair RoPE is written as
+ * plain (rotate-half) Llama, because {@link LlamaWeights} permutes its q/k rows on save as Hugging
+ * Face's converter does (see {@link #savedConfig}).
  *
  * @param family the model family ({@code model_type})
  * @param config the architecture
@@ -268,7 +270,7 @@ public record HfConfig(HfFamily family, ModelConfig config) {
       if (c.positions() != PositionEncoding.ROTARY) {
         o.put("llmkit_positions", lower(c.positions()));
       }
-      if (c.ropeStyle() != RopeStyle.ROTATE_HALF) {
+      if (c.positions() != PositionEncoding.ROTARY && c.ropeStyle() != RopeStyle.ROTATE_HALF) {
         o.put("llmkit_rope_style", lower(c.ropeStyle()));
       }
       if (c.norm() != NormType.RMS_NORM) {
@@ -286,6 +288,17 @@ public record HfConfig(HfFamily family, ModelConfig config) {
     }
     o.put("torch_dtype", "float32");
     return o;
+  }
+
+  /**
+   * The config a saved folder reloads with: {@code c} itself, except that a rotary Llama-family
+   * config with adjacent-pair RoPE becomes rotate-half (its q/k rows are permuted on save).
+   */
+  public static ModelConfig savedConfig(ModelConfig c) {
+    if (HfFamily.of(c) == HfFamily.LLAMA && LlamaWeights.permutesOnSave(c)) {
+      return c.toBuilder().ropeStyle(RopeStyle.ROTATE_HALF).build();
+    }
+    return c;
   }
 
   /** Writes {@code dir/config.json} atomically. */

@@ -8,6 +8,7 @@ import dev.llmkit.model.io.CheckpointFormatException;
 import dev.llmkit.model.io.TensorLoader;
 import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tensor.RopeStyle;
 import dev.llmkit.tensor.Tensor;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -20,6 +21,13 @@ import java.util.Map;
  * up = w3, down = w2), {@code model.norm}, {@code lm_head} (absent when tied). Matrices are nn.Linear
  * {@code [out, in]} like the canonical layout; q/k stay as stored (permuted for rotate-half RoPE, which
  * the config's {@code ropeStyle} ROTATE_HALF matches).
+ *
+ * <p>A model with Meta's adjacent-pair RoPE ({@link RopeStyle#ADJACENT_PAIRS}, e.g. from llama2.c or
+ * GGUF) is saved as Hugging Face does in {@code convert_llama_weights_to_hf.py}: the rows of q and k
+ * (and their biases) are permuted within each head so that rotating halves computes the same
+ * function, and the config is written as plain rotate-half Llama. Such a folder therefore loads in
+ * Hugging Face transformers, and reloads here with {@code ropeStyle} ROTATE_HALF and permuted q/k:
+ * the same model, not the same bytes.
  *
  * <p>The canonical layout has no bias for SwiGLU's up projection: with mlp_bias, {@code up_proj.bias}
  * must be all zeros on load (else an error names it) and is written as zeros on save.
@@ -106,10 +114,11 @@ public final class LlamaWeights {
       String p = "model.layers." + i + ".";
       put(m, p + "input_layernorm.weight", l.attnNormWeight());
       put(m, p + "input_layernorm.bias", l.attnNormBias());
-      put(m, p + "self_attn.q_proj.weight", l.wq());
-      put(m, p + "self_attn.q_proj.bias", l.bq());
-      put(m, p + "self_attn.k_proj.weight", l.wk());
-      put(m, p + "self_attn.k_proj.bias", l.bk());
+      int hd = c.headDim();
+      put(m, p + "self_attn.q_proj.weight", toRotateHalf(c, l.wq(), c.nHeads(), hd));
+      put(m, p + "self_attn.q_proj.bias", toRotateHalf(c, l.bq(), c.nHeads(), hd));
+      put(m, p + "self_attn.k_proj.weight", toRotateHalf(c, l.wk(), c.nKvHeads(), hd));
+      put(m, p + "self_attn.k_proj.bias", toRotateHalf(c, l.bk(), c.nKvHeads(), hd));
       put(m, p + "self_attn.v_proj.weight", l.wv());
       put(m, p + "self_attn.v_proj.bias", l.bv());
       put(m, p + "self_attn.o_proj.weight", l.wo());
@@ -131,6 +140,36 @@ public final class LlamaWeights {
       m.put("lm_head.weight", w.lmHead());
     }
     return m;
+  }
+
+  /** True when q/k are permuted on save (see the class comment). */
+  static boolean permutesOnSave(ModelConfig c) {
+    return c.positions() == PositionEncoding.ROTARY && c.ropeStyle() == RopeStyle.ADJACENT_PAIRS;
+  }
+
+  /**
+   * Rows of a q or k projection (or bias) from adjacent-pair to rotate-half order, per head: HF row
+   * {@code j*hd/2 + i} = Meta row {@code 2i + j}, as transformers' {@code permute()} does.
+   *
+   * <pre>// w: (heads*hd, C) or (heads*hd) -> out: same shape</pre>
+   */
+  static Tensor toRotateHalf(ModelConfig c, Tensor w, int heads, int hd) {
+    if (w == null || !permutesOnSave(c)) {
+      return w;
+    }
+    Tensor out = Tensor.zeros(w.shape());
+    int width = w.length() / (heads * hd);
+    int half = hd / 2;
+    for (int h = 0; h < heads; h++) {
+      for (int i = 0; i < half; i++) {
+        for (int j = 0; j < 2; j++) {
+          int src = h * hd + 2 * i + j;
+          int dst = h * hd + j * half + i;
+          out.buffer().put(dst * width, w.buffer(), src * width, width);
+        }
+      }
+    }
+    return out;
   }
 
   private static void put(Map<String, Tensor> m, String name, Tensor t) {

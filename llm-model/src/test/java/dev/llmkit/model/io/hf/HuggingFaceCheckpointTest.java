@@ -115,6 +115,47 @@ class HuggingFaceCheckpointTest {
     }
   }
 
+  /** Adjacent-pair RoPE is saved as Hugging Face's converter does: q/k rows permuted per head. */
+  @Test
+  void adjacentPairLlamaIsSavedPermutedForRotateHalf() throws IOException {
+    ModelConfig c = ModelConfig.llama(50, 16, 2, 4, 2, 32, 40).toBuilder()
+        .ropeStyle(RopeStyle.ADJACENT_PAIRS).attentionBias(true).build();
+    ModelWeights w = ModelWeights.init(c, 8, 0.5f);
+    for (int i = 0; i < 2; i++) {
+      w.layer(i).bq().copyFrom(Tensor.randn(20 + i, 1f, 32));
+      w.layer(i).bk().copyFrom(Tensor.randn(30 + i, 1f, 16));
+    }
+    Path dir = tmp.resolve("adj");
+    HuggingFaceCheckpoint.save(dir, w, null);
+    assertThat(Files.readString(dir.resolve("config.json"))).doesNotContain("llmkit_");
+    ModelWeights back = HuggingFaceCheckpoint.loadWeights(dir);
+    assertThat(back.config()).isEqualTo(c.toBuilder().ropeStyle(RopeStyle.ROTATE_HALF).build());
+    int hd = 8;
+    for (int l = 0; l < 2; l++) {
+      for (int[] heads : new int[][] {{4, 0}, {2, 1}}) {
+        Tensor orig = heads[1] == 0 ? w.layer(l).wq() : w.layer(l).wk();
+        Tensor hf = heads[1] == 0 ? back.layer(l).wq() : back.layer(l).wk();
+        Tensor origB = heads[1] == 0 ? w.layer(l).bq() : w.layer(l).bk();
+        Tensor hfB = heads[1] == 0 ? back.layer(l).bq() : back.layer(l).bk();
+        for (int h = 0; h < heads[0]; h++) {
+          for (int i = 0; i < hd / 2; i++) {
+            for (int j = 0; j < 2; j++) {
+              // rotate-half pairs (i, i + hd/2) of the saved rows are Meta's pairs (2i, 2i + 1)
+              int hfRow = h * hd + j * hd / 2 + i;
+              int metaRow = h * hd + 2 * i + j;
+              for (int col = 0; col < 32; col++) {
+                assertThat(hf.get(hfRow, col)).isEqualTo(orig.get(metaRow, col));
+              }
+              assertThat(hfB.get(hfRow)).isEqualTo(origB.get(metaRow));
+            }
+          }
+        }
+      }
+      assertThat(back.layer(l).wv().toArray()).isEqualTo(w.layer(l).wv().toArray());
+      assertThat(back.layer(l).w3().toArray()).isEqualTo(w.layer(l).w3().toArray());
+    }
+  }
+
   @Test
   void llamaUpProjBiasMustBeZero() throws IOException {
     ModelConfig c = ModelConfig.llama(50, 16, 1, 4, 2, 16, 40).toBuilder().mlpBias(true).build();
