@@ -110,6 +110,18 @@ public abstract class AbstractTokenizer implements Tokenizer {
   protected abstract byte[] decodeBytes(int id, boolean leading);
 
   /**
+   * Whether a token decodes to any text when it is not leading; tokens that do not (control
+   * tokens such as BOS) leave the next token in the leading position.
+   *
+   * @param id a valid id
+   * @return true when the token produces text
+   */
+  protected boolean producesText(int id) {
+    byte[] b = decodeBytes(id, false);
+    return b != null && b.length > 0;
+  }
+
+  /**
    * A short name for messages: the encoding name or the file it came from.
    *
    * @return the name
@@ -195,7 +207,7 @@ public abstract class AbstractTokenizer implements Tokenizer {
       }
       System.arraycopy(b, 0, buf, len, b.length);
       len += b.length;
-      leading &= b.length == 0;
+      leading &= !producesText(id);
     }
     return Utf8.decode(buf, 0, len);
   }
@@ -249,7 +261,7 @@ public abstract class AbstractTokenizer implements Tokenizer {
       if (b == null) {
         throw unknownId(id);
       }
-      leading &= b.length == 0;
+      leading &= !producesText(id);
       if (len + b.length > pending.length) {
         pending = Arrays.copyOf(pending, Math.max(pending.length * 2, len + b.length));
       }

@@ -1,7 +1,18 @@
 package dev.llmkit.tokenizer;
 
+import dev.llmkit.tokenizer.bpe.BytePairTokenizer;
+import dev.llmkit.tokenizer.gguf.GgufTokenizers;
+import dev.llmkit.tokenizer.hf.HfTokenizerJson;
+import dev.llmkit.tokenizer.hf.HfVocabMerges;
+import dev.llmkit.tokenizer.pretokenize.Cl100kPreTokenizer;
+import dev.llmkit.tokenizer.sentencepiece.Llama2cTokenizerFile;
+import dev.llmkit.tokenizer.tiktoken.OpenAiEncodings;
+import dev.llmkit.tokenizer.tiktoken.TiktokenFile;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * Entry points: the built-in OpenAI encodings, loading tokenizer files, saving a tokenizer to a
@@ -36,7 +47,62 @@ public final class Tokenizers {
    * @throws IllegalArgumentException if the file is corrupt, naming the file and the line or offset
    */
   public static Tokenizer load(Path path) throws IOException {
-    throw new UnsupportedOperationException("not implemented yet");
+    if (Files.isDirectory(path)) {
+      if (Files.exists(path.resolve("tokenizer.json"))) {
+        return HfTokenizerJson.load(path.resolve("tokenizer.json"));
+      }
+      if (Files.exists(path.resolve("vocab.json")) && Files.exists(path.resolve("merges.txt"))) {
+        return HfVocabMerges.load(path);
+      }
+      throw new IllegalArgumentException(
+          path + ": folder has neither tokenizer.json nor vocab.json + merges.txt");
+    }
+    if (!Files.exists(path)) {
+      throw new java.nio.file.NoSuchFileException(path.toString());
+    }
+    String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    if (name.endsWith(".json")) {
+      return HfTokenizerJson.load(path);
+    }
+    if (name.endsWith(".tiktoken")) {
+      return tiktoken(path);
+    }
+    byte[] head = new byte[4];
+    try (java.io.InputStream in = Files.newInputStream(path)) {
+      int n = in.readNBytes(head, 0, 4);
+      if (n == 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') {
+        return GgufTokenizers.load(path);
+      }
+    }
+    if (name.endsWith(".gguf")) {
+      return GgufTokenizers.load(path); // reports the bad magic
+    }
+    if (name.endsWith(".bin")) {
+      return Llama2cTokenizerFile.load(path);
+    }
+    throw new IllegalArgumentException(
+        path + ": unknown tokenizer file; expected tokenizer.json, a folder with tokenizer.json or"
+            + " vocab.json + merges.txt, a .gguf, a llama2.c tok*.bin or a .tiktoken file");
+  }
+
+  private static Tokenizer tiktoken(Path path) throws IOException {
+    String base = path.getFileName().toString().replaceFirst("\\.tiktoken$", "");
+    byte[][] ranks;
+    try (java.io.InputStream in = Files.newInputStream(path)) {
+      ranks = TiktokenFile.read(in, path.toString());
+    }
+    for (String known : OpenAiEncodings.NAMES) {
+      if (known.equals(base)) {
+        BytePairTokenizer ref = OpenAiEncodings.get(known);
+        return BytePairTokenizer.fromRanks(
+            path.toString(), ranks, ref.preTokenizer(), ref.specialTokens(), ref.bosId(),
+            ref.eosId(), ref.vocabSize());
+      }
+    }
+    // unknown rank file: the cl100k split pattern, no special tokens
+    return BytePairTokenizer.fromRanks(
+        path.toString(), ranks, Cl100kPreTokenizer.INSTANCE, Map.of(), OptionalInt.empty(),
+        OptionalInt.empty(), 0);
   }
 
   /**
@@ -50,6 +116,9 @@ public final class Tokenizers {
    * @throws UnsupportedOperationException if this kind of tokenizer cannot be written
    */
   public static Path save(Tokenizer tokenizer, Path dir) throws IOException {
-    throw new UnsupportedOperationException("not implemented yet");
+    Files.createDirectories(dir);
+    Path file = dir.resolve("tokenizer.json");
+    HfTokenizerJson.write(tokenizer, file);
+    return file;
   }
 }

@@ -33,6 +33,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
   private BytePairTokenizer(
       String name,
       byte[][] tokens,
+      ByteSequenceMap encoder,
       PairTable merges,
       boolean tiktokenRules,
       boolean ignoreMerges,
@@ -56,12 +57,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
     }
     this.vocabSize = size;
     this.decodeTable = Arrays.copyOf(tokens, size);
-    this.encoder = new ByteSequenceMap();
-    for (int id = 0; id < tokens.length; id++) {
-      if (tokens[id] != null) {
-        encoder.put(tokens[id], id);
-      }
-    }
+    this.encoder = encoder;
     boolean missing = false;
     for (int b = 0; b < 256; b++) {
       byteToId[b] = encoder.get(new byte[] {(byte) b});
@@ -122,7 +118,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       }
     }
     return new BytePairTokenizer(
-        name, tokens, merges, true, true, preTokenizer, specials, Map.of(), bos, eos, vocabSize);
+        name, tokens, enc, merges, true, true, preTokenizer, specials, Map.of(), bos, eos, vocabSize);
   }
 
   /**
@@ -185,7 +181,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       merges.put(p[0], p[1], r, merged);
     }
     return new BytePairTokenizer(
-        name, tokens, merges, false, ignoreMerges, preTokenizer, specials, added, bos, eos, 0);
+        name, tokens, enc, merges, false, ignoreMerges, preTokenizer, specials, added, bos, eos, 0);
   }
 
   /**
