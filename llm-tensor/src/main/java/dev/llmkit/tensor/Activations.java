@@ -24,14 +24,14 @@ public final class Activations {
 
   private Activations() {}
 
-  /** Elementwise function of the forward kernels. */
-  private interface Pointwise {
-    float apply(float x);
-  }
-
-  /** Elementwise derivative: returns {@code dout · f'(x)}. */
-  private interface PointwiseGrad {
-    float apply(float x, float dout);
+  /**
+   * The smooth activations. Each kernel loop calls its function directly (a shared loop over a
+   * functional interface would make that call megamorphic, hence not inlined, per element).
+   */
+  private enum Fn {
+    GELU_TANH,
+    GELU_ERF,
+    SILU
   }
 
   // ------------------------------------------------------------------------------------ ReLU
@@ -71,12 +71,12 @@ public final class Activations {
    * {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. x: (..., C) -> out: same layout.
    */
   public static void gelu(Tensor x, Tensor out) {
-    map("Activations.gelu", x, out, Activations::geluTanh);
+    map("Activations.gelu", x, out, Fn.GELU_TANH);
   }
 
   /** Backward of {@link #gelu}: {@code dx += dout · gelu'(x)}. x, dout, dx: same layout. */
   public static void geluBackward(Tensor x, Tensor dout, Tensor dx) {
-    mapGrad("Activations.geluBackward", x, dout, dx, Activations::geluTanhGrad);
+    mapGrad("Activations.geluBackward", x, dout, dx, Fn.GELU_TANH);
   }
 
   /**
@@ -84,24 +84,24 @@ public final class Activations {
    * x: (..., C) -> out: same layout.
    */
   public static void geluErf(Tensor x, Tensor out) {
-    map("Activations.geluErf", x, out, Activations::geluErf);
+    map("Activations.geluErf", x, out, Fn.GELU_ERF);
   }
 
   /** Backward of {@link #geluErf}: {@code dx += dout · (Φ(x) + x·φ(x))}. x, dout, dx: same layout. */
   public static void geluErfBackward(Tensor x, Tensor dout, Tensor dx) {
-    mapGrad("Activations.geluErfBackward", x, dout, dx, Activations::geluErfGrad);
+    mapGrad("Activations.geluErfBackward", x, dout, dx, Fn.GELU_ERF);
   }
 
   // ------------------------------------------------------------------------------------ SiLU
 
   /** SiLU (swish): {@code x·σ(x)}. x: (..., C) -> out: same layout. */
   public static void silu(Tensor x, Tensor out) {
-    map("Activations.silu", x, out, Activations::silu);
+    map("Activations.silu", x, out, Fn.SILU);
   }
 
   /** Backward of {@link #silu}: {@code dx += dout · σ(x)·(1 + x·(1 − σ(x)))}. */
   public static void siluBackward(Tensor x, Tensor dout, Tensor dx) {
-    mapGrad("Activations.siluBackward", x, dout, dx, Activations::siluGrad);
+    mapGrad("Activations.siluBackward", x, dout, dx, Fn.SILU);
   }
 
   // ---------------------------------------------------------------------------------- SwiGLU
@@ -225,25 +225,55 @@ public final class Activations {
 
   // ------------------------------------------------------------------------------ loop helpers
 
-  private static void map(String op, Tensor x, Tensor out, Pointwise f) {
+  private static void map(String op, Tensor x, Tensor out, Fn f) {
     ShapeChecks.sameLayout(op, "x", x, "out", out);
     FloatBuffer px = x.buffer();
     FloatBuffer po = out.buffer();
     Parallel.forRange(x.length(), WORK, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        po.put(i, f.apply(px.get(i)));
+      switch (f) {
+        case GELU_TANH -> {
+          for (int i = from; i < to; i++) {
+            po.put(i, geluTanh(px.get(i)));
+          }
+        }
+        case GELU_ERF -> {
+          for (int i = from; i < to; i++) {
+            po.put(i, geluErf(px.get(i)));
+          }
+        }
+        case SILU -> {
+          for (int i = from; i < to; i++) {
+            po.put(i, silu(px.get(i)));
+          }
+        }
+        default -> throw new AssertionError(f);
       }
     });
   }
 
-  private static void mapGrad(String op, Tensor x, Tensor dout, Tensor dx, PointwiseGrad f) {
+  private static void mapGrad(String op, Tensor x, Tensor dout, Tensor dx, Fn f) {
     checkBackward(op, x, dout, dx);
     FloatBuffer px = x.buffer();
     FloatBuffer pg = dout.buffer();
     FloatBuffer pd = dx.buffer();
     Parallel.forRange(x.length(), WORK, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        pd.put(i, pd.get(i) + f.apply(px.get(i), pg.get(i)));
+      switch (f) {
+        case GELU_TANH -> {
+          for (int i = from; i < to; i++) {
+            pd.put(i, pd.get(i) + geluTanhGrad(px.get(i), pg.get(i)));
+          }
+        }
+        case GELU_ERF -> {
+          for (int i = from; i < to; i++) {
+            pd.put(i, pd.get(i) + geluErfGrad(px.get(i), pg.get(i)));
+          }
+        }
+        case SILU -> {
+          for (int i = from; i < to; i++) {
+            pd.put(i, pd.get(i) + siluGrad(px.get(i), pg.get(i)));
+          }
+        }
+        default -> throw new AssertionError(f);
       }
     });
   }

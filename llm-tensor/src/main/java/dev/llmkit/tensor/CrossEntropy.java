@@ -58,36 +58,29 @@ public final class CrossEntropy {
     double[] rowLoss = new double[n];
     final float invCount = count == 0 ? 0f : 1f / count;
     Parallel.forRange(n, 12L * v, (r0, r1) -> {
+      float[] xs = RowScratch.get(0, v);
       for (int r = r0; r < r1; r++) {
         int base = r * v;
         int y = targets[r];
         if (y < 0) {
           if (pd != null) {
-            for (int i = 0; i < v; i++) {
-              pd.put(base + i, 0f);
-            }
+            java.util.Arrays.fill(xs, 0, v, 0f);
+            pd.put(base, xs, 0, v);
           }
           continue;
         }
-        float max = Softmax.max(pl, base, base + v);
-        float target = pl.get(base + y); // read before dlogits (which may be logits) is written
-        double sum = 0;
-        if (pd == null) {
-          for (int i = 0; i < v; i++) {
-            sum += FastExp.exp(pl.get(base + i) - max);
-          }
-        } else {
-          // one exponential per element: store e^(x − max), then scale to (p − onehot) / count
-          for (int i = 0; i < v; i++) {
-            double e = FastExp.exp(pl.get(base + i) - max);
-            pd.put(base + i, (float) e);
-            sum += e;
-          }
+        pl.get(base, xs, 0, v);
+        float max = RowScratch.max(xs, v);
+        float target = xs[y];
+        // with dlogits: one exponential per element, stored, then scaled to (p − onehot) / count
+        double sum = Softmax.expAndSum(xs, v, max, pd != null);
+        if (pd != null) {
           float scale = (float) (1.0 / sum) * invCount;
           for (int i = 0; i < v; i++) {
-            pd.put(base + i, pd.get(base + i) * scale);
+            xs[i] *= scale;
           }
-          pd.put(base + y, pd.get(base + y) - invCount);
+          xs[y] -= invCount;
+          pd.put(base, xs, 0, v);
         }
         rowLoss[r] = max + Math.log(sum) - target;
       }

@@ -55,20 +55,20 @@ public final class LayerNorm {
     FloatBuffer pm = mean == null ? null : mean.buffer();
     FloatBuffer ps = rstd == null ? null : rstd.buffer();
     Parallel.forRange(rows, 4L * c, (r0, r1) -> {
+      float[] xs = RowScratch.get(0, c);
+      float[] ws = RowScratch.get(1, c);
+      float[] bs = RowScratch.get(2, c);
+      RowScratch.loadOr(pw, ws, c, 1f);
+      RowScratch.loadOr(pb, bs, c, 0f);
       for (int r = r0; r < r1; r++) {
         int base = r * c;
-        float m = rowMean(px, base, c);
-        float rs = rowRstd(px, base, c, m, eps);
+        px.get(base, xs, 0, c);
+        float m = (float) (RowScratch.sum(xs, c) / c);
+        float rs = rstd(xs, c, m, eps);
         for (int i = 0; i < c; i++) {
-          float n = (px.get(base + i) - m) * rs;
-          if (pw != null) {
-            n *= pw.get(i);
-          }
-          if (pb != null) {
-            n += pb.get(i);
-          }
-          po.put(base + i, n);
+          xs[i] = (xs[i] - m) * rs * ws[i] + bs[i];
         }
+        po.put(base, xs, 0, c);
         if (pm != null) {
           pm.put(r, m);
         }
@@ -140,10 +140,12 @@ public final class LayerNorm {
       pm = FloatBuffer.allocate(rows);
       ps = FloatBuffer.allocate(rows);
       Parallel.forRange(rows, 2L * c, (r0, r1) -> {
+        float[] xs = RowScratch.get(0, c);
         for (int r = r0; r < r1; r++) {
-          float m = rowMean(px, r * c, c);
+          px.get(r * c, xs, 0, c);
+          float m = (float) (RowScratch.sum(xs, c) / c);
           pm.put(r, m);
-          ps.put(r, rowRstd(px, r * c, c, m, eps));
+          ps.put(r, rstd(xs, c, m, eps));
         }
       });
     }
@@ -151,25 +153,35 @@ public final class LayerNorm {
       FloatBuffer pdx = dx.buffer();
       // dx_i += rstd · (dnorm_i − mean(dnorm) − norm_i · mean(dnorm · norm)), dnorm = weight · dout
       Parallel.forRange(rows, 6L * c, (r0, r1) -> {
+        float[] xs = RowScratch.get(0, c);
+        float[] gs = RowScratch.get(1, c);
+        float[] ds = RowScratch.get(2, c);
+        float[] ws = RowScratch.get(3, c);
+        RowScratch.loadOr(pw, ws, c, 1f);
         for (int r = r0; r < r1; r++) {
           int base = r * c;
           float m = pm.get(r);
           float rs = ps.get(r);
+          px.get(base, xs, 0, c);
+          pg.get(base, gs, 0, c);
           double sumDnorm = 0;
           double sumDnormNorm = 0;
           for (int i = 0; i < c; i++) {
-            float norm = (px.get(base + i) - m) * rs;
-            float dnorm = pw == null ? pg.get(base + i) : pw.get(i) * pg.get(base + i);
+            // xs becomes norm, gs becomes dnorm
+            float norm = (xs[i] - m) * rs;
+            float dnorm = ws[i] * gs[i];
+            xs[i] = norm;
+            gs[i] = dnorm;
             sumDnorm += dnorm;
             sumDnormNorm += dnorm * norm;
           }
           float meanDnorm = (float) (sumDnorm / c);
           float meanDnormNorm = (float) (sumDnormNorm / c);
+          pdx.get(base, ds, 0, c);
           for (int i = 0; i < c; i++) {
-            float norm = (px.get(base + i) - m) * rs;
-            float dnorm = pw == null ? pg.get(base + i) : pw.get(i) * pg.get(base + i);
-            pdx.put(base + i, pdx.get(base + i) + (dnorm - meanDnorm - norm * meanDnormNorm) * rs);
+            ds[i] += (gs[i] - meanDnorm - xs[i] * meanDnormNorm) * rs;
           }
+          pdx.put(base, ds, 0, c);
         }
       });
     }
@@ -177,60 +189,40 @@ public final class LayerNorm {
       FloatBuffer pdw = dweight == null ? null : dweight.buffer();
       FloatBuffer pdb = dbias == null ? null : dbias.buffer();
       // Parameter gradients are sums over rows: split by columns so that every column is summed by
-      // one thread in row order (reproducible whatever the thread count).
+      // one thread in row order (the same result whatever the thread count).
       Parallel.forRange(c, 3L * rows, (c0, c1) -> {
+        int w = c1 - c0;
+        float[] xs = RowScratch.get(0, w);
+        float[] gs = RowScratch.get(1, w);
+        float[] aw = RowScratch.get(2, w);
+        float[] ab = RowScratch.get(3, w);
+        java.util.Arrays.fill(aw, 0, w, 0f);
+        java.util.Arrays.fill(ab, 0, w, 0f);
         for (int r = 0; r < rows; r++) {
-          int base = r * c;
+          int base = r * c + c0;
           float m = pm.get(r);
           float rs = ps.get(r);
-          for (int i = c0; i < c1; i++) {
-            float g = pg.get(base + i);
-            if (pdw != null) {
-              pdw.put(i, pdw.get(i) + (px.get(base + i) - m) * rs * g);
-            }
-            if (pdb != null) {
-              pdb.put(i, pdb.get(i) + g);
-            }
+          px.get(base, xs, 0, w);
+          pg.get(base, gs, 0, w);
+          for (int i = 0; i < w; i++) {
+            aw[i] += (xs[i] - m) * rs * gs[i];
+            ab[i] += gs[i];
+          }
+        }
+        for (int i = 0; i < w; i++) {
+          if (pdw != null) {
+            pdw.put(c0 + i, pdw.get(c0 + i) + aw[i]);
+          }
+          if (pdb != null) {
+            pdb.put(c0 + i, pdb.get(c0 + i) + ab[i]);
           }
         }
       });
     }
   }
 
-  /** Mean of {@code x[base .. base+c)}, accumulated in double with four independent partial sums. */
-  static float rowMean(FloatBuffer x, int base, int c) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int i = 0;
-    for (; i + 3 < c; i += 4) {
-      s0 += x.get(base + i);
-      s1 += x.get(base + i + 1);
-      s2 += x.get(base + i + 2);
-      s3 += x.get(base + i + 3);
-    }
-    for (; i < c; i++) {
-      s0 += x.get(base + i);
-    }
-    return (float) (((s0 + s1) + (s2 + s3)) / c);
-  }
-
-  /** {@code 1 / sqrt(var + eps)} of {@code x[base .. base+c)} around mean {@code m} (biased variance). */
-  static float rowRstd(FloatBuffer x, int base, int c, float m, float eps) {
-    double s0 = 0;
-    double s1 = 0;
-    int i = 0;
-    for (; i + 1 < c; i += 2) {
-      double d0 = x.get(base + i) - m;
-      double d1 = x.get(base + i + 1) - m;
-      s0 += d0 * d0;
-      s1 += d1 * d1;
-    }
-    for (; i < c; i++) {
-      double d = x.get(base + i) - m;
-      s0 += d * d;
-    }
-    return (float) (1.0 / Math.sqrt((s0 + s1) / c + eps));
+  /** {@code 1 / sqrt(var + eps)} of {@code x[0..c)} around its mean {@code m} (biased variance). */
+  static float rstd(float[] x, int c, float m, float eps) {
+    return (float) (1.0 / Math.sqrt(RowScratch.sumSquaredDeviations(x, c, m) / c + eps));
   }
 }

@@ -43,18 +43,17 @@ public final class RmsNorm {
     FloatBuffer po = out.buffer();
     FloatBuffer ps = rstd == null ? null : rstd.buffer();
     Parallel.forRange(rows, 3L * c, (r0, r1) -> {
+      float[] xs = RowScratch.get(0, c);
+      float[] ws = RowScratch.get(1, c);
+      RowScratch.loadOr(pw, ws, c, 1f);
       for (int r = r0; r < r1; r++) {
         int base = r * c;
-        float rs = rowRstd(px, base, c, eps);
-        if (pw != null) {
-          for (int i = 0; i < c; i++) {
-            po.put(base + i, px.get(base + i) * rs * pw.get(i));
-          }
-        } else {
-          for (int i = 0; i < c; i++) {
-            po.put(base + i, px.get(base + i) * rs);
-          }
+        px.get(base, xs, 0, c);
+        float rs = rstd(xs, c, eps);
+        for (int i = 0; i < c; i++) {
+          xs[i] = xs[i] * rs * ws[i];
         }
+        po.put(base, xs, 0, c);
         if (ps != null) {
           ps.put(r, rs);
         }
@@ -112,27 +111,35 @@ public final class RmsNorm {
     } else {
       ps = FloatBuffer.allocate(rows);
       Parallel.forRange(rows, 2L * c, (r0, r1) -> {
+        float[] xs = RowScratch.get(0, c);
         for (int r = r0; r < r1; r++) {
-          ps.put(r, rowRstd(px, r * c, c, eps));
+          px.get(r * c, xs, 0, c);
+          ps.put(r, rstd(xs, c, eps));
         }
       });
     }
     if (dx != null) {
       FloatBuffer pdx = dx.buffer();
       Parallel.forRange(rows, 5L * c, (r0, r1) -> {
+        float[] xs = RowScratch.get(0, c);
+        float[] gs = RowScratch.get(1, c);
+        float[] ds = RowScratch.get(2, c);
+        float[] ws = RowScratch.get(3, c);
+        RowScratch.loadOr(pw, ws, c, 1f);
         for (int r = r0; r < r1; r++) {
           int base = r * c;
           float rs = ps.get(r);
-          double dot = 0;
+          px.get(base, xs, 0, c);
+          pg.get(base, gs, 0, c);
           for (int i = 0; i < c; i++) {
-            float wg = pw == null ? pg.get(base + i) : pw.get(i) * pg.get(base + i);
-            dot += wg * px.get(base + i);
+            gs[i] *= ws[i]; // gs becomes w · dout
           }
-          float k = (float) (dot / c) * rs * rs;
+          float k = (float) (RowScratch.dot(gs, xs, c) / c) * rs * rs;
+          pdx.get(base, ds, 0, c);
           for (int i = 0; i < c; i++) {
-            float wg = pw == null ? pg.get(base + i) : pw.get(i) * pg.get(base + i);
-            pdx.put(base + i, pdx.get(base + i) + rs * (wg - px.get(base + i) * k));
+            ds[i] += rs * (gs[i] - xs[i] * k);
           }
+          pdx.put(base, ds, 0, c);
         }
       });
     }
@@ -140,38 +147,29 @@ public final class RmsNorm {
       FloatBuffer pdw = dweight.buffer();
       // Sum over rows split by columns: each column summed by one thread in row order.
       Parallel.forRange(c, 2L * rows, (c0, c1) -> {
+        int w = c1 - c0;
+        float[] xs = RowScratch.get(0, w);
+        float[] gs = RowScratch.get(1, w);
+        float[] aw = RowScratch.get(2, w);
+        java.util.Arrays.fill(aw, 0, w, 0f);
         for (int r = 0; r < rows; r++) {
-          int base = r * c;
+          int base = r * c + c0;
           float rs = ps.get(r);
-          for (int i = c0; i < c1; i++) {
-            pdw.put(i, pdw.get(i) + pg.get(base + i) * px.get(base + i) * rs);
+          px.get(base, xs, 0, w);
+          pg.get(base, gs, 0, w);
+          for (int i = 0; i < w; i++) {
+            aw[i] += gs[i] * xs[i] * rs;
           }
+        }
+        for (int i = 0; i < w; i++) {
+          pdw.put(c0 + i, pdw.get(c0 + i) + aw[i]);
         }
       });
     }
   }
 
-  /** {@code 1 / sqrt(mean(x²) + eps)} of {@code x[base .. base+c)}, in double. */
-  static float rowRstd(FloatBuffer x, int base, int c, float eps) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int i = 0;
-    for (; i + 3 < c; i += 4) {
-      double a = x.get(base + i);
-      double b = x.get(base + i + 1);
-      double d = x.get(base + i + 2);
-      double e = x.get(base + i + 3);
-      s0 += a * a;
-      s1 += b * b;
-      s2 += d * d;
-      s3 += e * e;
-    }
-    for (; i < c; i++) {
-      double a = x.get(base + i);
-      s0 += a * a;
-    }
-    return (float) (1.0 / Math.sqrt(((s0 + s1) + (s2 + s3)) / c + eps));
+  /** {@code 1 / sqrt(mean(x²) + eps)} of {@code x[0..c)}, in double. */
+  static float rstd(float[] x, int c, float eps) {
+    return (float) (1.0 / Math.sqrt(RowScratch.dot(x, x, c) / c + eps));
   }
 }

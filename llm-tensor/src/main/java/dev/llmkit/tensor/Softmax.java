@@ -54,16 +54,19 @@ public final class Softmax {
     FloatBuffer pg = dy.buffer();
     FloatBuffer pdx = dx.buffer();
     Parallel.forRange(rows, 4L * c, (r0, r1) -> {
+      float[] ys = RowScratch.get(0, c);
+      float[] gs = RowScratch.get(1, c);
+      float[] ds = RowScratch.get(2, c);
       for (int r = r0; r < r1; r++) {
         int base = r * c;
-        double dot = 0;
+        py.get(base, ys, 0, c);
+        pg.get(base, gs, 0, c);
+        pdx.get(base, ds, 0, c);
+        float d = (float) RowScratch.dot(gs, ys, c);
         for (int i = 0; i < c; i++) {
-          dot += pg.get(base + i) * py.get(base + i);
+          ds[i] += ys[i] * (gs[i] - d);
         }
-        float d = (float) dot;
-        for (int i = 0; i < c; i++) {
-          pdx.put(base + i, pdx.get(base + i) + py.get(base + i) * (pg.get(base + i) - d));
-        }
+        pdx.put(base, ds, 0, c);
       }
     });
   }
@@ -83,17 +86,19 @@ public final class Softmax {
     FloatBuffer pg = dy.buffer();
     FloatBuffer pdx = dx.buffer();
     Parallel.forRange(rows, 8L * c, (r0, r1) -> {
+      float[] ys = RowScratch.get(0, c);
+      float[] gs = RowScratch.get(1, c);
+      float[] ds = RowScratch.get(2, c);
       for (int r = r0; r < r1; r++) {
         int base = r * c;
-        double sum = 0;
+        py.get(base, ys, 0, c);
+        pg.get(base, gs, 0, c);
+        pdx.get(base, ds, 0, c);
+        float sum = (float) RowScratch.sum(gs, c);
         for (int i = 0; i < c; i++) {
-          sum += pg.get(base + i);
+          ds[i] += gs[i] - (float) FastExp.exp(ys[i]) * sum;
         }
-        float s = (float) sum;
-        for (int i = 0; i < c; i++) {
-          pdx.put(
-              base + i, pdx.get(base + i) + pg.get(base + i) - (float) FastExp.exp(py.get(base + i)) * s);
-        }
+        pdx.put(base, ds, 0, c);
       }
     });
   }
@@ -112,11 +117,14 @@ public final class Softmax {
       return;
     }
     Parallel.forRange(rows, 12L * c, (r0, r1) -> {
+      float[] xs = RowScratch.get(0, c);
       for (int r = r0; r < r1; r++) {
         int base = r * c;
-        float max = max(px, base, base + c);
-        double sum = expAndSum(px, po, base, base + c, max, !log);
-        finish(px, po, base, base + c, max, sum, log);
+        px.get(base, xs, 0, c);
+        float max = RowScratch.max(xs, c);
+        double sum = expAndSum(xs, c, max, !log);
+        finish(xs, c, max, sum, log);
+        po.put(base, xs, 0, c);
       }
     });
   }
@@ -127,9 +135,12 @@ public final class Softmax {
     float[] blockMax = new float[blocks];
     double[] blockSum = new double[blocks];
     Parallel.forRange(blocks, BLOCK, (b0, b1) -> {
+      float[] xs = RowScratch.get(0, BLOCK);
       for (int b = b0; b < b1; b++) {
-        int from = base + b * BLOCK;
-        blockMax[b] = max(px, from, Math.min(from + BLOCK, base + c));
+        int from = b * BLOCK;
+        int n = Math.min(BLOCK, c - from);
+        px.get(base + from, xs, 0, n);
+        blockMax[b] = RowScratch.max(xs, n);
       }
     });
     float m = Float.NEGATIVE_INFINITY;
@@ -137,10 +148,17 @@ public final class Softmax {
       m = Math.max(m, bm);
     }
     final float max = m;
+    // softmax: store the exponentials now and scale them in the last pass; log-softmax: only sum
     Parallel.forRange(blocks, 10L * BLOCK, (b0, b1) -> {
+      float[] xs = RowScratch.get(0, BLOCK);
       for (int b = b0; b < b1; b++) {
-        int from = base + b * BLOCK;
-        blockSum[b] = expAndSum(px, po, from, Math.min(from + BLOCK, base + c), max, !log);
+        int from = b * BLOCK;
+        int n = Math.min(BLOCK, c - from);
+        px.get(base + from, xs, 0, n);
+        blockSum[b] = expAndSum(xs, n, max, !log);
+        if (!log) {
+          po.put(base + from, xs, 0, n);
+        }
       }
     });
     double sum = 0;
@@ -149,14 +167,18 @@ public final class Softmax {
     }
     final double total = sum;
     Parallel.forRange(blocks, 2L * BLOCK, (b0, b1) -> {
+      float[] xs = RowScratch.get(0, BLOCK);
       for (int b = b0; b < b1; b++) {
-        int from = base + b * BLOCK;
-        finish(px, po, from, Math.min(from + BLOCK, base + c), max, total, log);
+        int from = b * BLOCK;
+        int n = Math.min(BLOCK, c - from);
+        (log ? px : po).get(base + from, xs, 0, n);
+        finish(xs, n, max, total, log);
+        po.put(base + from, xs, 0, n);
       }
     });
   }
 
-  /** Maximum of {@code x[from .. to)}; NaN propagates. */
+  /** Maximum of {@code x[from .. to)} of a buffer; NaN propagates. */
   static float max(FloatBuffer x, int from, int to) {
     float m0 = Float.NEGATIVE_INFINITY;
     float m1 = Float.NEGATIVE_INFINITY;
@@ -172,47 +194,47 @@ public final class Softmax {
   }
 
   /**
-   * Σ exp(x_i − max) over {@code [from, to)}, in double; when {@code store}, also writes each
-   * exp(x_i − max) into out.
+   * Σ exp(x_i − max) over {@code [0, n)}, in double; when {@code store}, also replaces each x_i by
+   * exp(x_i − max).
    */
-  private static double expAndSum(
-      FloatBuffer x, FloatBuffer out, int from, int to, float max, boolean store) {
+  static double expAndSum(float[] x, int n, float max, boolean store) {
     double s0 = 0;
     double s1 = 0;
-    int i = from;
-    for (; i + 1 < to; i += 2) {
-      double e0 = FastExp.exp(x.get(i) - max);
-      double e1 = FastExp.exp(x.get(i + 1) - max);
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      double e0 = FastExp.exp(x[i] - max);
+      double e1 = FastExp.exp(x[i + 1] - max);
       if (store) {
-        out.put(i, (float) e0);
-        out.put(i + 1, (float) e1);
+        x[i] = (float) e0;
+        x[i + 1] = (float) e1;
       }
       s0 += e0;
       s1 += e1;
     }
-    if (i < to) {
-      double e = FastExp.exp(x.get(i) - max);
+    if (i < n) {
+      double e = FastExp.exp(x[i] - max);
       if (store) {
-        out.put(i, (float) e);
+        x[i] = (float) e;
       }
       s0 += e;
     }
     return s0 + s1;
   }
 
-  /** Softmax: scales the stored exponentials by 1/sum. Log-softmax: writes x − max − log(sum). */
-  private static void finish(
-      FloatBuffer x, FloatBuffer out, int from, int to, float max, double sum, boolean log) {
+  /**
+   * Softmax: scales the stored exponentials by 1/sum. Log-softmax: turns x into x − max − log(sum)
+   * ((x − max) is exact for x near max; subtracting the small log-sum afterwards keeps precision).
+   */
+  private static void finish(float[] x, int n, float max, double sum, boolean log) {
     if (log) {
-      // (x − max) is exact for x near max; subtracting the small log-sum afterwards keeps precision
       float logSum = (float) Math.log(sum);
-      for (int i = from; i < to; i++) {
-        out.put(i, (x.get(i) - max) - logSum);
+      for (int i = 0; i < n; i++) {
+        x[i] = (x[i] - max) - logSum;
       }
     } else {
       float inv = (float) (1.0 / sum);
-      for (int i = from; i < to; i++) {
-        out.put(i, out.get(i) * inv);
+      for (int i = 0; i < n; i++) {
+        x[i] *= inv;
       }
     }
   }
