@@ -151,11 +151,11 @@ public final class CausalSelfAttention {
    */
   public void backward(Tensor x, Tensor dout, Tensor dx) {
     // dout: (B*T, C) -> datt: (B*T, nh*hd)
-    datt.fill(0f);
+    Buffers.zero(datt);
     wo.backward(att, dout, datt);
-    dq.fill(0f);
-    dk.fill(0f);
-    dv.fill(0f);
+    Buffers.zero(dq);
+    Buffers.zero(dk);
+    Buffers.zero(dv);
     // per sequence: datt -> dq, dk, dv; RoPE backward rotates dq, dk back
     forEachSequence(b -> {
       Attention.backward(qb[b], kb[b], vb[b], nHeads, nKvHeads, AttentionMask.CAUSAL, block, 0,

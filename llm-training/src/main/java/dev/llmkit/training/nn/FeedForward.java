@@ -79,15 +79,15 @@ public final class FeedForward {
    */
   public void backward(Tensor x, Tensor dout, Tensor dx) {
     // dout: (rows, C) -> dh: (rows, H) -> da [, du]: (rows, H) -> dx: (rows, C)
-    dh.fill(0f);
+    Buffers.zero(dh);
     fc2.backward(h, dout, dh);
-    da.fill(0f);
+    Buffers.zero(da);
     switch (activation) {
       case RELU -> Activations.reluBackward(a, dh, da);
       case GELU_TANH -> Activations.geluBackward(a, dh, da);
       case GELU_ERF -> Activations.geluErfBackward(a, dh, da);
       case SWIGLU -> {
-        du.fill(0f);
+        Buffers.zero(du);
         Activations.swigluBackward(a, u, dh, da, du);
         fc3.backward(x, du, dx);
       }

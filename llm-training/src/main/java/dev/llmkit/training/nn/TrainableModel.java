@@ -209,16 +209,16 @@ public final class TrainableModel {
 
   private void backwardFromLogits(Tensor dlogits) {
     // dlogits: (B*T, V) -> dhf: (B*T, C), dHead: (V, C)
-    dhf.fill(0f);
+    Buffers.zero(dhf);
     head.backward(hf, dlogits, dhf);
     // dhf -> d x_L
     Tensor dout = dresA;
     Tensor dx = dresB;
-    dout.fill(0f);
+    Buffers.zero(dout);
     finalNorm.backward(dhf, residual[blocks.length], meanF, rstdF, dout);
     // d x_{l+1} -> d x_l
     for (int l = blocks.length - 1; l >= 0; l--) {
-      dx.fill(0f);
+      Buffers.zero(dx);
       blocks[l].backward(residual[l], dout, dx);
       Tensor t = dout;
       dout = dx;
@@ -231,7 +231,7 @@ public final class TrainableModel {
   /** Sets every gradient to zero. */
   public void zeroGrad() {
     for (Tensor g : gradients.named().values()) {
-      g.fill(0f);
+      Buffers.zero(g);
     }
   }
 }

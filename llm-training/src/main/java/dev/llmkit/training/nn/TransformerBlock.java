@@ -118,23 +118,23 @@ public final class TransformerBlock {
     }
     if (preNorm) {
       // out = x1 + FFN(Norm2(x1)): dx1 = dout + Norm2'ᵀ(FFN'ᵀ dout)
-      dh.fill(0f);
+      Buffers.zero(dh);
       ffn.backward(h2, dout, dh);
       dx1.copyFrom(dout);
       norm2.backward(dh, x1, mean2, rstd2, dx1);
       // x1 = x + Attn(Norm1(x)): dx += dx1 + Norm1'ᵀ(Attn'ᵀ dx1)
-      dh.fill(0f);
+      Buffers.zero(dh);
       attn.backward(h1, dx1, dh);
       Elementwise.addInPlace(dx, dx1);
       norm1.backward(dh, x, mean1, rstd1, dx);
     } else {
       // out = Norm2(s2), s2 = x1 + FFN(x1): dx1 = ds2 + FFN'ᵀ ds2
-      dh.fill(0f);
+      Buffers.zero(dh);
       norm2.backward(dout, s2, mean2, rstd2, dh);
       dx1.copyFrom(dh);
       ffn.backward(x1, dh, dx1);
       // x1 = Norm1(s1), s1 = x + Attn(x): dx += ds1 + Attn'ᵀ ds1
-      dh.fill(0f);
+      Buffers.zero(dh);
       norm1.backward(dx1, s1, mean1, rstd1, dh);
       Elementwise.addInPlace(dx, dh);
       attn.backward(x, dh, dx);
