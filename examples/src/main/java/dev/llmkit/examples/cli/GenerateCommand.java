@@ -1,0 +1,100 @@
+package dev.llmkit.examples.cli;
+
+import dev.llmkit.model.generate.GenerationOptions;
+import dev.llmkit.model.generate.GenerationResult;
+import dev.llmkit.model.generate.Generator;
+import dev.llmkit.sampling.SamplerConfig;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code llm generate}: streams a model's continuation of a prompt to stdout. */
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Generate the continuation of a prompt and stream it to stdout as it is produced (the prompt"
+          + " is not repeated). A summary (finish reason, token counts, speed) goes to stderr.",
+      "PATH is a Hugging Face folder, a llama2.c .bin (then --tokenizer names its tok*.bin), a GGUF"
+          + " file, or random:gpt2-124m."
+    })
+public final class GenerateCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "PATH", description = "The model.")
+  String model;
+
+  @Option(names = "--tokenizer", paramLabel = "PATH",
+      description = "Tokenizer file (llama2.c tok*.bin, tokenizer.json, ...) when the model has none.")
+  Path tokenizer;
+
+  @Option(names = "--prompt", required = true, description = "The prompt text (may be empty).")
+  String prompt;
+
+  @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (${DEFAULT-VALUE}).")
+  int maxTokens;
+
+  @Option(names = "--temperature", defaultValue = "1.0",
+      description = "Sampling temperature; 0 is greedy (${DEFAULT-VALUE}).")
+  float temperature;
+
+  @Option(names = "--top-k", defaultValue = "0", description = "Keep the k most likely tokens; 0: off (${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus mass; 1: off (${DEFAULT-VALUE}).")
+  float topP;
+
+  @Option(names = "--min-p", defaultValue = "0.0", description = "Min-p threshold; 0: off (${DEFAULT-VALUE}).")
+  float minP;
+
+  @Option(names = "--seed", description = "Seed of the random draws (default: from the clock, printed on stderr).")
+  Long seed;
+
+  @Option(names = "--stop", description = "Stop when the text contains this string (repeatable).")
+  List<String> stop = List.of();
+
+  @Option(names = "--sliding-window",
+      description = "Forget the oldest tokens when the context is full instead of stopping.")
+  boolean slidingWindow;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, true);
+    if (loaded.tokenizer() == null) {
+      throw new IllegalArgumentException(
+          "the model " + model + " has no tokenizer; name one with --tokenizer");
+    }
+    long s = seed != null ? seed : System.nanoTime();
+    SamplerConfig sampling = SamplerConfig.builder()
+        .temperature(temperature).topK(topK).topP(topP).minP(minP).seed(s).build();
+    Generator generator = new Generator(loaded.model(), loaded.tokenizer(), sampling.build());
+    GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
+        .withStopStrings(stop.toArray(String[]::new)).withSlidingWindow(slidingWindow);
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    GenerationResult r = generator.generate(prompt, options, sampling.newContext(), (token, text) -> {
+      if (!text.isEmpty()) {
+        out.print(text);
+        out.flush();
+      }
+    });
+    out.println();
+    out.flush();
+    err.printf("finish %s, prompt %d tokens, generated %d tokens, seed %d, prefill %.1f tok/s,"
+            + " decode %.1f tok/s%n",
+        r.finishReason(), r.promptTokens(), r.generatedTokens(), s, r.prefillTokensPerSecond(),
+        r.decodeTokensPerSecond());
+    err.flush();
+    return 0;
+  }
+}

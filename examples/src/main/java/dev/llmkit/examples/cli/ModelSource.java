@@ -1,0 +1,81 @@
+package dev.llmkit.examples.cli;
+
+import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.model.io.Checkpoints;
+import dev.llmkit.model.io.LoadedModel;
+import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.Tokenizers;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The {@code --model} argument of generate, logits and bench: a Hugging Face folder, a llama2.c
+ * {@code .bin} (with {@code --tokenizer tok*.bin}), a GGUF file, or {@code random:gpt2-124m} — a
+ * GPT-2 124M-shaped model (12 layers, 12 heads, width 768, vocab 50257, context 1024) with random
+ * weights, made in memory in about a second, for benchmarking without files (its tokenizer is GPT-2's
+ * r50k_base).
+ */
+final class ModelSource {
+
+  /** The spec of the random GPT-2 124M-shaped model. */
+  static final String RANDOM_GPT2_124M = "random:gpt2-124m";
+
+  private ModelSource() {}
+
+  /** A model and its tokenizer (null when the checkpoint has none and none was given). */
+  record Loaded(Transformer model, Tokenizer tokenizer) {}
+
+  /** Loads the model and its tokenizer (the one given, else the checkpoint's). */
+  static Loaded load(String model, Path tokenizer) throws IOException {
+    return load(model, tokenizer, true);
+  }
+
+  /** Loads the model and, when {@code needTokenizer}, its tokenizer (or the one given). */
+  static Loaded load(String model, Path tokenizer, boolean needTokenizer) throws IOException {
+    if (model.startsWith("random:")) {
+      if (!model.equals(RANDOM_GPT2_124M)) {
+        throw new IllegalArgumentException(
+            "unknown random model " + model + "; expected " + RANDOM_GPT2_124M);
+      }
+      Transformer t = new Transformer(randomGpt2(ModelConfig.gpt2(50257, 1024, 12, 12, 768), 1234));
+      Tokenizer tok = !needTokenizer ? null
+          : tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.encoding("r50k_base");
+      return new Loaded(t, tok);
+    }
+    LoadedModel m = Checkpoints.load(Path.of(model), tokenizer);
+    return new Loaded(new Transformer(m.weights()), m.tokenizer());
+  }
+
+  /**
+   * Random weights of the given shape, fast: uniform values with GPT-2's standard deviation (0.02)
+   * from a xorshift generator, norm weights 1 and biases 0.
+   */
+  static ModelWeights randomGpt2(ModelConfig config, long seed) {
+    ModelWeights w = ModelWeights.zeros(config);
+    long s = seed * 0x9E3779B97F4A7C15L + 1;
+    float scale = 0.02f * (float) Math.sqrt(3.0) / (1L << 31);
+    for (Map.Entry<String, Tensor> e : w.named().entrySet()) {
+      FloatBuffer b = e.getValue().buffer();
+      int n = e.getValue().length();
+      String name = e.getKey();
+      if (name.endsWith("norm.weight")) {
+        for (int i = 0; i < n; i++) {
+          b.put(i, 1f);
+        }
+      } else if (!name.endsWith(".bias")) {
+        for (int i = 0; i < n; i++) {
+          s ^= s << 13;
+          s ^= s >>> 7;
+          s ^= s << 17;
+          b.put(i, (int) (s >> 32) * scale);
+        }
+      }
+    }
+    return w;
+  }
+}
