@@ -98,7 +98,13 @@ def main():
     ap.add_argument("--eval-iters", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--step-bench", choices=["char", "gpt2"],
+                    help="only time training steps of random ids: char (4x4x128, block 64, batch 12, "
+                         "vocab 65) or gpt2 (124M, batch 4 x 64) - the shapes of TrainStepBenchmark")
     a = ap.parse_args()
+    if a.step_bench:
+        step_bench(a)
+        return
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -158,6 +164,42 @@ def main():
     print(f"train_tok_per_s {a.batch * a.block * a.iters / train_time:.1f}")
     print(f"final_train_loss {estimate('train', a.seed + 2):.4f}")
     print(f"final_val_loss {estimate('val', a.seed + 3):.4f}")
+
+
+def step_bench(a):
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    if a.step_bench == "char":
+        vocab, block, layers, heads, dim, batch, ctx = 65, 64, 4, 4, 128, 12, 64
+    else:
+        vocab, block, layers, heads, dim, batch, ctx = 50257, 64, 12, 12, 768, 4, 1024
+    model = GPT(vocab, ctx, layers, heads, dim)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=1e-4, betas=(0.9, 0.99))
+    x = torch.randint(vocab, (batch, block))
+    y = torch.randint(vocab, (batch, block))
+
+    def step():
+        loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    for _ in range(3):
+        step()
+    n = 20 if a.step_bench == "char" else 5
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    med = times[len(times) // 2]
+    print(f"torch_step_ms_{a.step_bench} {1000 * med:.2f} (median of {n}, min {1000 * times[0]:.2f})")
+    print(f"torch_step_tok_per_s_{a.step_bench} {batch * block / med:.1f}")
 
 
 if __name__ == "__main__":
