@@ -21,8 +21,10 @@ import picocli.CommandLine.Command;
     description = "Tokenize, run, sample from and train language models.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      SampleCommand.class,
       GenerateCommand.class, LogitsCommand.class, BenchCommand.class,
       TrainCommand.class, FinetuneCommand.class,
+      DemoCommand.class, ExplainCommand.class,
     })
 public final class LlmCli implements Runnable {
 
