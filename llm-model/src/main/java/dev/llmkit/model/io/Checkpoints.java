@@ -12,6 +12,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loading and saving checkpoints, whatever their format:
@@ -36,6 +38,8 @@ public final class Checkpoints {
     /** GGUF. */
     GGUF
   }
+
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
 
   private Checkpoints() {}
 
@@ -113,6 +117,10 @@ public final class Checkpoints {
     }
     if (tokenizer != null) {
       tok = Tokenizers.load(tokenizer);
+    }
+    if (tok != null && tok.vocabSize() > weights.config().vocabSize()) {
+      LOG.warn("{}: the tokenizer has {} tokens but the model only {}: ids past {} will be rejected",
+          path, tok.vocabSize(), weights.config().vocabSize(), weights.config().vocabSize() - 1);
     }
     return new LoadedModel(weights, tok);
   }

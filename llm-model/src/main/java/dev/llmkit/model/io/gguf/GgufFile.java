@@ -199,7 +199,7 @@ public final class GgufFile implements TensorSource {
             file, "tensor '" + t.name() + "' offset " + t.offset() + " is not a multiple of the alignment "
                 + alignment);
       }
-      if (dataStart + t.offset() + t.bytes() > size) {
+      if (t.offset() > size - dataStart || t.bytes() > size - dataStart - t.offset()) {
         throw new CheckpointFormatException(
             file, "tensor '" + t.name() + "' data [" + (dataStart + t.offset()) + ", "
                 + (dataStart + t.offset() + t.bytes()) + ") runs past the end of the file (" + size

@@ -270,6 +270,13 @@ class GgufTest {
       assertThatThrownBy(() -> g.read("x", Tensor.zeros(32)))
           .hasMessageContaining("'x'").hasMessageContaining("Q4_0");
     }
+    // an offset near 2^63 must not overflow past the bounds check
+    byte[] far = q4.clone();
+    ByteBuffer.wrap(far).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.F32.id())
+        .putLong(typeAt + 4, Long.MAX_VALUE - 31);
+    Path farFile = Files.write(tmp.resolve("far.gguf"), far);
+    assertThatThrownBy(() -> GgufFile.open(farFile))
+        .hasMessageContaining("'x'").hasMessageContaining("past the end");
     ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, 99);
     Path unknown = Files.write(tmp.resolve("unknown.gguf"), q4);
     assertThatThrownBy(() -> GgufFile.open(unknown)).hasMessageContaining("unknown ggml type 99");
