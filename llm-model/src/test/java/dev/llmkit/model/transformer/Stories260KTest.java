@@ -4,12 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.llmkit.model.InferenceSession;
+import dev.llmkit.model.generate.GenerationOptions;
+import dev.llmkit.model.generate.GenerationResult;
+import dev.llmkit.model.generate.Generator;
 import dev.llmkit.model.io.Checkpoints;
+import dev.llmkit.model.io.LoadedModel;
+import dev.llmkit.sampling.Samplers;
+import dev.llmkit.sampling.SamplingContext;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -86,6 +94,34 @@ class Stories260KTest {
     // run.c's 64 steps are positions 0..63: the prompt's 5 then 60 new tokens (the last is sampled
     // at position 63 and printed without being forwarded)
     assertThat(greedy(prompt, golden.length - prompt.length)).containsExactly(golden);
+  }
+
+  @Test
+  void theGeneratorReproducesBothGoldenTexts() throws IOException {
+    LoadedModel loaded =
+        Checkpoints.load(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"));
+    Generator g = new Generator(model, loaded.tokenizer(), Samplers.greedy());
+    // no prompt: run.c starts from BOS and prints every token after it (leading space stripped);
+    // it stops on BOS (id 1) only, so no stop token here
+    GenerationResult free = g.generate("",
+        GenerationOptions.maxTokens(256).withStopTokens(Set.of(1)), new SamplingContext(0), null);
+    int[] goldenFree = goldenIds("greedy-t0-noprompt-256steps.ids");
+    assertThat(free.tokens()).containsExactly(Arrays.copyOfRange(goldenFree, 1, goldenFree.length));
+    assertThat(free.text()).isEqualTo(goldenText("greedy-t0-noprompt-256steps.txt"));
+    // after the prompt: run.c prints the prompt too; the generator returns only the continuation
+    StringBuilder streamed = new StringBuilder();
+    GenerationResult cont = g.generate("Once upon a time",
+        GenerationOptions.maxTokens(60).withStopTokens(Set.of(1)), new SamplingContext(0),
+        (token, text) -> streamed.append(text));
+    assertThat(cont.promptTokens()).isEqualTo(5);
+    assertThat("Once upon a time" + cont.text())
+        .isEqualTo(goldenText("greedy-t0-once-upon-a-time-64steps.txt"));
+    assertThat(streamed.toString()).isEqualTo(cont.text());
+  }
+
+  static String goldenText(String file) throws IOException {
+    String t = Files.readString(dir.resolve(file), StandardCharsets.UTF_8);
+    return t.endsWith("\n") ? t.substring(0, t.length() - 1) : t;
   }
 
   /** The prompt followed by n greedy tokens, llama2.c style (argmax, first index wins ties). */
