@@ -16,7 +16,7 @@ import java.util.Arrays;
  * probabilities.
  *
  * <p>No sort. One pass computes each token's softmax weight and adds it to a histogram of the
- * distance below the largest logit (buckets of 1/16 logit unit), which tells which bucket holds the
+ * distance below the largest logit (buckets of 1/64 logit unit), which tells which bucket holds the
  * cut; a second pass removes the tokens of the buckets below it and gathers that bucket's few
  * tokens, and a weighted quickselect among them finds the exact cut.
  */
@@ -26,10 +26,24 @@ public final class TopP implements LogitsProcessor {
   static final double MASS_TOLERANCE = 1e-6;
 
   /** Histogram buckets per logit unit below the maximum. */
-  private static final float BUCKETS_PER_LOGIT = 16f;
+  private static final float BUCKETS_PER_LOGIT = 64f;
 
   /** Buckets: 64 logit units; everything lower (weight below 2e-28) shares the last bucket. */
-  private static final int BUCKETS = 1024;
+  private static final int BUCKETS = 4096;
+
+  private static final int LAST = BUCKETS - 1;
+
+  /**
+   * {@code exp(-k / 64)} for the start of each bucket k (StrictMath: the same bits everywhere); the
+   * last bucket gets 0, so removed tokens and tokens 64 units below the top weigh nothing.
+   */
+  private static final float[] BUCKET_EXP = new float[BUCKETS];
+
+  static {
+    for (int k = 0; k < LAST; k++) {
+      BUCKET_EXP[k] = (float) StrictMath.exp(-k / (double) BUCKETS_PER_LOGIT);
+    }
+  }
 
   private final float p;
 
@@ -50,7 +64,21 @@ public final class TopP implements LogitsProcessor {
 
   private static int bucket(float distance) {
     // distance = max - logit >= 0 (+Infinity for a removed token) -> bucket in [0, BUCKETS)
-    return (int) Math.min(distance * BUCKETS_PER_LOGIT, BUCKETS - 1);
+    return (int) Math.min(distance * BUCKETS_PER_LOGIT, LAST);
+  }
+
+  /**
+   * exp(-distance) for a token of bucket k: the bucket's table value times exp(delta), delta =
+   * k/64 - distance in (-1/64, 0], by a cubic (relative error below 2e-7). Pure float arithmetic,
+   * so deterministic; 0 for the last bucket.
+   */
+  private static float weight(float distance, int k) {
+    float delta = Math.max(k * (1f / BUCKETS_PER_LOGIT) - distance, -1f / BUCKETS_PER_LOGIT);
+    float e = 1f / 6f;
+    e = e * delta + 0.5f;
+    e = e * delta + 1f;
+    e = e * delta + 1f;
+    return BUCKET_EXP[k] * e;
   }
 
   @Override
@@ -64,26 +92,30 @@ public final class TopP implements LogitsProcessor {
     if (max == Float.NEGATIVE_INFINITY) {
       return;
     }
-    // pass 1: mass[b] = sum of exp(l - max) over the tokens of bucket b
+    // pass 1: mass[k] = sum of exp(l - max) over the tokens of bucket k
     double[] mass = context.doubleScratch(BUCKETS);
     Arrays.fill(mass, 0, BUCKETS, 0.0);
     for (int i = 0; i < vocab; i++) {
-      float distance = max - logits[i];
-      mass[bucket(distance)] += ExpMath.expNonPositive(-distance);
+      float l = logits[i];
+      if (l != Float.NEGATIVE_INFINITY) { // removed by an earlier filter (e.g. top-k): skip
+        float distance = max - l;
+        int k = bucket(distance);
+        mass[k] += weight(distance, k);
+      }
     }
     double total = 0;
-    for (int b = 0; b < BUCKETS; b++) {
-      total += mass[b];
+    for (int k = 0; k < BUCKETS; k++) {
+      total += mass[k];
     }
     double need = Math.max(p * total - total * MASS_TOLERANCE, Double.MIN_VALUE);
     int cut = -1;
     double above = 0; // mass of the buckets before the cut's bucket
-    for (int b = 0; b < BUCKETS; b++) {
-      if (above + mass[b] >= need) {
-        cut = b;
+    for (int k = 0; k < BUCKETS; k++) {
+      if (above + mass[k] >= need) {
+        cut = k;
         break;
       }
-      above += mass[b];
+      above += mass[k];
     }
     if (cut < 0) {
       return; // rounding: even everything does not reach p * total; keep all
@@ -95,12 +127,13 @@ public final class TopP implements LogitsProcessor {
     int n = 0;
     for (int i = 0; i < vocab; i++) {
       float l = logits[i];
-      int b = bucket(max - l);
-      if (b > cut) {
+      float distance = max - l;
+      int k = bucket(distance);
+      if (k > cut) {
         logits[i] = Float.NEGATIVE_INFINITY;
-      } else if (b == cut) {
+      } else if (k == cut) {
         keys[n] = l;
-        weights[n] = ExpMath.expNonPositive(l - max);
+        weights[n] = weight(distance, k);
         ids[n] = i;
         n++;
       }

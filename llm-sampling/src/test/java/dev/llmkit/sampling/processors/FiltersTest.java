@@ -82,6 +82,31 @@ class FiltersTest {
     assertThat(checked).isGreaterThan(250);
   }
 
+  @Test
+  void topPHandlesWideLogitsAndManyTies() {
+    SplittableRandom random = new SplittableRandom(23);
+    SamplingContext context = new SamplingContext(0);
+    int checked = 0;
+    for (int round = 0; round < 100; round++) {
+      int n = 2 + random.nextInt(3000);
+      float[] logits = new float[n];
+      boolean ties = round % 2 == 0;
+      for (int i = 0; i < n; i++) {
+        // wide: logits spread over 200 units (past the histogram's 64); ties: few distinct values
+        logits[i] = ties ? random.nextInt(6) * 0.5f : (float) (random.nextDouble() * 200 - 100);
+      }
+      float p = (float) (0.05 + 0.949 * random.nextDouble());
+      if (nearABoundary(Reference.topPBoundaryMasses(logits), p)) {
+        continue;
+      }
+      float[] actual = logits.clone();
+      new TopP(p).process(actual, context);
+      assertThat(Reference.finite(actual)).as("round %d", round).isEqualTo(Reference.topP(logits, p));
+      checked++;
+    }
+    assertThat(checked).isGreaterThan(80);
+  }
+
   private static boolean nearABoundary(double[] cumulative, double p) {
     for (double c : cumulative) {
       if (Math.abs(c - p) < 1e-5) {
