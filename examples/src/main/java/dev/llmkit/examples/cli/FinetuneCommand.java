@@ -122,7 +122,6 @@ public final class FinetuneCommand implements Callable<Integer> {
       trainer.addListener(progress);
       float before = trainer.evaluate().get("sft");
       TrainingResult r = trainer.run();
-      TrainTokenizers.saveIfChar(tok, out);
       stdout.printf(Locale.ROOT, "examples %d%n", examples.size());
       stdout.printf(Locale.ROOT, "initial_response_loss %.4f%n", before);
       stdout.printf(Locale.ROOT, "final_response_loss %.4f%n", r.finalEvaluation().get("sft"));
@@ -139,7 +138,6 @@ public final class FinetuneCommand implements Callable<Integer> {
       dpo.run();
       DpoMetrics after = dpo.evaluate();
       new HuggingFaceModelStore().save(out, weights, tok);
-      TrainTokenizers.saveIfChar(tok, out);
       stdout.printf(Locale.ROOT, "pairs %d%n", pairs.size());
       stdout.printf(Locale.ROOT, "initial_dpo_loss %.4f%n", before.loss());
       stdout.printf(Locale.ROOT, "final_dpo_loss %.4f%n", after.loss());

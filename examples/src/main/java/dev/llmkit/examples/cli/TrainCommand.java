@@ -166,10 +166,6 @@ public final class TrainCommand implements Callable<Integer> {
     if (resume) {
       trainer.resumeFrom(out);
     }
-    if (tok != null) {
-      Files.createDirectories(out);
-      TrainTokenizers.saveIfChar(tok, out);
-    }
     TrainingProgress progress = new TrainingProgress(System.err, "train");
     trainer.addListener(progress);
     TrainingResult r = trainer.run();

@@ -1,6 +1,7 @@
 package dev.llmkit.examples.cli;
 
 import dev.llmkit.model.io.hf.HuggingFaceCheckpoint;
+import dev.llmkit.tokenizer.CharTokenizer;
 import dev.llmkit.tokenizer.Tokenizer;
 import dev.llmkit.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -13,12 +14,13 @@ final class TrainTokenizers {
   private TrainTokenizers() {}
 
   /**
-   * {@code char}: the distinct characters of the corpus; an existing path: a tokenizer file or
-   * folder; otherwise the name of a built-in encoding (r50k_base/gpt2, cl100k_base, ...).
+   * {@code char}: the distinct characters of the corpus (nanoGPT's shakespeare_char); an existing
+   * path: a tokenizer file or folder; otherwise the name of a built-in encoding (r50k_base/gpt2,
+   * cl100k_base, ...).
    */
   static Tokenizer resolve(String spec, String corpus) throws IOException {
     if (spec.equals("char")) {
-      return CorpusCharTokenizer.fromCorpus(corpus);
+      return CharTokenizer.fromCorpus(corpus);
     }
     Path p = Path.of(spec);
     if (Files.exists(p)) {
@@ -27,25 +29,13 @@ final class TrainTokenizers {
     return Tokenizers.encoding(spec);
   }
 
-  /** The tokenizer saved with a model folder: its character vocabulary, or its tokenizer.json. */
+  /** The tokenizer saved with a model folder (its tokenizer.json). */
   static Tokenizer ofModel(Path dir) throws IOException {
-    Path chars = dir.resolve(CorpusCharTokenizer.FILE);
-    if (Files.isRegularFile(chars)) {
-      return CorpusCharTokenizer.load(chars);
-    }
     Tokenizer t = HuggingFaceCheckpoint.loadTokenizer(dir);
     if (t == null) {
-      throw new IllegalArgumentException("model folder " + dir + " has no tokenizer ("
-          + HuggingFaceCheckpoint.TOKENIZER_FILE + " or " + CorpusCharTokenizer.FILE
-          + "); name one with --tokenizer");
+      throw new IllegalArgumentException("model folder " + dir + " has no "
+          + HuggingFaceCheckpoint.TOKENIZER_FILE + "; name a tokenizer with --tokenizer");
     }
     return t;
-  }
-
-  /** Saves a tokenizer beside a model, when {@link HuggingFaceCheckpoint} could not. */
-  static void saveIfChar(Tokenizer t, Path dir) throws IOException {
-    if (t instanceof CorpusCharTokenizer c) {
-      c.save(dir);
-    }
   }
 }
