@@ -53,6 +53,9 @@ public class NormSoftmaxBenchmark {
     INDArray ndX;
     INDArray ndW;
     INDArray ndB;
+    /** Preallocated (256, 768) work arrays, so that the baseline's elementwise ops run in place. */
+    INDArray ndA;
+    INDArray ndSq;
 
     /** Random inputs, the same values for both contenders. */
     @Setup
@@ -66,6 +69,12 @@ public class NormSoftmaxBenchmark {
       ndX = Nd4j.create(x.toArray(), new long[] {256, 768}, 'c');
       ndW = Nd4j.create(w.toArray(), new long[] {1, 768}, 'c');
       ndB = Nd4j.create(b.toArray(), new long[] {1, 768}, 'c');
+      ndA = Nd4j.create(ndX.dataType(), 256, 768);
+      ndSq = Nd4j.create(ndX.dataType(), 256, 768);
+      // both contenders must compute the same thing
+      NormSoftmaxBenchmark b = new NormSoftmaxBenchmark();
+      check("layerNorm", b.layerNorm(this), b.layerNormNd4jOps(this));
+      check("rmsNorm", b.rmsNorm(this), b.rmsNormNd4jOps(this));
     }
   }
 
@@ -91,6 +100,20 @@ public class NormSoftmaxBenchmark {
       out = Tensor.zeros(rows, cols);
       ndX = Nd4j.create(x.toArray(), new long[] {rows, cols}, 'c');
       ndOut = Nd4j.createUninitialized(ndX.dataType(), rows, cols);
+      NormSoftmaxBenchmark b = new NormSoftmaxBenchmark();
+      check("softmax", b.softmax(this), b.softmaxNd4jOps(this));
+      check("softmax", b.softmax(this), b.softmaxNd4jNative(this));
+    }
+  }
+
+  /** Throws unless the two results agree to float precision. */
+  static void check(String what, Tensor ours, INDArray theirs) {
+    float[] a = ours.toArray();
+    float[] b = theirs.reshape(theirs.length()).toFloatVector();
+    for (int i = 0; i < a.length; i++) {
+      if (Math.abs(a[i] - b[i]) > 1e-4f * Math.max(1f, Math.abs(b[i]))) {
+        throw new IllegalStateException(what + ": llmkit and ND4J differ at " + i + ": " + a[i] + " vs " + b[i]);
+      }
     }
   }
 
@@ -101,12 +124,15 @@ public class NormSoftmaxBenchmark {
     return s.out;
   }
 
-  /** Baseline: LayerNorm as ND4J ops (mean, subtract, square, mean, rsqrt, scale, shift). */
+  /**
+   * Baseline: LayerNorm as ND4J ops (mean, subtract, square, mean, rsqrt, scale, shift), elementwise
+   * ops in place on preallocated arrays (only the per-row vectors are allocated).
+   */
   @Benchmark
   public INDArray layerNormNd4jOps(Norms s) {
     INDArray mean = s.ndX.mean(true, 1);
-    INDArray xc = s.ndX.subColumnVector(mean);
-    INDArray var = xc.mul(xc).mean(true, 1);
+    INDArray xc = s.ndA.assign(s.ndX).subiColumnVector(mean);
+    INDArray var = s.ndSq.assign(xc).muli(xc).mean(true, 1);
     INDArray rstd = Transforms.pow(var.addi(EPS), -0.5, false);
     return xc.muliColumnVector(rstd).muliRowVector(s.ndW).addiRowVector(s.ndB);
   }
@@ -118,12 +144,12 @@ public class NormSoftmaxBenchmark {
     return s.out;
   }
 
-  /** Baseline: RMSNorm as ND4J ops (square, mean, rsqrt, scale, gain). */
+  /** Baseline: RMSNorm as ND4J ops (square, mean, rsqrt, scale, gain), in place where possible. */
   @Benchmark
   public INDArray rmsNormNd4jOps(Norms s) {
-    INDArray ms = s.ndX.mul(s.ndX).mean(true, 1);
+    INDArray ms = s.ndSq.assign(s.ndX).muli(s.ndX).mean(true, 1);
     INDArray rstd = Transforms.pow(ms.addi(EPS), -0.5, false);
-    return s.ndX.mulColumnVector(rstd).muliRowVector(s.ndW);
+    return s.ndA.assign(s.ndX).muliColumnVector(rstd).muliRowVector(s.ndW);
   }
 
   /** llmkit: fused row softmax. */
@@ -133,11 +159,11 @@ public class NormSoftmaxBenchmark {
     return s.out;
   }
 
-  /** Baseline: row softmax as ND4J ops (max, subtract, exp, sum, divide). */
+  /** Baseline: row softmax as ND4J ops (max, subtract, exp, sum, divide), in place in a preallocated output. */
   @Benchmark
   public INDArray softmaxNd4jOps(Rows s) {
     INDArray max = s.ndX.max(true, 1);
-    INDArray e = Transforms.exp(s.ndX.subColumnVector(max), false);
+    INDArray e = Transforms.exp(s.ndOut.assign(s.ndX).subiColumnVector(max), false);
     INDArray sum = e.sum(true, 1);
     return e.diviColumnVector(sum);
   }

@@ -11,7 +11,7 @@ import java.nio.FloatBuffer;
  */
 public final class Elementwise {
 
-  /** Elements per pool task below which a loop stays on the calling thread (see {@link Parallel}). */
+  /** Work per element for the pool's serial threshold (see {@link Parallel#forRange}). */
   private static final long WORK_PER_ELEMENT = 1;
 
   private Elementwise() {}

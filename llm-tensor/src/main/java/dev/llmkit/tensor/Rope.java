@@ -76,23 +76,24 @@ public final class Rope {
     int half = headDim / 2;
     boolean adjacent = style == RopeStyle.ADJACENT_PAIRS;
     Parallel.forRange(rows, 3L * c, (r0, r1) -> {
+      float[] xs = RowScratch.get(0, c);
       for (int r = r0; r < r1; r++) {
-        int pos = startPos + r % t;
-        int tb = pos * half;
+        int tb = (startPos + r % t) * half;
         int base = r * c;
-        for (int h = 0; h < nHeads; h++) {
-          int hb = base + h * headDim;
+        px.get(base, xs, 0, c);
+        for (int hb = 0; hb < c; hb += headDim) {
           for (int i = 0; i < half; i++) {
             float cs = cos[tb + i];
             float sn = sign * sin[tb + i];
             int ia = adjacent ? hb + 2 * i : hb + i;
             int ib = adjacent ? ia + 1 : ia + half;
-            float a = px.get(ia);
-            float b = px.get(ib);
-            px.put(ia, a * cs - b * sn);
-            px.put(ib, a * sn + b * cs);
+            float a = xs[ia];
+            float b = xs[ib];
+            xs[ia] = a * cs - b * sn;
+            xs[ib] = a * sn + b * cs;
           }
         }
+        px.put(base, xs, 0, c);
       }
     });
   }
