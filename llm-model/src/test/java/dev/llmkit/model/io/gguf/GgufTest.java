@@ -333,6 +333,62 @@ class GgufTest {
     assertSameWeights(w, Checkpoints.load(g.write(tmp.resolve("gpt2.gguf"))).weights());
   }
 
+  /** A GGUF model whose tokenizer metadata is copied from a real llama.cpp vocabulary file. */
+  @Test
+  void tokenizerComesFromTheMetadata() throws Exception {
+    Path vocab = Fixtures.sharedData("llamacpp-vocab/ggml-vocab-gpt-2.gguf");
+    GgufTestWriter g = new GgufTestWriter();
+    try (GgufFile v = GgufFile.open(vocab)) {
+      for (var e : v.metadata().entrySet()) {
+        if (e.getKey().startsWith("tokenizer.")) {
+          g.value(e.getKey(), e.getValue());
+        }
+      }
+    }
+    ModelConfig c = ModelConfig.gpt2(50257, 8, 1, 2, 8);
+    ModelWeights w = exactWeights(c, 12);
+    g.string("general.architecture", "gpt2")
+        .uint32("gpt2.context_length", 8)
+        .uint32("gpt2.embedding_length", 8)
+        .uint32("gpt2.block_count", 1)
+        .uint32("gpt2.feed_forward_length", 32)
+        .uint32("gpt2.attention.head_count", 2);
+    LayerWeights l = w.layer(0);
+    Tensor qkv = Tensor.zeros(24, 8);
+    qkv.slice(0, 8).copyFrom(l.wq());
+    qkv.slice(8, 16).copyFrom(l.wk());
+    qkv.slice(16, 24).copyFrom(l.wv());
+    Tensor qkvBias = Tensor.zeros(24);
+    qkvBias.slice(0, 8).copyFrom(l.bq());
+    qkvBias.slice(8, 16).copyFrom(l.bk());
+    qkvBias.slice(16, 24).copyFrom(l.bv());
+    g.tensor("token_embd.weight", w.tokenEmbedding(), GgmlType.F32)
+        .tensor("position_embd.weight", w.positionEmbedding(), GgmlType.F32)
+        .tensor("blk.0.attn_norm.weight", l.attnNormWeight(), GgmlType.F32)
+        .tensor("blk.0.attn_norm.bias", l.attnNormBias(), GgmlType.F32)
+        .tensor("blk.0.attn_qkv.weight", qkv, GgmlType.F32)
+        .tensor("blk.0.attn_qkv.bias", qkvBias, GgmlType.F32)
+        .tensor("blk.0.attn_output.weight", l.wo(), GgmlType.F32)
+        .tensor("blk.0.attn_output.bias", l.bo(), GgmlType.F32)
+        .tensor("blk.0.ffn_norm.weight", l.mlpNormWeight(), GgmlType.F32)
+        .tensor("blk.0.ffn_norm.bias", l.mlpNormBias(), GgmlType.F32)
+        .tensor("blk.0.ffn_up.weight", l.w1(), GgmlType.F32)
+        .tensor("blk.0.ffn_up.bias", l.b1(), GgmlType.F32)
+        .tensor("blk.0.ffn_down.weight", l.w2(), GgmlType.F32)
+        .tensor("blk.0.ffn_down.bias", l.b2(), GgmlType.F32)
+        .tensor("output_norm.weight", w.finalNormWeight(), GgmlType.F32)
+        .tensor("output_norm.bias", w.finalNormBias(), GgmlType.F32);
+    Path file = g.write(tmp.resolve("gpt2-vocab-model.gguf"));
+    LoadedModel m = Checkpoints.load(file);
+    // the config differs from c only by the bos/eos ids of the vocabulary's metadata
+    assertThat(m.config()).isEqualTo(c.toBuilder().bosTokenId(50256).eosTokenId(50256).build());
+    Fixtures.assertClose(w, m.weights(), 0);
+    assertThat(m.tokenizer()).isNotNull();
+    assertThat(m.tokenizer().vocabSize()).isEqualTo(50257);
+    assertThat(m.tokenizer().encode("hello world")).containsExactly(31373, 995); // r50k ids
+    assertThat(Checkpoints.load(file, null).tokenizer()).isNotNull();
+  }
+
   private static int indexOf(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {

@@ -77,6 +77,59 @@ final class GgufTestWriter {
     return raw(key, 9, o.toByteArray());
   }
 
+  /**
+   * An entry re-encoded from a value as {@link GgufFile} returns it (Integer as INT32, Long as
+   * UINT32 when it fits else INT64, Float, Double, Boolean, String, List as an array of the first
+   * element's type).
+   */
+  GgufTestWriter value(String key, Object v) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    int type = encode(v, o);
+    return raw(key, type, o.toByteArray());
+  }
+
+  private static int typeOf(Object v) {
+    if (v instanceof Integer) {
+      return 5;
+    } else if (v instanceof Long l) {
+      return l >= 0 && l <= 0xFFFFFFFFL ? 4 : 11;
+    } else if (v instanceof Float) {
+      return 6;
+    } else if (v instanceof Double) {
+      return 12;
+    } else if (v instanceof Boolean) {
+      return 7;
+    } else if (v instanceof String) {
+      return 8;
+    } else if (v instanceof List) {
+      return 9;
+    }
+    throw new IllegalArgumentException("cannot encode " + v);
+  }
+
+  private static int encode(Object v, ByteArrayOutputStream o) {
+    int type = typeOf(v);
+    switch (type) {
+      case 5 -> o.writeBytes(le(4, (Integer) v));
+      case 4 -> o.writeBytes(le(4, (Long) v));
+      case 11 -> o.writeBytes(le(8, (Long) v));
+      case 6 -> o.writeBytes(le(4, Float.floatToRawIntBits((Float) v)));
+      case 12 -> o.writeBytes(le(8, Double.doubleToRawLongBits((Double) v)));
+      case 7 -> o.write((Boolean) v ? 1 : 0);
+      case 8 -> o.writeBytes(str((String) v));
+      default -> {
+        List<?> list = (List<?>) v;
+        int elemType = list.isEmpty() ? 5 : typeOf(list.get(0));
+        o.writeBytes(le(4, elemType));
+        o.writeBytes(le(8, list.size()));
+        for (Object e : list) {
+          encode(e, o);
+        }
+      }
+    }
+    return type;
+  }
+
   /** Adds a tensor; {@code t} is row-major with the canonical shape, GGUF dims are reversed. */
   GgufTestWriter tensor(String name, Tensor t, GgmlType type) {
     int[] shape = t.shape();
