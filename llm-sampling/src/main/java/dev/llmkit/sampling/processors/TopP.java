@@ -124,16 +124,20 @@ public final class TopP implements LogitsProcessor {
     float[] keys = context.floatScratch(vocab);
     float[] weights = context.floatScratch2(vocab);
     int[] ids = context.intScratch(vocab);
+    // bucket(d) > cut  <=>  d * 64 >= cut + 1 (truncation is floor here); the last bucket is
+    // clamped, so nothing lies after it
+    float after = cut == LAST ? Float.POSITIVE_INFINITY : cut + 1;
+    float at = cut;
     int n = 0;
     for (int i = 0; i < vocab; i++) {
       float l = logits[i];
       float distance = max - l;
-      int k = bucket(distance);
-      if (k > cut) {
+      float scaled = distance * BUCKETS_PER_LOGIT;
+      if (scaled >= after) {
         logits[i] = Float.NEGATIVE_INFINITY;
-      } else if (k == cut) {
+      } else if (scaled >= at) {
         keys[n] = l;
-        weights[n] = weight(distance, k);
+        weights[n] = weight(distance, cut);
         ids[n] = i;
         n++;
       }
