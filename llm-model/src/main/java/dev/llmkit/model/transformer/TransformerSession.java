@@ -103,6 +103,10 @@ final class TransformerSession implements InferenceSession {
             "token id " + ids[i] + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
       }
     }
+    if (attention && count > MAX_CHUNK) {
+      throw new IllegalArgumentException(
+          "attention weights of a chunk of " + count + " tokens: at most " + MAX_CHUNK);
+    }
     int ctx = config.contextLength();
     if (pos + count > ctx) {
       if (!options.slidingWindow()) {
@@ -137,10 +141,6 @@ final class TransformerSession implements InferenceSession {
       }
     }
     cache.ensureCapacity(pos + count, pos, options.initialCacheCapacity());
-    if (attention && count > MAX_CHUNK) {
-      throw new IllegalArgumentException(
-          "attention weights of a chunk of " + count + " tokens: at most " + MAX_CHUNK);
-    }
     for (int done = 0; done < count; ) {
       int n = Math.min(MAX_CHUNK, count - done);
       Workspace ws = workspace(n);
