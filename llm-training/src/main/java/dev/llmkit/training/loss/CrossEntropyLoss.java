@@ -22,8 +22,9 @@ public final class CrossEntropyLoss {
   private final Tensor work;
   private final float[] targetLogProbs;
   private final float[] meanWeights;
-  private int[] targets;
+  private final int[] targets;
   private int count;
+  private boolean forwardDone;
 
   /**
    * @param rows rows of every forward (batch * block)
@@ -39,6 +40,7 @@ public final class CrossEntropyLoss {
     this.work = Tensor.zeros(rows, vocab);
     this.targetLogProbs = new float[rows];
     this.meanWeights = new float[rows];
+    this.targets = new int[rows];
   }
 
   /**
@@ -46,7 +48,7 @@ public final class CrossEntropyLoss {
    * rows whose target is not negative (0 when every row is masked out).
    *
    * @param logits (rows, V)
-   * @param targets rows ids in [0, V), or negative to ignore the row; kept (not copied) for backward
+   * @param targets rows ids in [0, V), or negative to ignore the row; copied for backward
    * @throws IllegalArgumentException when a target is V or larger, or the shapes do not match
    */
   public float forward(Tensor logits, int[] targets) {
@@ -68,7 +70,8 @@ public final class CrossEntropyLoss {
         n++;
       }
     }
-    this.targets = targets;
+    forwardDone = false;
+    System.arraycopy(targets, 0, this.targets, 0, rows);
     this.count = n;
     Softmax.logSoftmax(logits, work);
     FloatBuffer lp = work.buffer();
@@ -79,6 +82,7 @@ public final class CrossEntropyLoss {
       targetLogProbs[i] = v;
       sum += v;
     }
+    forwardDone = true;
     return n == 0 ? 0f : (float) (-sum / n);
   }
 
@@ -116,7 +120,7 @@ public final class CrossEntropyLoss {
    */
   public Tensor backward(Tensor logits, float[] weights) {
     // logits: (N, V), weights: (N) -> dlogits: (N, V)
-    if (targets == null) {
+    if (!forwardDone) {
       throw new IllegalStateException("CrossEntropyLoss.backward called before forward");
     }
     checkShape(logits);

@@ -54,6 +54,8 @@ public final class CausalSelfAttention {
   private final Tensor[] dkb;
   private final Tensor[] dvb;
   private final Tensor[] dattb;
+  private final SequenceBody forwardBody = this::forwardSequence;
+  private final SequenceBody backwardBody = this::backwardSequence;
 
   /**
    * @param config the model (heads, kv heads, biases, positions)
@@ -130,14 +132,7 @@ public final class CausalSelfAttention {
     wk.forward(x, k);
     wv.forward(x, v);
     // per sequence: RoPE on q, k; att: (T, nh*hd), probs: (nh, T, T)
-    forEachSequence(b -> {
-      if (rope != null) {
-        Rope.apply(qb[b], nHeads, 0, rope, ropeStyle);
-        Rope.apply(kb[b], nKvHeads, 0, rope, ropeStyle);
-      }
-      Attention.forward(qb[b], kb[b], vb[b], nHeads, nKvHeads, AttentionMask.CAUSAL, block, 0,
-          attb[b], probsb[b]);
-    });
+    forEachSequence(forwardBody);
     // att: (B*T, nh*hd) -> out: (B*T, C)
     wo.forward(att, out);
   }
@@ -157,18 +152,31 @@ public final class CausalSelfAttention {
     Buffers.zero(dk);
     Buffers.zero(dv);
     // per sequence: datt -> dq, dk, dv; RoPE backward rotates dq, dk back
-    forEachSequence(b -> {
-      Attention.backward(qb[b], kb[b], vb[b], nHeads, nKvHeads, AttentionMask.CAUSAL, block, 0,
-          probsb[b], dattb[b], dqb[b], dkb[b], dvb[b]);
-      if (rope != null) {
-        Rope.applyBackward(dqb[b], nHeads, 0, rope, ropeStyle);
-        Rope.applyBackward(dkb[b], nKvHeads, 0, rope, ropeStyle);
-      }
-    });
+    forEachSequence(backwardBody);
     // dq, dk, dv -> dx: (B*T, C)
     wq.backward(x, dq, dx);
     wk.backward(x, dk, dx);
     wv.backward(x, dv, dx);
+  }
+
+  // sequence b: q, k (T, nh*hd / nkv*hd) rotated in place; -> att (T, nh*hd), probs (nh, T, T)
+  private void forwardSequence(int b) {
+    if (rope != null) {
+      Rope.apply(qb[b], nHeads, 0, rope, ropeStyle);
+      Rope.apply(kb[b], nKvHeads, 0, rope, ropeStyle);
+    }
+    Attention.forward(qb[b], kb[b], vb[b], nHeads, nKvHeads, AttentionMask.CAUSAL, block, 0,
+        attb[b], probsb[b]);
+  }
+
+  // sequence b: datt (T, nh*hd) -> dq, dk, dv, then rotated back by RoPE's backward
+  private void backwardSequence(int b) {
+    Attention.backward(qb[b], kb[b], vb[b], nHeads, nKvHeads, AttentionMask.CAUSAL, block, 0,
+        probsb[b], dattb[b], dqb[b], dkb[b], dvb[b]);
+    if (rope != null) {
+      Rope.applyBackward(dqb[b], nHeads, 0, rope, ropeStyle);
+      Rope.applyBackward(dkb[b], nKvHeads, 0, rope, ropeStyle);
+    }
   }
 
   private interface SequenceBody {

@@ -51,7 +51,7 @@ public final class TrainableModel {
   private final Tensor dresB;
   private final Tensor dhf;
 
-  private int[] inputs;
+  private final int[] inputs;
   private boolean forwardDone;
 
   /**
@@ -102,6 +102,7 @@ public final class TrainableModel {
     this.dresA = Tensor.zeros(rows, c);
     this.dresB = Tensor.zeros(rows, c);
     this.dhf = Tensor.zeros(rows, c);
+    this.inputs = new int[rows];
   }
 
   /** The model's configuration. */
@@ -137,7 +138,7 @@ public final class TrainableModel {
   /**
    * Forward pass and loss; keeps what backward needs.
    *
-   * @param inputs batch*block ids, row-major (b, t); kept (not copied) until backward
+   * @param inputs batch*block ids, row-major (b, t); copied, so the caller may reuse the array
    * @param targets batch*block ids; a negative target is ignored
    * @return the mean cross-entropy over non-ignored targets (0 if all are ignored)
    * @throws IllegalArgumentException when an array has the wrong length or an id is outside the
@@ -153,9 +154,9 @@ public final class TrainableModel {
           "TrainableModel.forward: " + targets.length + " targets, expected batch*block = " + rows);
     }
     forwardDone = false;
-    this.inputs = inputs;
+    System.arraycopy(inputs, 0, this.inputs, 0, rows);
     // ids: (B*T) -> x0: (B*T, C)
-    embeddings.forward(inputs, residual[0]);
+    embeddings.forward(this.inputs, residual[0]);
     // x_l: (B*T, C) -> x_{l+1}: (B*T, C)
     for (int l = 0; l < blocks.length; l++) {
       blocks[l].forward(residual[l], residual[l + 1]);
