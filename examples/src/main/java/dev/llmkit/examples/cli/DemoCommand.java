@@ -1,26 +1,15 @@
 package dev.llmkit.examples.cli;
 
 import dev.llmkit.examples.BundledData;
-import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.examples.ShakespeareModel;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
 import dev.llmkit.model.io.LoadedModel;
 import dev.llmkit.model.transformer.Transformer;
-import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.sampling.SamplingContext;
-import dev.llmkit.tokenizer.CharTokenizer;
-import dev.llmkit.tokenizer.Tokenizer;
-import dev.llmkit.training.Trainer;
-import dev.llmkit.training.TrainerConfig;
 import dev.llmkit.training.TrainingResult;
-import dev.llmkit.training.data.Corpus;
-import dev.llmkit.training.data.RandomWindowBatches;
-import dev.llmkit.training.nn.TrainableModel;
-import dev.llmkit.training.optim.AdamW;
-import dev.llmkit.training.optim.AdamWConfig;
-import dev.llmkit.training.schedule.LearningRateSchedule;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -82,51 +71,28 @@ public final class DemoCommand implements Callable<Integer> {
 
     // ---- Act two: train a model ----------------------------------------------------------------
     out.println("== 2. Training a character-level GPT on Tiny Shakespeare ==");
-    String text = BundledData.tinyShakespeare();
-    Tokenizer chars = CharTokenizer.fromCorpus(text);
-    Corpus corpus = Corpus.of(text, chars);
-    int block = 64;
-    int batch = 12;
-    ModelConfig config = ModelConfig.gpt2(chars.vocabSize(), block, 4, 4, 128);
-    ModelWeights weights = ModelWeights.init(config, seed, 0.02f);
+    ShakespeareModel shakespeare = ShakespeareModel.create(seed);
     out.printf(Locale.ROOT,
         "%d distinct characters; GPT: 4 layers, 4 heads, width 128, context %d: %,d parameters%n%n",
-        chars.vocabSize(), block, weights.parameterCount());
-
+        shakespeare.tokenizer().vocabSize(), ShakespeareModel.BLOCK,
+        shakespeare.weights().parameterCount());
     String seedText = "ROMEO:\n";
     out.println("-- before training (random weights) --");
-    out.println(seedText + sample(weights, chars, seedText));
+    out.println(seedText + shakespeare.sample(seedText, 300, seed));
+    out.flush();
 
-    TrainableModel model = new TrainableModel(weights, batch, block);
-    AdamW adamw = new AdamW(weights, model.gradients(), new AdamWConfig(0.9f, 0.99f, 1e-8f, 0.1f));
-    TrainerConfig tc = TrainerConfig.builder()
-        .steps(iters)
-        .schedule(LearningRateSchedule.warmupCosine(1e-3, 1e-4, Math.min(100, iters / 10), iters))
-        .evalBatches(20)
-        .build();
-    Trainer trainer = new Trainer(model, adamw, new RandomWindowBatches(corpus.train(), batch, block, seed + 1), tc);
-    trainer.addEvaluation("val", new RandomWindowBatches(corpus.validation(), batch, block, seed + 2));
     TrainingProgress progress = new TrainingProgress(System.err, "training");
-    trainer.addListener(progress);
-    TrainingResult result = trainer.run();
+    TrainingResult result = shakespeare.train(iters, seed, progress);
     out.printf(Locale.ROOT, "%ntrained %d steps in %.0f s (%,.0f tokens/s); validation loss %.3f%n%n",
         result.steps(), result.trainingSeconds(), result.tokensPerSecond(),
         result.finalEvaluation().get("val"));
     out.println("-- after training --");
-    out.println(seedText + sample(weights, chars, seedText));
+    out.println(seedText + shakespeare.sample(seedText, 300, seed));
     if (plot != null) {
       progress.plot("Tiny Shakespeare, character level", plot);
       out.println("loss curve: " + plot);
     }
     out.flush();
     return 0;
-  }
-
-  /** 300 characters from the model, temperature 0.8, with the command's seed. */
-  private String sample(ModelWeights weights, Tokenizer chars, String prompt) {
-    Generator g = new Generator(new Transformer(weights), chars,
-        SamplerConfig.builder().temperature(0.8f).seed(seed).buildSampler());
-    return g.generate(prompt, GenerationOptions.maxTokens(300).withSlidingWindow(true),
-        new SamplingContext(seed), (id, t) -> {}).text();
   }
 }

@@ -1,6 +1,7 @@
 package dev.llmkit.examples.cli;
 
 import dev.llmkit.examples.BundledData;
+import dev.llmkit.examples.TokenText;
 import dev.llmkit.examples.plot.Charts;
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
@@ -72,7 +73,7 @@ public final class ExplainCommand implements Callable<Integer> {
     if (tok == null) {
       throw new IllegalArgumentException("model " + model + " has no tokenizer; name one with --tokenizer");
     }
-    int[] ids = withBos(tok, tok.encode(prompt));
+    int[] ids = TokenText.withBos(tok, tok.encode(prompt));
     Files.createDirectories(out);
 
     List<TokenProbability> next = Probabilities.nextToken(m, ids, top);
@@ -81,10 +82,10 @@ public final class ExplainCommand implements Callable<Integer> {
     double[] p = new double[next.size()];
     for (int i = 0; i < next.size(); i++) {
       TokenProbability tp = next.get(i);
-      String text = continuation(tok, ids, tp.token());
+      String text = TokenText.continuation(tok, ids, tp.token());
       labels.add(text);
       p[i] = tp.probability();
-      stdout.printf(Locale.ROOT, "%-5d %-8d %-20s %.4f%n", i + 1, tp.token(), quote(text), tp.probability());
+      stdout.printf(Locale.ROOT, "%-5d %-8d %-20s %.4f%n", i + 1, tp.token(), TokenText.quoted(text), tp.probability());
     }
     Path bars = out.resolve("next-token.png");
     Charts.probabilityBars("Next token after \"" + prompt + "\"", labels, p, bars);
@@ -94,7 +95,7 @@ public final class ExplainCommand implements Callable<Integer> {
     for (int i = 0; i < ids.length; i++) {
       boolean bos = i == 0 && tok.bosId().isPresent() && ids[0] == tok.bosId().getAsInt();
       tokens.add(bos ? "<bos>" : i == 0 ? tok.decode(new int[] {ids[0]})
-          : continuation(tok, java.util.Arrays.copyOf(ids, i), ids[i]));
+          : TokenText.continuation(tok, java.util.Arrays.copyOf(ids, i), ids[i]));
     }
     Tensor[] attention = Probabilities.attention(m, ids);
     for (int l = 0; l < attention.length; l++) {
@@ -120,29 +121,4 @@ public final class ExplainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * The text that token {@code next} adds after {@code context}: decoding a token alone would lose
-   * what depends on its neighbours (SentencePiece's leading space, bytes of a split character).
-   */
-  static String continuation(Tokenizer tok, int[] context, int next) {
-    int[] with = java.util.Arrays.copyOf(context, context.length + 1);
-    with[context.length] = next;
-    String before = tok.decode(context);
-    String after = tok.decode(with);
-    return after.startsWith(before) ? after.substring(before.length()) : tok.decode(new int[] {next});
-  }
-
-  static int[] withBos(Tokenizer tok, int[] ids) {
-    if (tok.bosId().isEmpty()) {
-      return ids;
-    }
-    int[] r = new int[ids.length + 1];
-    r[0] = tok.bosId().getAsInt();
-    System.arraycopy(ids, 0, r, 1, ids.length);
-    return r;
-  }
-
-  private static String quote(String s) {
-    return "'" + s.replace("\n", "\\n") + "'";
-  }
 }

@@ -22,9 +22,10 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       SampleCommand.class,
+      TokenizeCommand.class,
       GenerateCommand.class, LogitsCommand.class, BenchCommand.class,
       TrainCommand.class, FinetuneCommand.class,
-      DemoCommand.class, ExplainCommand.class,
+      DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
     })
 public final class LlmCli implements Runnable {
 
