@@ -58,6 +58,21 @@ class EmbeddingTest {
   }
 
   @Test
+  void scatterAddIsTheGradientOfGather() {
+    int[] ids = {2, 0, 2, 4};
+    Tensor table = Tensor.randn(71, 1f, 5, 3);
+    Tensor dout = Tensor.randn(72, 1f, 4, 3);
+    Tensor dtable = Tensor.zeros(5, 3);
+    Embedding.scatterAddBackward(dout, ids, 0, 4, dtable);
+    Tensor out = Tensor.zeros(4, 3);
+    double[] numeric = RefChecks.numericGradient(table, 1e-2, t -> {
+      Embedding.gather(t, ids, 0, 4, out);
+      return RefChecks.dot(dout, out);
+    });
+    RefChecks.assertGradient("dtable", dtable.toArray(), numeric, 1e-3);
+  }
+
+  @Test
   void scatterAddOfASliceOfIds() {
     int[] ids = {1, 1, 0};
     Tensor dout = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2);
