@@ -10,8 +10,8 @@ import dev.llmkit.model.io.Checkpoints.Format;
 import dev.llmkit.model.io.hf.HuggingFaceCheckpoint;
 import dev.llmkit.model.io.llama2c.Llama2cCheckpoint;
 import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tokenizer.CharTokenizer;
 import dev.llmkit.tokenizer.Tokenizer;
-import dev.llmkit.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -92,9 +92,9 @@ class CheckpointsTest {
 
   @Test
   void saveHuggingFaceWithTokenizerReloadsBoth() throws Exception {
-    Tokenizer tok = tokenizerCall(() -> Tokenizers.encoding("gpt2"));
-    ModelWeights w = ModelWeights.init(
-        ModelConfig.gpt2(tok.vocabSize(), 8, 1, 2, 8), 3, 0.2f);
+    // a character-level tokenizer as the training examples use: sorted distinct characters
+    Tokenizer tok = CharTokenizer.fromCorpus("hello world, said the model");
+    ModelWeights w = ModelWeights.init(ModelConfig.gpt2(tok.vocabSize(), 8, 1, 2, 8), 3, 0.2f);
     Path dir = tmp.resolve("with-tok");
     tokenizerCall(() -> {
       Checkpoints.saveHuggingFace(dir, w, tok);
@@ -103,7 +103,11 @@ class CheckpointsTest {
     assertThat(dir.resolve("tokenizer.json")).exists();
     LoadedModel back = tokenizerCall(() -> Checkpoints.load(dir));
     assertSameWeights(w, back.weights());
-    assertThat(back.tokenizer().encode("hello world")).containsExactly(31373, 995);
+    assertThat(back.tokenizer().vocabSize()).isEqualTo(tok.vocabSize());
+    // ' ' < ',' < 'a' < 'd' < 'e' < 'h' < ... : ids are ranks in the sorted character set
+    assertThat(back.tokenizer().encode("hello")).containsExactly(tok.encode("hello"));
+    assertThat(back.tokenizer().encode(" ,a")).containsExactly(0, 1, 2);
+    assertThat(back.tokenizer().decode(tok.encode("said the model"))).isEqualTo("said the model");
     try (var s = Files.list(dir)) {
       assertThat(s.filter(p -> p.getFileName().toString().startsWith("."))).isEmpty();
     }

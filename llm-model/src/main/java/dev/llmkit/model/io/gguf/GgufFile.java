@@ -13,8 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -241,14 +239,8 @@ public final class GgufFile implements TensorSource {
         need(len);
         byte[] b = new byte[(int) len];
         buf.get(b);
-        try {
-          return StandardCharsets.UTF_8.newDecoder()
-              .onMalformedInput(CodingErrorAction.REPLACE)
-              .onUnmappableCharacter(CodingErrorAction.REPLACE)
-              .decode(ByteBuffer.wrap(b)).toString();
-        } catch (CharacterCodingException e) {
-          throw new CheckpointFormatException(file, what + ": invalid UTF-8", e);
-        }
+        // malformed UTF-8 (a token that is part of a multi-byte character) becomes U+FFFD
+        return new String(b, StandardCharsets.UTF_8);
       } catch (BufferUnderflowException e) {
         throw truncated();
       }
