@@ -107,7 +107,6 @@ public final class DirectPreferenceOptimization {
    */
   public TrainingResult run() {
     int pairs = config.pairsPerStep();
-    int block = config.block();
     long total = config.steps();
     long first = step;
     for (TrainingListener l : listeners) {
@@ -122,30 +121,13 @@ public final class DirectPreferenceOptimization {
       double lr = config.schedule().learningRate(step);
       for (int i = 0; i < pairs; i++) {
         picked[i] = (int) rng.nextLong(chosen.length);
-        chosen[picked[i]].writeRow(inputs, targets, i * block, block);
-        rejected[picked[i]].writeRow(inputs, targets, (pairs + i) * block, block);
       }
       policy.zeroGrad();
-      policy.forward(inputs, targets);
-      float[] lp = policy.targetLogProbs();
-      double loss = 0;
-      java.util.Arrays.fill(dLogProb, 0f);
-      for (int i = 0; i < pairs; i++) {
-        int e = picked[i];
-        double piC = rowSum(lp, targets, i * block, block);
-        double piR = rowSum(lp, targets, (pairs + i) * block, block);
-        double z = config.beta() * ((piC - refChosen[e]) - (piR - refRejected[e]));
-        loss += softplus(-z) / pairs;
-        // dL/dz = -sigmoid(-z) / pairs; dz/dpiC = beta, dz/dpiR = -beta
-        double dz = -sigmoid(-z) / pairs;
-        fillRow(dLogProb, targets, i * block, block, (float) (config.beta() * dz));
-        fillRow(dLogProb, targets, (pairs + i) * block, block, (float) (-config.beta() * dz));
-      }
+      double loss = lossAndGradients(picked);
       long stepNo = step + 1;
       if (!Double.isFinite(loss)) {
         throw new TrainingDivergedException(stepNo, "DPO diverged: loss is " + loss + " at step " + stepNo);
       }
-      policy.backward(dLogProb);
       double norm = GradientNorms.scaleAndClip(policy.gradients(), 1f, config.gradientClip());
       if (!Double.isFinite(norm)) {
         throw new TrainingDivergedException(stepNo,
@@ -168,6 +150,45 @@ public final class DirectPreferenceOptimization {
       l.onFinish(r);
     }
     return r;
+  }
+
+  /**
+   * The DPO loss of the given pairs (indices into the data set, {@code pairsPerStep} of them) under
+   * the current policy, with its gradient ADDED into {@code policy().gradients()} (zero them first).
+   * {@link #run()} calls this once per step.
+   *
+   * @throws IllegalArgumentException when the number of pairs is not {@code pairsPerStep}
+   */
+  public double lossAndGradients(int[] pairIndices) {
+    int pairs = config.pairsPerStep();
+    int block = config.block();
+    if (pairIndices.length != pairs) {
+      throw new IllegalArgumentException(
+          "expected pairsPerStep = " + pairs + " pair indices, got " + pairIndices.length);
+    }
+    for (int i = 0; i < pairs; i++) {
+      chosen[pairIndices[i]].writeRow(inputs, targets, i * block, block);
+      rejected[pairIndices[i]].writeRow(inputs, targets, (pairs + i) * block, block);
+    }
+    policy.forward(inputs, targets);
+    float[] lp = policy.targetLogProbs();
+    double loss = 0;
+    java.util.Arrays.fill(dLogProb, 0f);
+    for (int i = 0; i < pairs; i++) {
+      int e = pairIndices[i];
+      double piC = rowSum(lp, targets, i * block, block);
+      double piR = rowSum(lp, targets, (pairs + i) * block, block);
+      double z = config.beta() * ((piC - refChosen[e]) - (piR - refRejected[e]));
+      loss += softplus(-z) / pairs;
+      // dL/dz = -sigmoid(-z) / pairs; dz/dpiC = beta, dz/dpiR = -beta
+      double dz = -sigmoid(-z) / pairs;
+      fillRow(dLogProb, targets, i * block, block, (float) (config.beta() * dz));
+      fillRow(dLogProb, targets, (pairs + i) * block, block, (float) (-config.beta() * dz));
+    }
+    if (Double.isFinite(loss)) {
+      policy.backward(dLogProb);
+    }
+    return loss;
   }
 
   /** Loss, mean margin and accuracy of the current policy over every pair. */

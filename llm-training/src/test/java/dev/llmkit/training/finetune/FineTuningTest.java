@@ -112,6 +112,49 @@ class FineTuningTest {
   }
 
   @Test
+  void dpoGradientMatchesFiniteDifferencesOfTheDpoLoss() {
+    List<PreferencePair> pairs = List.of(
+        new PreferencePair("q: sky?", " blue.", " green."),
+        new PreferencePair("q: fire?", " hot.", " cold."));
+    ModelConfig cfg = ModelConfig.gpt2(CHARS.vocabSize(), 16, 1, 2, 16);
+    ModelWeights reference = ModelWeights.init(cfg, 5, 0.02f);
+    ModelWeights policy = ModelWeights.init(cfg, 6, 0.3f); // differs from the reference: z != 0
+    DirectPreferenceOptimization dpo = new DirectPreferenceOptimization(policy, reference, pairs, CHARS,
+        new AdamWConfig(0.9f, 0.99f, 1e-8f, 0f),
+        new DpoConfig(0.5, 2, 16, 1, LearningRateSchedule.constant(1e-3), 0f, 1));
+    int[] both = {0, 1};
+    dpo.policy().zeroGrad();
+    double loss = dpo.lossAndGradients(both);
+    assertThat(loss).isNotCloseTo(Math.log(2), within(1e-3));
+    int checked = 0;
+    for (String name : List.of("tok_embeddings.weight", "layers.0.mlp.w1.weight", "final_norm.weight")) {
+      Tensor p = policy.named().get(name);
+      Tensor g = dpo.policy().gradients().named().get(name);
+      // the element with the largest gradient: finite differences are most accurate there
+      int best = 0;
+      for (int i = 0; i < g.length(); i++) {
+        if (Math.abs(g.getFlat(i)) > Math.abs(g.getFlat(best))) {
+          best = i;
+        }
+      }
+      float analytic = g.getFlat(best);
+      float x = p.getFlat(best);
+      float eps = 1e-2f;
+      p.setFlat(best, x + eps);
+      dpo.policy().zeroGrad();
+      double up = dpo.lossAndGradients(both);
+      p.setFlat(best, x - eps);
+      dpo.policy().zeroGrad();
+      double down = dpo.lossAndGradients(both);
+      p.setFlat(best, x);
+      double numeric = (up - down) / (2 * eps);
+      assertThat(analytic).as(name).isCloseTo((float) numeric, within(0.03f * Math.abs(analytic) + 1e-4f));
+      checked++;
+    }
+    assertThat(checked).isEqualTo(3);
+  }
+
+  @Test
   void jsonlReadsRecordsAndNamesTheBadLine() throws Exception {
     Path f = tmp.resolve("sft.jsonl");
     Files.writeString(f, "{\"prompt\":\"hi\",\"response\":\" there\"}\n\n{\"prompt\":\"a\",\"response\":\"b\",\"x\":1}\n");
