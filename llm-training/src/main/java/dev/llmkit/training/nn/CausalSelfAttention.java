@@ -20,7 +20,7 @@ import dev.llmkit.tensor.Tensor;
  * in parallel over the sequences of the batch. Activations (q, k, v after RoPE, the attention
  * probabilities and the attention output) are allocated once for the (batch, block) shape.
  */
-public final class CausalSelfAttention {
+public final class CausalSelfAttention implements Layer {
 
   private final int batch;
   private final int block;
@@ -126,6 +126,7 @@ public final class CausalSelfAttention {
    * @param x (batch*block, C) normalised input
    * @param out (batch*block, C), overwritten
    */
+  @Override
   public void forward(Tensor x, Tensor out) {
     // x: (B*T, C) -> q: (B*T, nh*hd), k, v: (B*T, nkv*hd)
     wq.forward(x, q);
@@ -144,6 +145,7 @@ public final class CausalSelfAttention {
    * @param dout (batch*block, C) gradient of the output
    * @param dx (batch*block, C) gradient of the input, added into
    */
+  @Override
   public void backward(Tensor x, Tensor dout, Tensor dx) {
     // dout: (B*T, C) -> datt: (B*T, nh*hd)
     Buffers.zero(datt);

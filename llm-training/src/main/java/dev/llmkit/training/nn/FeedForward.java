@@ -12,7 +12,7 @@ import dev.llmkit.tensor.Tensor;
  *
  * <p>Owns its activations for a fixed number of rows (allocated once); the caller keeps the input.
  */
-public final class FeedForward {
+public final class FeedForward implements Layer {
 
   private final Activation activation;
   private final Linear fc1;
@@ -55,6 +55,7 @@ public final class FeedForward {
    * @param x (rows, C)
    * @param out (rows, C), overwritten
    */
+  @Override
   public void forward(Tensor x, Tensor out) {
     // x: (rows, C) -> a: (rows, H) [-> u: (rows, H)] -> h: (rows, H) -> out: (rows, C)
     fc1.forward(x, a);
@@ -77,6 +78,7 @@ public final class FeedForward {
    * @param dout (rows, C) gradient of the output
    * @param dx (rows, C) gradient of the input, added into
    */
+  @Override
   public void backward(Tensor x, Tensor dout, Tensor dx) {
     // dout: (rows, C) -> dh: (rows, H) -> da [, du]: (rows, H) -> dx: (rows, C)
     Buffers.zero(dh);

@@ -11,7 +11,7 @@ import java.util.Objects;
  * <p>The layer holds references to its parameter and gradient tensors (owned by the model's
  * {@code ModelWeights}); activations are passed in by the caller, which keeps them for backward.
  */
-public final class Linear {
+public final class Linear implements Layer {
 
   private final Tensor weight;
   private final Tensor bias;
@@ -55,6 +55,7 @@ public final class Linear {
    * @param x (rows, in)
    * @param y (rows, out), overwritten
    */
+  @Override
   public void forward(Tensor x, Tensor y) {
     // x: (rows, in) -> y: (rows, out)
     Matmul.linear(x, weight, bias, y);
@@ -67,6 +68,7 @@ public final class Linear {
    * @param dy (rows, out) gradient of the output
    * @param dx (rows, in) gradient of the input, added into; null when not needed
    */
+  @Override
   public void backward(Tensor x, Tensor dy, Tensor dx) {
     // dy: (rows, out) -> dx: (rows, in), dW: (out, in), db: (out)
     Matmul.linearBackward(x, weight, dy, dx, dWeight, dBias);

@@ -19,7 +19,7 @@ import dev.llmkit.tensor.Tensor;
  * <p>Every activation backward needs is allocated once for the (batch, block) shape; the caller
  * keeps the block's input.
  */
-public final class TransformerBlock {
+public final class TransformerBlock implements Layer {
 
   private final boolean preNorm;
   private final Norm norm1;
@@ -86,6 +86,7 @@ public final class TransformerBlock {
    * @param x (batch*block, C) input residual stream; must stay unchanged until {@link #backward}
    * @param out (batch*block, C), overwritten
    */
+  @Override
   public void forward(Tensor x, Tensor out) {
     // x: (B*T, C) -> out: (B*T, C)
     if (preNorm) {
@@ -112,6 +113,7 @@ public final class TransformerBlock {
    * @param dout (batch*block, C) gradient of the output
    * @param dx (batch*block, C) gradient of the input, added into (must not be {@code dout})
    */
+  @Override
   public void backward(Tensor x, Tensor dout, Tensor dx) {
     if (dx == dout) {
       throw new IllegalArgumentException("TransformerBlock.backward: dx must not be dout");

@@ -49,13 +49,6 @@ class LayersGradientTest {
     }
   }
 
-  /** A layer under test: forward(x) into out, backward(x, dout) adding into dx and the gradients. */
-  private interface Layer {
-    void forward(Tensor x, Tensor out);
-
-    void backward(Tensor x, Tensor dout, Tensor dx);
-  }
-
   private static List<GradCheck.Result> check(Layer layer, Tensor x, Tensor out,
       Map<String, Tensor> params, Map<String, Tensor> grads, double eps, double atol) {
     Tensor r = GradCheck.uniform(99, out.shape());
@@ -93,10 +86,7 @@ class LayersGradientTest {
         ps.put("b", b);
         gs.put("b", db);
       }
-      Layer l = new Layer() {
-        public void forward(Tensor x, Tensor out) { lin.forward(x, out); }
-        public void backward(Tensor x, Tensor dout, Tensor dx) { lin.backward(x, dout, dx); }
-      };
+      Layer l = lin;
       assertThat(check(l, GradCheck.uniform(3, ROWS, 4), Tensor.zeros(ROWS, 6), ps, gs, EPS, ATOL))
           .as("bias " + bias).isEmpty();
     }
@@ -138,10 +128,7 @@ class LayersGradientTest {
     ps.keySet().removeIf(k -> !k.contains(".mlp."));
     gs.keySet().removeIf(k -> !k.contains(".mlp."));
     FeedForward ffn = new FeedForward(c, p.layer(0), g.layer(0), ROWS);
-    Layer l = new Layer() {
-      public void forward(Tensor x, Tensor out) { ffn.forward(x, out); }
-      public void backward(Tensor x, Tensor dout, Tensor dx) { ffn.backward(x, dout, dx); }
-    };
+    Layer l = ffn;
     // ReLU has kinks: a smaller step keeps a perturbation from crossing one
     double eps = act == Activation.RELU ? 1e-4 : EPS;
     double atol = act == Activation.RELU ? 2e-3 : ATOL;
@@ -177,10 +164,7 @@ class LayersGradientTest {
     RopeTable rope = c.positions() == PositionEncoding.ROTARY
         ? new RopeTable(c.headDim(), T, c.ropeTheta()) : null;
     CausalSelfAttention attn = new CausalSelfAttention(c, p.layer(0), g.layer(0), B, T, rope);
-    Layer l = new Layer() {
-      public void forward(Tensor x, Tensor out) { attn.forward(x, out); }
-      public void backward(Tensor x, Tensor dout, Tensor dx) { attn.backward(x, dout, dx); }
-    };
+    Layer l = attn;
     int d = c.dim();
     assertThat(check(l, GradCheck.uniform(6, ROWS, d), Tensor.zeros(ROWS, d), ps, gs, EPS, ATOL))
         .as(name).isEmpty();
@@ -196,10 +180,7 @@ class LayersGradientTest {
     Map<String, Tensor> gs = new LinkedHashMap<>();
     layerParams(p, g, ps, gs);
     TransformerBlock block = new TransformerBlock(c, p.layer(0), g.layer(0), B, T, null);
-    Layer l = new Layer() {
-      public void forward(Tensor x, Tensor out) { block.forward(x, out); }
-      public void backward(Tensor x, Tensor dout, Tensor dx) { block.backward(x, dout, dx); }
-    };
+    Layer l = block;
     assertThat(check(l, GradCheck.uniform(7, ROWS, 8), Tensor.zeros(ROWS, 8), ps, gs, EPS, ATOL))
         .isEmpty();
     assertThat(ps).hasSize(16);
