@@ -82,7 +82,7 @@ public final class Attention {
         for (int r = 0; r < rows; r++) {
           softmaxRow(kern, s, r * sp, ends[r], n, mask);
         }
-        kern.weightedSum(s, sp, rows, n, va, kvh * hd, d.ckv, hd, oa, qOff[0], qOff[1], qOff[2], qOff[3]);
+        kern.weightedSum(s, 0, sp, rows, n, va, kvh * hd, d.ckv, hd, oa, qOff[0], qOff[1], qOff[2], qOff[3]);
         if (pb != null) {
           for (int r = 0; r < rows; r++) {
             int base = (h * t + i0 + r) * keyLength;
@@ -158,6 +158,14 @@ public final class Attention {
   public static void backward(
       Tensor q, Tensor k, Tensor v, int nHeads, int nKvHeads, AttentionMask mask, int keyLength,
       int queryStart, Tensor probs, Tensor dout, Tensor dq, Tensor dk, Tensor dv) {
+    backward(q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart, probs, dout, dq, dk, dv,
+        Simd.kernelsOrScalar());
+  }
+
+  /** {@link #backward} with the given inner-loop kernels (tests run both implementations). */
+  static void backward(
+      Tensor q, Tensor k, Tensor v, int nHeads, int nKvHeads, AttentionMask mask, int keyLength,
+      int queryStart, Tensor probs, Tensor dout, Tensor dq, Tensor dk, Tensor dv, SimdKernels kern) {
     String op = "Attention.backward";
     Dims d = check(op, q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart);
     requireShape(op, "dout", dout, d.t, d.c);
@@ -177,82 +185,98 @@ public final class Attention {
     final int t = d.t;
     final int hd = d.hd;
     final int sLen = keyLength;
+    final int sp = padded(sLen);
     final float[] pa;
     if (probs != null) {
       requireShape(op, "probs", probs, nHeads, t, keyLength);
       pa = probs.toArray();
     } else {
       Tensor p = Tensor.zeros(nHeads, t, keyLength);
-      forward(q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart, Tensor.zeros(t, d.c), p);
+      forward(q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart, Tensor.zeros(t, d.c), p, kern);
       pa = p.toArray();
     }
     final float[] qa = q.toArray();
     final float[] ka = rows(k, keyLength, d.ckv);
     final float[] va = rows(v, keyLength, d.ckv);
+    final float[] vt = transposedKeys(v, keyLength, nKvHeads, hd, sp);
     final float[] ga = dout.toArray();
     final float[] dqa = new float[t * d.c];
-    // ds[h, i, j] = scale * dL/dscore: (nHeads, T, keyLength)
-    final float[] ds = new float[nHeads * t * sLen];
-    final SimdKernels simd = Simd.kernelsOrScalar();
+    final boolean needK = dk != null;
+    final boolean needV = dv != null;
+    // transposed per head: dsT[h, j, i] = scale · dL/dscore[h, i, j], pT[h, j, i] = P[h, i, j]
+    final float[] dsT = needK ? new float[nHeads * sLen * t] : null;
+    final float[] pT = needV ? new float[nHeads * sLen * t] : null;
+    final int blocks = (t + ROWS - 1) / ROWS;
 
-    // Pass 1, per (head, query row): dP = dout·vᵀ, dS = P∘(dP − Σ P∘dP), dq += scale·dS·k.
-    Parallel.forRange(nHeads * t, 3L * sLen * hd, (from, to) -> {
+    // Pass 1, per (head, block of query rows): dP = dout·vᵀ, dS = P∘(dP − Σ_j P∘dP)·scale,
+    // dq = dS·k; dS and P are also stored transposed for pass 2.
+    Parallel.forRange(nHeads * blocks, 3L * ROWS * sLen * hd, (from, to) -> {
+      float[] s = new float[ROWS * sp];
+      int[] gOff = new int[ROWS];
+      int[] ends = new int[ROWS];
       for (int idx = from; idx < to; idx++) {
-        int h = idx / t;
-        int i = balancedRow(idx % t, t);
-        int kvOff = (h / d.group) * hd;
-        int qOff = i * d.c + h * hd;
-        int row = (h * t + i) * sLen;
-        int end = mask.keyEnd(queryStart + i, keyLength);
-        float dot = 0f;
-        for (int j = 0; j < end; j++) {
-          float p = pa[row + j];
-          if (p != 0f) {
-            float dp = dot(simd, ga, qOff, va, j * d.ckv + kvOff, hd);
-            ds[row + j] = dp;
-            dot += p * dp;
+        int h = idx / blocks;
+        int i0 = balancedRow(idx % blocks, blocks) * ROWS;
+        int rows = Math.min(ROWS, t - i0);
+        int kvh = h / d.group;
+        int n = 0;
+        for (int r = 0; r < ROWS; r++) {
+          int i = i0 + Math.min(r, rows - 1);
+          gOff[r] = i * d.c + h * hd;
+          ends[r] = mask.keyEnd(queryStart + i, keyLength);
+          n = Math.max(n, ends[r]);
+        }
+        // s: (ROWS, n) = dout rows · vᵀ
+        kern.scores4(ga, gOff[0], gOff[1], gOff[2], gOff[3], vt, kvh * hd * sp, sp, hd, 1f, s, sp, n);
+        for (int r = 0; r < rows; r++) {
+          int i = i0 + r;
+          int prow = (h * t + i) * sLen;
+          int srow = r * sp;
+          float dot = 0f;
+          for (int j = 0; j < ends[r]; j++) {
+            dot += pa[prow + j] * s[srow + j];
+          }
+          for (int j = 0; j < n; j++) {
+            float p = j < ends[r] ? pa[prow + j] : 0f;
+            float g = p == 0f ? 0f : p * (s[srow + j] - dot) * d.scale;
+            s[srow + j] = g;
+            if (dsT != null) {
+              dsT[(h * sLen + j) * t + i] = g;
+            }
+            if (pT != null) {
+              pT[(h * sLen + j) * t + i] = p;
+            }
           }
         }
-        for (int j = 0; j < end; j++) {
-          float p = pa[row + j];
-          if (p != 0f) {
-            float g = p * (ds[row + j] - dot) * d.scale;
-            ds[row + j] = g;
-            axpy(simd, g, ka, j * d.ckv + kvOff, dqa, qOff, hd);
-          }
-        }
+        // dq rows (head h) = dS · k
+        kern.weightedSum(s, 0, sp, rows, n, ka, kvh * hd, d.ckv, hd, dqa, gOff[0], gOff[1], gOff[2], gOff[3]);
       }
     });
 
-    // Pass 2, per (kv head, block of keys): dk_j += Σ_{h,i} dS·q_i, dv_j += Σ_{h,i} P·dout_i.
-    final boolean needK = dk != null;
-    final boolean needV = dv != null;
-    final float[] dka = new float[keyLength * d.ckv];
-    final float[] dva = new float[keyLength * d.ckv];
+    // Pass 2, per (kv head, block of keys): dk_j = Σ_h Σ_i dS[h,i,j]·q_i, dv_j = Σ_h Σ_i P[h,i,j]·dout_i.
+    final float[] dka = needK ? new float[keyLength * d.ckv] : null;
+    final float[] dva = needV ? new float[keyLength * d.ckv] : null;
     if (needK || needV) {
-      final int block = 8;
-      final int nBlocks = (sLen + block - 1) / block;
-      Parallel.forRange(nKvHeads * nBlocks, 2L * block * t * d.group * hd, (from, to) -> {
+      final int kBlocks = (sLen + ROWS - 1) / ROWS;
+      Parallel.forRange(nKvHeads * kBlocks, 2L * ROWS * t * d.group * hd, (from, to) -> {
+        float[] tmp = new float[ROWS * hd];
         for (int idx = from; idx < to; idx++) {
-          int kvh = idx / nBlocks;
-          int j0 = (idx % nBlocks) * block;
-          int j1 = Math.min(sLen, j0 + block);
-          int kvOff = kvh * hd;
+          int kvh = idx / kBlocks;
+          int j0 = (idx % kBlocks) * ROWS;
+          int keys = Math.min(ROWS, sLen - j0);
+          // causal: query i sees key j only when queryStart + i >= j
+          int iStart = mask.isCausal() ? Math.max(0, Math.min(t, j0 - queryStart)) : 0;
+          int n = t - iStart;
           for (int h = kvh * d.group; h < (kvh + 1) * d.group; h++) {
-            for (int i = 0; i < t; i++) {
-              int qOff = i * d.c + h * hd;
-              int row = (h * t + i) * sLen;
-              for (int j = j0; j < j1; j++) {
-                float p = pa[row + j];
-                if (p != 0f) {
-                  if (needK) {
-                    axpy(simd, ds[row + j], qa, qOff, dka, j * d.ckv + kvOff, hd);
-                  }
-                  if (needV) {
-                    axpy(simd, p, ga, qOff, dva, j * d.ckv + kvOff, hd);
-                  }
-                }
-              }
+            int pOff = (h * sLen + j0) * t + iStart;
+            int qOff = iStart * d.c + h * hd;
+            if (dka != null) {
+              kern.weightedSum(dsT, pOff, t, keys, n, qa, qOff, d.c, hd, tmp, 0, hd, 2 * hd, 3 * hd);
+              addRows(tmp, keys, hd, dka, j0, d.ckv, kvh * hd);
+            }
+            if (dva != null) {
+              kern.weightedSum(pT, pOff, t, keys, n, ga, qOff, d.c, hd, tmp, 0, hd, 2 * hd, 3 * hd);
+              addRows(tmp, keys, hd, dva, j0, d.ckv, kvh * hd);
             }
           }
         }
@@ -266,6 +290,16 @@ public final class Attention {
     }
     if (needV) {
       addInto(dv, dva, dva.length);
+    }
+  }
+
+  /** {@code dst[(j0+r)*stride + col + e] += tmp[r*hd + e]} for {@code r < rows}, {@code e < hd}. */
+  private static void addRows(float[] tmp, int rows, int hd, float[] dst, int j0, int stride, int col) {
+    for (int r = 0; r < rows; r++) {
+      int o = (j0 + r) * stride + col;
+      for (int e = 0; e < hd; e++) {
+        dst[o + e] += tmp[r * hd + e];
+      }
     }
   }
 
@@ -357,11 +391,4 @@ public final class Attention {
     return (m & 1) == 0 ? m >> 1 : t - 1 - (m >> 1);
   }
 
-  private static float dot(SimdKernels simd, float[] a, int aOff, float[] b, int bOff, int n) {
-    return simd.dot(a, aOff, b, bOff, n);
-  }
-
-  private static void axpy(SimdKernels simd, float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-    simd.axpy(alpha, x, xOff, y, yOff, n);
-  }
 }

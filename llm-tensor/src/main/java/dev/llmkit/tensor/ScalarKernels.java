@@ -48,7 +48,7 @@ final class ScalarKernels implements SimdKernels {
 
   @Override
   public void weightedSum(
-      float[] p, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
+      float[] p, int pOff, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
       int o0, int o1, int o2, int o3) {
     int[] offs = {o0, o1, o2, o3};
     for (int r = 0; r < rows; r++) {
@@ -56,7 +56,7 @@ final class ScalarKernels implements SimdKernels {
       for (int e = 0; e < hd; e++) {
         o[or + e] = 0f;
       }
-      int pr = r * pStride;
+      int pr = pOff + r * pStride;
       for (int j = 0; j < n; j++) {
         float pj = p[pr + j];
         if (pj != 0f) {
@@ -84,22 +84,6 @@ final class ScalarKernels implements SimdKernels {
   public void scale(float[] s, int off, int n, float f) {
     for (int j = 0; j < n; j++) {
       s[off + j] *= f;
-    }
-  }
-
-  @Override
-  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-    float s = 0f;
-    for (int i = 0; i < n; i++) {
-      s += a[aOff + i] * b[bOff + i];
-    }
-    return s;
-  }
-
-  @Override
-  public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-    for (int i = 0; i < n; i++) {
-      y[yOff + i] += alpha * x[xOff + i];
     }
   }
 }

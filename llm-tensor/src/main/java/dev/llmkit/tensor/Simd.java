@@ -85,8 +85,8 @@ public final class Simd {
     ref.scores4(q, 0, hd, 2 * hd, 3 * hd, kt, 0, stride, hd, 1f, s2, stride, n);
     float[] o1 = new float[4 * hd];
     float[] o2 = new float[4 * hd];
-    k.weightedSum(s1, stride, 3, n, kt, 0, 1, hd, o1, 0, hd, 2 * hd, 3 * hd);
-    ref.weightedSum(s2, stride, 3, n, kt, 0, 1, hd, o2, 0, hd, 2 * hd, 3 * hd);
+    k.weightedSum(s1, 0, stride, 3, n, kt, 0, 1, hd, o1, 0, hd, 2 * hd, 3 * hd);
+    ref.weightedSum(s2, 0, stride, 3, n, kt, 0, 1, hd, o2, 0, hd, 2 * hd, 3 * hd);
     for (int r = 0; r < 4; r++) {
       for (int j = 0; j < n; j++) { // small integers: exact in any order
         if (s1[r * stride + j] != s2[r * stride + j]) {
@@ -107,9 +107,6 @@ public final class Simd {
     float sum = k.expAndSum(x, 0, x.length, 1f);
     if (x[2] != 0f || Math.abs(x[3] - 1f) > 1e-6f || Math.abs(sum - 10 * (1 + Math.exp(-1) + Math.exp(-2))) > 1e-4) {
       throw new IllegalStateException("exp self-check failed");
-    }
-    if (k.dot(q, 3, q, 5, hd) != ref.dot(q, 3, q, 5, hd)) {
-      throw new IllegalStateException("dot self-check failed");
     }
   }
 }

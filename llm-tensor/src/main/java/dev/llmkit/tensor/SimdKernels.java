@@ -23,10 +23,10 @@ interface SimdKernels {
 
   /**
    * Weighted sums of value rows for {@code rows <= 4} query rows: {@code o[or + e] = Σ_{j<n}
-   * p[r*pStride + j]·v[vOff + j*vStride + e]} for {@code e < hd} (overwrites).
+   * p[pOff + r*pStride + j]·v[vOff + j*vStride + e]} for {@code e < hd} (overwrites).
    */
   void weightedSum(
-      float[] p, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
+      float[] p, int pOff, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
       int o0, int o1, int o2, int o3);
 
   /**
@@ -36,10 +36,4 @@ interface SimdKernels {
 
   /** {@code s[off+j] *= f} for {@code j < n}. */
   void scale(float[] s, int off, int n, float f);
-
-  /** {@code Σ_i a[aOff+i]·b[bOff+i]} for {@code i < n}. */
-  float dot(float[] a, int aOff, float[] b, int bOff, int n);
-
-  /** {@code y[yOff+i] += alpha·x[xOff+i]} for {@code i < n}. */
-  void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 }

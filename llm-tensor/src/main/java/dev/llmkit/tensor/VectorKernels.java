@@ -1,6 +1,7 @@
 package dev.llmkit.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -66,13 +67,13 @@ final class VectorKernels implements SimdKernels {
 
   @Override
   public void weightedSum(
-      float[] p, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
+      float[] p, int pOff, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
       int o0, int o1, int o2, int o3) {
     // o: rows × (hd) = p: rows × (n) · v: (n, hd) rows at vOff + j*vStride
-    int p0 = 0;
-    int p1 = rows > 1 ? pStride : 0;
-    int p2 = rows > 2 ? 2 * pStride : 0;
-    int p3 = rows > 3 ? 3 * pStride : 0;
+    int p0 = pOff;
+    int p1 = pOff + (rows > 1 ? pStride : 0);
+    int p2 = pOff + (rows > 2 ? 2 * pStride : 0);
+    int p3 = pOff + (rows > 3 ? 3 * pStride : 0);
     int e = 0;
     for (; e + 4 * L <= hd; e += 4 * L) {
       FloatVector c00 = FloatVector.zero(F);
@@ -173,23 +174,81 @@ final class VectorKernels implements SimdKernels {
     d.intoArray(o, off + 3 * L);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Uses its own exp (Cephes' expf polynomial, relative error about 2e-7 for arguments in
+   * [-87, 0]) built from lane-wise adds, multiplies, fmas and conversions only, and sums the lanes
+   * in a fixed order: unlike {@code lanewise(EXP)} and {@code reduceLanes(ADD)}, whose results can
+   * differ between the interpreted and the JIT-compiled Vector API, these give the same bits in every
+   * execution mode, which keeps the kernels reproducible.
+   */
   @Override
   public float expAndSum(float[] s, int off, int n, float max) {
     int bound = F.loopBound(n);
     FloatVector acc = FloatVector.zero(F);
     int j = 0;
     for (; j < bound; j += L) {
-      FloatVector x = FloatVector.fromArray(F, s, off + j).sub(max).lanewise(VectorOperators.EXP);
+      FloatVector x = exp(FloatVector.fromArray(F, s, off + j).sub(max));
       x.intoArray(s, off + j);
       acc = acc.add(x);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float[] lanes = new float[L];
+    acc.intoArray(lanes, 0);
+    float sum = 0f;
+    for (int i = 0; i < L; i++) {
+      sum += lanes[i];
+    }
     for (; j < n; j++) {
-      float e = (float) Math.exp(s[off + j] - max);
+      float e = expScalar(s[off + j] - max);
       s[off + j] = e;
       sum += e;
     }
     return sum;
+  }
+
+  private static final float LOG2E = 1.44269504088896341f;
+  private static final float LN2_HI = 0.693359375f;
+  private static final float LN2_LO = -2.12194440e-4f;
+  private static final float MIN_ARG = -87.3f;
+
+  /** exp(x) for x <= 0 (as softmax needs after subtracting the max); 0 below -87.3 and for -∞. */
+  private static FloatVector exp(FloatVector x) {
+    var tiny = x.compare(VectorOperators.LT, MIN_ARG);
+    FloatVector xc = x.max(MIN_ARG);
+    // n = round(x·log2e) (x <= 0: truncating y - 0.5 rounds), r = x - n·ln2
+    IntVector ni = (IntVector) xc.mul(LOG2E).sub(0.5f).convert(VectorOperators.F2I, 0);
+    FloatVector nf = (FloatVector) ni.convert(VectorOperators.I2F, 0);
+    FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+    r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+    FloatVector p = FloatVector.broadcast(F, 1.9875691500e-4f);
+    p = p.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
+    p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+    p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+    p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+    p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+    FloatVector e = p.mul(r).fma(r, r).add(1f);
+    FloatVector pow2 = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    return e.mul(pow2).blend(0f, tiny);
+  }
+
+  /** The scalar twin of {@link #exp(FloatVector)}, same operations, same bits. */
+  private static float expScalar(float x) {
+    if (x < MIN_ARG) {
+      return 0f;
+    }
+    int ni = (int) (x * LOG2E - 0.5f);
+    float nf = ni;
+    float r = Math.fma(nf, -LN2_HI, x);
+    r = Math.fma(nf, -LN2_LO, r);
+    float p = 1.9875691500e-4f;
+    p = Math.fma(p, r, 1.3981999507e-3f);
+    p = Math.fma(p, r, 8.3334519073e-3f);
+    p = Math.fma(p, r, 4.1665795894e-2f);
+    p = Math.fma(p, r, 1.6666665459e-1f);
+    p = Math.fma(p, r, 5.0000001201e-1f);
+    float e = Math.fma(p * r, r, r) + 1f;
+    return e * Float.intBitsToFloat((ni + 127) << 23);
   }
 
   @Override
@@ -201,34 +260,6 @@ final class VectorKernels implements SimdKernels {
     }
     for (; j < n; j++) {
       s[off + j] *= f;
-    }
-  }
-
-  @Override
-  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-    int bound = F.loopBound(n);
-    FloatVector acc = FloatVector.zero(F);
-    int i = 0;
-    for (; i < bound; i += L) {
-      acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-    }
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
-      s += a[aOff + i] * b[bOff + i];
-    }
-    return s;
-  }
-
-  @Override
-  public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-    int bound = F.loopBound(n);
-    FloatVector av = FloatVector.broadcast(F, alpha);
-    int i = 0;
-    for (; i < bound; i += L) {
-      FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
-    }
-    for (; i < n; i++) {
-      y[yOff + i] += alpha * x[xOff + i];
     }
   }
 }
