@@ -47,7 +47,9 @@ public final class ChainSampler implements Sampler {
     try {
       return choice.sample(logits, context);
     } catch (NoPossibleTokenException e) {
-      throw new NoPossibleTokenException(e.getMessage() + " after the chain " + this);
+      throw new NoPossibleTokenException(
+          e.getMessage() + " after the chain " + this + " (at sequence position " + context.size()
+              + ")");
     }
   }
 

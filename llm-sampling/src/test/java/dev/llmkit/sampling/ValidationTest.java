@@ -116,7 +116,8 @@ class ValidationTest {
     assertThatThrownBy(() -> banAll.sample(logits.clone(), new SamplingContext(0)))
         .isInstanceOf(NoPossibleTokenException.class)
         .hasMessageContaining("all 3 logits are -Infinity")
-        .hasMessageContaining("after the chain [banned-tokens(3) -> top-k(2) -> random]");
+        .hasMessageContaining("after the chain [banned-tokens(3) -> top-k(2) -> random]")
+        .hasMessageContaining("at sequence position 0");
     float[] none = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
     assertThatThrownBy(() -> Samplers.greedy().sample(none, new SamplingContext(0)))
         .isInstanceOf(NoPossibleTokenException.class)
