@@ -32,6 +32,10 @@ public final class AdamW {
 
   private static final int STATE_MAGIC = 0x41644d57; // "AdMW"
   private static final int CHUNK_FLOATS = 16384;
+  private static final int UPDATE_CHUNK = 4096;
+  /** Per-thread chunk arrays of the update (parameter, gradient, m, v), made once per thread. */
+  private static final ThreadLocal<float[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[4][UPDATE_CHUNK]);
 
   private final List<String> names = new ArrayList<>();
   private final List<Tensor> params = new ArrayList<>();
@@ -105,14 +109,30 @@ public final class AdamW {
       final FloatBuffer vb = v.get(i).buffer();
       final float decay = params.get(i).rank() >= 2 ? 1f - lr * cfg.weightDecay() : 1f;
       Parallel.forRange(params.get(i).length(), 16, (from, to) -> {
-        for (int j = from; j < to; j++) {
-          float gj = g.get(j);
-          float mj = beta1 * mb.get(j) + (1f - beta1) * gj;
-          float vj = beta2 * vb.get(j) + (1f - beta2) * gj * gj;
-          mb.put(j, mj);
-          vb.put(j, vj);
-          float denom = (float) Math.sqrt(vj) / sqrtBc2 + eps;
-          p.put(j, p.get(j) * decay - stepSize * mj / denom);
+        // in chunks copied to arrays, so that the update loop compiles to SIMD
+        float[][] scratch = SCRATCH.get();
+        float[] pc = scratch[0];
+        float[] gc = scratch[1];
+        float[] mc = scratch[2];
+        float[] vc = scratch[3];
+        for (int off = from; off < to; off += UPDATE_CHUNK) {
+          int k = Math.min(UPDATE_CHUNK, to - off);
+          p.get(off, pc, 0, k);
+          g.get(off, gc, 0, k);
+          mb.get(off, mc, 0, k);
+          vb.get(off, vc, 0, k);
+          for (int j = 0; j < k; j++) {
+            float gj = gc[j];
+            float mj = beta1 * mc[j] + (1f - beta1) * gj;
+            float vj = beta2 * vc[j] + (1f - beta2) * gj * gj;
+            mc[j] = mj;
+            vc[j] = vj;
+            float denom = (float) Math.sqrt(vj) / sqrtBc2 + eps;
+            pc[j] = pc[j] * decay - stepSize * mj / denom;
+          }
+          p.put(off, pc, 0, k);
+          mb.put(off, mc, 0, k);
+          vb.put(off, vc, 0, k);
         }
       });
     }
@@ -140,8 +160,8 @@ public final class AdamW {
    * count and the moments.
    *
    * @throws IOException when the stream is not an AdamW state of parameters with these names and
-   *     sizes (the state is then left unchanged only if the mismatch is found before any moment is
-   *     read)
+   *     sizes, naming the first mismatch; the moments read before it stay replaced, so discard the
+   *     optimiser after a failure
    */
   public void readState(DataInputStream in) throws IOException {
     int magic = in.readInt();
