@@ -29,6 +29,8 @@ public final class BytePairTokenizer extends AbstractTokenizer {
   private final boolean ignoreMerges;
   private final boolean tiktokenRules;
   private final int vocabSize;
+  /** Per-thread cache of the merge result of recent multi-token pieces. */
+  private final ThreadLocal<MergeCache> cache = ThreadLocal.withInitial(MergeCache::new);
 
   private BytePairTokenizer(
       String name,
@@ -280,6 +282,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
     byte[] buf = new byte[256];
     int[] sym = new int[256];
     BpeMerger merger = null;
+    MergeCache mc = null;
     int p = start;
     int nEnds = ends.size();
     for (int k = 0; k < nEnds; k++) {
@@ -295,12 +298,19 @@ public final class BytePairTokenizer extends AbstractTokenizer {
         out.add(byteToId[buf[0] & 0xFF]);
         continue;
       }
+      int h = ByteSequenceMap.hash(buf, 0, nb);
       if (ignoreMerges) {
-        int whole = encoder.get(buf, 0, nb);
+        int whole = encoder.get(buf, 0, nb, h);
         if (whole >= 0) {
           out.add(whole);
           continue;
         }
+      }
+      if (mc == null) {
+        mc = cache.get();
+      }
+      if (nb <= MergeCache.MAX_KEY && mc.lookup(buf, nb, h, out)) {
+        continue;
       }
       if (sym.length < nb) {
         sym = new int[Math.max(nb, sym.length * 2)];
@@ -313,6 +323,9 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       }
       int before = out.size();
       merger.merge(sym, nb, out);
+      if (nb <= MergeCache.MAX_KEY) {
+        mc.store(buf, nb, h, out, before);
+      }
       if (missingBytes) {
         for (int i = before; i < out.size(); i++) {
           if (out.get(i) < 0) {
@@ -322,6 +335,44 @@ public final class BytePairTokenizer extends AbstractTokenizer {
           }
         }
       }
+    }
+  }
+
+  /**
+   * A small direct-mapped cache, piece bytes to ids, confined to one thread: real text repeats
+   * its words, and a hit skips the merge loop. Results are deterministic, so caching never
+   * changes them.
+   */
+  private static final class MergeCache {
+    static final int MAX_KEY = 48;
+    private static final int SIZE = 4096;
+    private final byte[][] keys = new byte[SIZE][];
+    private final int[][] values = new int[SIZE][];
+
+    boolean lookup(byte[] buf, int n, int h, IntList out) {
+      int slot = (h ^ (h >>> 12)) & (SIZE - 1);
+      byte[] k = keys[slot];
+      if (k == null || k.length != n) {
+        return false;
+      }
+      for (int i = 0; i < n; i++) {
+        if (k[i] != buf[i]) {
+          return false;
+        }
+      }
+      int[] v = values[slot];
+      out.addAll(v, 0, v.length);
+      return true;
+    }
+
+    void store(byte[] buf, int n, int h, IntList out, int from) {
+      int slot = (h ^ (h >>> 12)) & (SIZE - 1);
+      keys[slot] = Arrays.copyOf(buf, n);
+      int[] v = new int[out.size() - from];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = out.get(from + i);
+      }
+      values[slot] = v;
     }
   }
 }

@@ -12,6 +12,7 @@ public final class ByteSequenceMap {
   private int[] offsets = new int[64];
   private int[] lengths = new int[64];
   private int[] values = new int[64];
+  private int[] hashes = new int[64];
   private int size;
   private int[] slots = new int[128]; // entry index + 1, 0 = empty
   private int mask = 127;
@@ -28,7 +29,16 @@ public final class ByteSequenceMap {
     return size;
   }
 
-  static int hash(byte[] b, int off, int len) {
+  /**
+   * The hash this map uses for a slice (pass it to {@link #get(byte[], int, int, int)} to avoid
+   * computing it twice).
+   *
+   * @param b the array
+   * @param off the first byte
+   * @param len the number of bytes
+   * @return the hash
+   */
+  public static int hash(byte[] b, int off, int len) {
     long h = 0x9E3779B97F4A7C15L ^ len;
     int i = off;
     int end = off + len;
@@ -58,8 +68,8 @@ public final class ByteSequenceMap {
     int s = h & mask;
     while (slots[s] != 0) {
       int e = slots[s] - 1;
-      if (lengths[e] == key.length
-          && Arrays.equals(blob, offsets[e], offsets[e] + lengths[e], key, 0, key.length)) {
+      if (hashes[e] == h && lengths[e] == key.length
+          && same(blob, offsets[e], key, 0, key.length)) {
         values[e] = value;
         return;
       }
@@ -69,6 +79,7 @@ public final class ByteSequenceMap {
       offsets = Arrays.copyOf(offsets, size * 2);
       lengths = Arrays.copyOf(lengths, size * 2);
       values = Arrays.copyOf(values, size * 2);
+      hashes = Arrays.copyOf(hashes, size * 2);
     }
     if (blobLen + key.length > blob.length) {
       blob = Arrays.copyOf(blob, Math.max(blob.length * 2, blobLen + key.length));
@@ -77,6 +88,7 @@ public final class ByteSequenceMap {
     offsets[size] = blobLen;
     lengths[size] = key.length;
     values[size] = value;
+    hashes[size] = h;
     blobLen += key.length;
     slots[s] = ++size;
     if (size * 2 > slots.length) {
@@ -88,7 +100,7 @@ public final class ByteSequenceMap {
     slots = new int[capacity];
     mask = capacity - 1;
     for (int e = 0; e < size; e++) {
-      int s = hash(blob, offsets[e], lengths[e]) & mask;
+      int s = hashes[e] & mask;
       while (slots[s] != 0) {
         s = (s + 1) & mask;
       }
@@ -105,21 +117,43 @@ public final class ByteSequenceMap {
    * @return the value, or -1 when absent
    */
   public int get(byte[] b, int off, int len) {
-    int s = hash(b, off, len) & mask;
+    return get(b, off, len, hash(b, off, len));
+  }
+
+  /**
+   * Looks up a slice whose {@link #hash(byte[], int, int)} is known.
+   *
+   * @param b the array
+   * @param off the first byte
+   * @param len the number of bytes
+   * @param h the slice's hash
+   * @return the value, or -1 when absent
+   */
+  public int get(byte[] b, int off, int len, int h) {
+    int s = h & mask;
     int[] sl = slots;
     while (true) {
       int e = sl[s] - 1;
       if (e < 0) {
         return -1;
       }
-      if (lengths[e] == len) {
-        int o = offsets[e];
-        if (Arrays.equals(blob, o, o + len, b, off, off + len)) {
-          return values[e];
-        }
+      if (hashes[e] == h && lengths[e] == len && same(blob, offsets[e], b, off, len)) {
+        return values[e];
       }
       s = (s + 1) & mask;
     }
+  }
+
+  private static boolean same(byte[] a, int ao, byte[] b, int bo, int len) {
+    if (len > 16) {
+      return Arrays.equals(a, ao, ao + len, b, bo, bo + len);
+    }
+    for (int i = 0; i < len; i++) {
+      if (a[ao + i] != b[bo + i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -1,0 +1,152 @@
+package dev.llmkit.benchmarks;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.Tokenizers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Encode throughput of llm-tokenizer against jtokkit 1.1.0 (the baseline, same JVM, same run) on
+ * the OpenAI encodings, and the scaling of one long piece with no whitespace.
+ *
+ * <p>Corpora (read from the shared data folder, system property {@code llmkit.shared.data},
+ * default {@code ../shared/data} seen from the repository root): {@code english} is Tiny
+ * Shakespeare plus minbpe's Taylor Swift article, twice (2.6 MB); {@code multilingual} is the
+ * llama.cpp conformance texts (Khmer, Cyrillic, CJK, emoji, code, whitespace runs) repeated to
+ * about 1 MB. Each benchmark encodes the whole corpus once per operation, so MB/s = ops/s x the
+ * corpus size printed by the setup. The setup checks that both libraries give the same ids.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class TokenizerBenchmark {
+
+  @Param({"cl100k_base", "o200k_base"})
+  public String encoding;
+
+  @Param({"english", "multilingual"})
+  public String corpus;
+
+  private String text;
+  private Tokenizer llmkit;
+  private Encoding jtokkit;
+
+  static Path data(String relative) {
+    return Path.of(System.getProperty("llmkit.shared.data", "../shared/data")).resolve(relative);
+  }
+
+  static String english() throws IOException {
+    String s = Files.readString(data("tinyshakespeare.txt"))
+        + Files.readString(data("minbpe/taylorswift.txt"));
+    return s + s;
+  }
+
+  static String multilingual() throws IOException {
+    StringBuilder one = new StringBuilder();
+    try (Stream<Path> files = Files.list(data("llamacpp-vocab"))) {
+      for (Path f : (Iterable<Path>) files.sorted()
+          .filter(p -> p.toString().endsWith("gpt-2.gguf.inp"))::iterator) {
+        one.append(Files.readString(f).replace("\n__ggml_vocab_test__\n", "\n"));
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    while (sb.length() < 1_000_000) {
+      sb.append(one);
+    }
+    return sb.toString();
+  }
+
+  static Encoding jtokkit(String name) {
+    EncodingType type = name.equals("cl100k_base") ? EncodingType.CL100K_BASE
+        : name.equals("o200k_base") ? EncodingType.O200K_BASE : EncodingType.R50K_BASE;
+    return Encodings.newDefaultEncodingRegistry().getEncoding(type);
+  }
+
+  @Setup(Level.Trial)
+  public void setup() {
+    try {
+      text = corpus.equals("english") ? english() : multilingual();
+    } catch (IOException e) {
+      throw new UncheckedIOException("shared data not found; run from the repository root", e);
+    }
+    llmkit = Tokenizers.encoding(encoding);
+    jtokkit = jtokkit(encoding);
+    int[] a = llmkit.encode(text);
+    int[] b = jtokkit.encodeOrdinary(text).toArray();
+    System.out.printf("%n[setup] %s %s: %.3f MB UTF-8, %d tokens, same ids as jtokkit: %s%n",
+        encoding, corpus, text.getBytes(StandardCharsets.UTF_8).length / 1e6, a.length,
+        Arrays.equals(a, b));
+    if (!Arrays.equals(a, b)) {
+      throw new IllegalStateException(encoding + " " + corpus + ": ids differ from jtokkit");
+    }
+  }
+
+  /** llm-tokenizer. */
+  @Benchmark
+  public int[] llmkit() {
+    return llmkit.encode(text);
+  }
+
+  /** The baseline. */
+  @Benchmark
+  public Object jtokkit() {
+    return jtokkit.encodeOrdinary(text);
+  }
+
+  /**
+   * One piece with no whitespace (random letters, cl100k_base): time per op should grow linearly
+   * with {@code size}.
+   */
+  @State(Scope.Benchmark)
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  public static class NoWhitespace {
+    @Param({"250000", "1000000"})
+    public int size;
+
+    private String text;
+    private Tokenizer llmkit;
+
+    @Setup(Level.Trial)
+    public void setup() {
+      Random rnd = new Random(1);
+      char[] cs = new char[size];
+      for (int i = 0; i < size; i++) {
+        cs[i] = (char) ('a' + rnd.nextInt(26));
+      }
+      text = new String(cs);
+      llmkit = Tokenizers.encoding("cl100k_base");
+    }
+
+    /** llm-tokenizer on one long piece. */
+    @Benchmark
+    public int[] llmkitNoWhitespace() {
+      return llmkit.encode(text);
+    }
+  }
+}
