@@ -175,6 +175,24 @@ class TrainableModelTest {
   }
 
   @Test
+  void sameWeightsAndBatchesGiveBitIdenticalTraining() {
+    float[][] runs = new float[2][];
+    for (int r = 0; r < 2; r++) {
+      ModelWeights w = GradCheck.randomWeights(LLAMA, 21, 0.3f);
+      TrainableModel model = new TrainableModel(w, 3, 8);
+      AdamW opt = new AdamW(w, model.gradients(), AdamWConfig.defaults());
+      runs[r] = new float[6];
+      for (int step = 0; step < runs[r].length; step++) {
+        model.zeroGrad();
+        runs[r][step] = model.forward(randomIds(step, 24, 37), randomIds(100 + step, 24, 37));
+        model.backward();
+        opt.step(3e-3f);
+      }
+    }
+    assertThat(runs[1]).containsExactly(runs[0]);
+  }
+
+  @Test
   void tiedEmbeddingsShareOneGradient() {
     ModelWeights w = GradCheck.randomWeights(GPT2, 15, 0.3f);
     TrainableModel model = new TrainableModel(w, 1, 4);
