@@ -33,7 +33,7 @@ public final class AtomicFiles {
   public static void write(Path target, ChannelWriter writer) throws IOException {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
-    Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+    Path tmp = createTemporary(dir, abs.getFileName().toString());
     boolean ok = false;
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
@@ -49,6 +49,25 @@ public final class AtomicFiles {
       }
     }
   }
+
+  /**
+   * A new empty file beside the target. Unlike {@code Files.createTempFile} (owner-only permissions)
+   * it gets the default permissions of a new file, so the moved result is as readable as any other.
+   */
+  private static Path createTemporary(Path dir, String name) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      Path p = dir.resolve("." + name + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+      try {
+        return Files.createFile(p);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt > 100) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   /** Writes {@code bytes} to {@code target} atomically. */
   public static void write(Path target, byte[] bytes) throws IOException {
