@@ -73,7 +73,7 @@ public final class CrossEntropy {
         float max = RowScratch.max(xs, v);
         float target = xs[y];
         // with dlogits: one exponential per element, stored, then scaled to (p − onehot) / count
-        double sum = Softmax.expAndSum(xs, v, max, pd != null);
+        double sum = Softmax.expInPlaceAndSum(xs, v, max); // xs is a copy: free to overwrite
         if (pd != null) {
           float scale = (float) (1.0 / sum) * invCount;
           for (int i = 0; i < v; i++) {

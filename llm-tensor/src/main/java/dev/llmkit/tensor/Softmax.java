@@ -122,7 +122,7 @@ public final class Softmax {
         int base = r * c;
         px.get(base, xs, 0, c);
         float max = RowScratch.max(xs, c);
-        double sum = expAndSum(xs, c, max, !log);
+        double sum = log ? expAndSum(xs, c, max, false) : expInPlaceAndSum(xs, c, max);
         finish(xs, c, max, sum, log);
         po.put(base, xs, 0, c);
       }
@@ -155,7 +155,7 @@ public final class Softmax {
         int from = b * BLOCK;
         int n = Math.min(BLOCK, c - from);
         px.get(base + from, xs, 0, n);
-        blockSum[b] = expAndSum(xs, n, max, !log);
+        blockSum[b] = log ? expAndSum(xs, n, max, false) : expInPlaceAndSum(xs, n, max);
         if (!log) {
           po.put(base + from, xs, 0, n);
         }
@@ -191,6 +191,17 @@ public final class Softmax {
       m0 = Math.max(m0, x.get(i));
     }
     return Math.max(m0, m1);
+  }
+
+  /**
+   * Replaces {@code x[0..n)} by {@code exp(x_i − max)} (all arguments ≤ 0) and returns their sum:
+   * through the Vector API kernel when {@link Simd#enabled()}, else {@link #expAndSum} in scalar Java.
+   */
+  static double expInPlaceAndSum(float[] x, int n, float max) {
+    if (Simd.enabled()) {
+      return Simd.kernels().expAndSum(x, 0, n, max);
+    }
+    return expAndSum(x, n, max, true);
   }
 
   /**

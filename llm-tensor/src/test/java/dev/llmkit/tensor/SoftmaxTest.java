@@ -68,6 +68,36 @@ class SoftmaxTest {
   }
 
   @Test
+  void scalarAndSimdExponentialPathsAgree() {
+    // the public kernels take the Vector API path when the module is present (as in this module's
+    // test runs); the scalar path is checked here directly, and against the SIMD one when in use
+    for (int n : new int[] {1, 3, 17, 127, 4096}) {
+      float[] x = RefChecks.randn(n, 4f, n);
+      if (n > 1) {
+        x[n / 2] = Float.NEGATIVE_INFINITY; // a masked entry
+      }
+      float max = Float.NEGATIVE_INFINITY;
+      for (float v : x) {
+        max = Math.max(max, v);
+      }
+      float[] scalar = x.clone();
+      double sum = Softmax.expAndSum(scalar, n, max, true);
+      double[] expected = new double[n];
+      double expectedSum = 0;
+      for (int i = 0; i < n; i++) {
+        expected[i] = Math.exp(x[i] - max); // of the float argument, as a float kernel sees it
+        expectedSum += expected[i];
+      }
+      assertClose("scalar exp n=" + n, scalar, expected, 1e-12, 1e-7);
+      assertThat(sum).isCloseTo(expectedSum, org.assertj.core.data.Offset.offset(1e-9 * expectedSum));
+      float[] any = x.clone();
+      double sum2 = Softmax.expInPlaceAndSum(any, n, max);
+      assertClose("exp (SIMD " + Simd.enabled() + ") n=" + n, any, expected, 1e-12, 1e-6);
+      assertThat(sum2).isCloseTo(expectedSum, org.assertj.core.data.Offset.offset(2e-6 * expectedSum));
+    }
+  }
+
+  @Test
   void hugeLogitsDoNotOverflow() {
     Tensor x = Tensor.vector(1000f, 1001f, 999f);
     Tensor out = Tensor.zeros(3);
