@@ -60,7 +60,7 @@ public final class TrainableModel {
    *
    * @param parameters the model's weights; trained in place
    * @param batch sequences per step (B >= 1)
-   * @param block tokens per sequence (1 <= T <= the config's context length)
+   * @param block tokens per sequence (1 &lt;= T &lt;= the context length of the config)
    */
   public TrainableModel(ModelWeights parameters, int batch, int block) {
     this.parameters = Objects.requireNonNull(parameters, "parameters");
