@@ -120,6 +120,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--plot", description = "Write the loss curve to this PNG.")
   Path plot;
 
+  @Option(names = "--write-tokens",
+      description = "Also write the tokenized corpus to this token file (uint16 or uint32 by vocabulary), "
+          + "for later runs with --data FILE.bin.")
+  Path writeTokens;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
@@ -141,6 +146,11 @@ public final class TrainCommand implements Callable<Integer> {
       vocab = tok.vocabSize();
       System.err.printf(Locale.ROOT, "%s: %,d tokens, vocabulary %,d (tokenized in %.1f s)%n",
           data, tokens.length(), vocab, (System.nanoTime() - t0) / 1e9);
+      if (writeTokens != null) {
+        TokenWidth w = TokenWidth.forVocabulary(vocab);
+        MappedTokenFile.write(writeTokens, tokens, w);
+        System.err.printf(Locale.ROOT, "wrote %s (%s)%n", writeTokens, w);
+      }
     }
     Corpus corpus = Corpus.split(tokens, Corpus.DEFAULT_TRAIN_FRACTION);
     ModelConfig config = ModelConfig.gpt2(vocab, block, layers, heads, dim);
@@ -169,13 +179,13 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingProgress progress = new TrainingProgress(System.err, "train");
     trainer.addListener(progress);
     TrainingResult r = trainer.run();
-    if (plot != null) {
-      progress.plot("training loss", plot);
-    }
     stdout.printf(Locale.ROOT, "train_tok_per_s %.1f%n", r.tokensPerSecond());
     stdout.printf(Locale.ROOT, "final_train_loss %.4f%n", r.finalEvaluation().get("train"));
     stdout.printf(Locale.ROOT, "final_val_loss %.4f%n", r.finalEvaluation().get("val"));
     stdout.flush();
+    if (plot != null) {
+      progress.plot("training loss", plot);
+    }
     return 0;
   }
 }

@@ -71,9 +71,11 @@ public final class MappedTokenFile implements TokenSequence {
   public static void write(Path path, TokenSequence tokens, TokenWidth width) throws IOException {
     Path dir = path.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
+    // a sibling temporary file with default permissions (createTempFile would make it owner-only)
+    Path tmp = dir.resolve(path.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
     try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+      try (OutputStream out = new BufferedOutputStream(
+          Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16)) {
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         int[] chunk = new int[8192];
         for (long pos = 0; pos < tokens.length(); pos += chunk.length) {
