@@ -104,6 +104,38 @@ public class TokenizerBenchmark {
     if (!Arrays.equals(a, b)) {
       throw new IllegalStateException(encoding + " " + corpus + ": ids differ from jtokkit");
     }
+    int differ = randomTextDifferences(llmkit, jtokkit, 20_000);
+    System.out.printf("[setup] %s: random multilingual strings with ids unlike jtokkit: %d of %d%n",
+        encoding, differ, 20_000);
+  }
+
+  /** Characters that exercise every branch of the split patterns. */
+  private static final String[] ALPHABET = {
+    "a", "s", "t", "e", "l", "v", "r", "d", "m", "S", "T", "L", "E", "R", "D", "M", "A", "\u017F",
+    "0", "1", "9", " ", " ", " ", "\t", "\r", "\n", "\r\n", "'", "'", "\"", ".", ",", "!",
+    "/", "-", "(", "\u00E9", "\u00C9", "\u01C5", "\u02B0", "\u00DF", "\u4F60", "\u597D",
+    "\u306E", "\u30AB", "\u0416", "\u0436", "\u0645", "\u0631", "\u0661", "\u0968", "\u0928",
+    "\u094D", "\u093F", "\u1780", "\u17D2", "\u17B6", "\u0301", "\u2160", "\u00B2", "\u00BD",
+    "\uD83D\uDE00", "\uD83D\uDC4D\uD83C\uDFFD", "\u200D", "\uD835\uDFD9", "\u20AC", "\u2026",
+    "\u201C", "\uFB01", "\u0000", "\u00A0", "\u2003", "\u3000", "\u0085", "\u000B", "\uFEFF",
+  };
+
+  /** How many random strings get different ids from the two libraries. */
+  static int randomTextDifferences(Tokenizer a, Encoding b, int n) {
+    Random rnd = new Random(3);
+    int differ = 0;
+    for (int i = 0; i < n; i++) {
+      StringBuilder sb = new StringBuilder();
+      int len = rnd.nextInt(24);
+      for (int k = 0; k < len; k++) {
+        sb.append(ALPHABET[rnd.nextInt(ALPHABET.length)]);
+      }
+      String s = sb.toString();
+      if (!Arrays.equals(a.encode(s), b.encodeOrdinary(s).toArray())) {
+        differ++;
+      }
+    }
+    return differ;
   }
 
   /** llm-tokenizer. */
