@@ -3,18 +3,24 @@ package dev.llmkit.model.transformer;
 import dev.llmkit.tensor.Tensor;
 
 /**
- * The keys and values of every layer for the positions a session holds: per layer two tensors
- * (capacity, kvDim), row p = position p. Sized to the need: it starts small and doubles (copying what
- * it holds) up to the context length, never beyond.
+ * The keys and values of every layer for the positions a session holds, in the layout the decode
+ * step reads fastest: per layer, keys transposed {@code kT[c][p]} (c = kvHead*headDim + d, so each
+ * head's keys for one dimension are contiguous over positions) and values row-major {@code v[p][c]},
+ * in Java arrays. Sized to the need: it starts small and doubles (copying what it holds) up to the
+ * context length, never beyond.
  */
 final class KvCache {
 
   private final int nLayers;
   private final int kvDim;
   private final int maxCapacity;
-  private Tensor[] keys;
-  private Tensor[] values;
+  /** Per layer (kvDim, capacity): keys transposed. */
+  private float[][] keysT;
+  /** Per layer (capacity, kvDim): values. */
+  private float[][] values;
   private int capacity;
+  /** (kvDim) one key row, for writes of single positions. */
+  private final float[] row;
 
   /**
    * @param nLayers number of blocks
@@ -25,9 +31,9 @@ final class KvCache {
     this.nLayers = nLayers;
     this.kvDim = kvDim;
     this.maxCapacity = maxCapacity;
-    this.keys = new Tensor[nLayers];
-    this.values = new Tensor[nLayers];
-    this.capacity = 0;
+    this.keysT = new float[nLayers][];
+    this.values = new float[nLayers][];
+    this.row = new float[kvDim];
   }
 
   /** Positions the cache can hold without growing. */
@@ -36,8 +42,8 @@ final class KvCache {
   }
 
   /**
-   * Makes room for {@code needed} positions, keeping the first {@code held} rows: the capacity
-   * becomes at least {@code needed}, a power of two (at least {@code minCapacity}) or the context length.
+   * Makes room for {@code needed} positions, keeping the first {@code held}: the capacity becomes
+   * at least {@code needed}, a power of two (at least {@code minCapacity}) or the context length.
    */
   void ensureCapacity(int needed, int held, int minCapacity) {
     if (needed <= capacity) {
@@ -53,42 +59,65 @@ final class KvCache {
     }
     cap = Math.min(cap, maxCapacity);
     for (int l = 0; l < nLayers; l++) {
-      keys[l] = grow(keys[l], cap, held);
-      values[l] = grow(values[l], cap, held);
+      float[] kt = new float[kvDim * cap];
+      float[] v = new float[cap * kvDim];
+      if (held > 0) {
+        for (int c = 0; c < kvDim; c++) {
+          System.arraycopy(keysT[l], c * capacity, kt, c * cap, held);
+        }
+        System.arraycopy(values[l], 0, v, 0, held * kvDim);
+      }
+      keysT[l] = kt;
+      values[l] = v;
     }
     capacity = cap;
   }
 
-  private Tensor grow(Tensor old, int cap, int held) {
-    Tensor t = Tensor.zeros(cap, kvDim);
-    if (old != null && held > 0) {
-      t.buffer().put(0, old.buffer(), 0, held * kvDim);
-    }
-    return t;
+  /** Layer l's keys, transposed: element (c, p) at {@code c * capacity() + p}. */
+  float[] keysT(int l) {
+    return keysT[l];
   }
 
-  /** Layer {@code l}'s keys: (capacity, kvDim). */
-  Tensor keys(int l) {
-    return keys[l];
-  }
-
-  /** Layer {@code l}'s values: (capacity, kvDim). */
-  Tensor values(int l) {
+  /** Layer l's values: element (p, c) at {@code p * kvDim + c}. */
+  float[] values(int l) {
     return values[l];
   }
 
   /**
-   * Copies k and v (rows 0..count-1 of (≥count, kvDim) tensors) into layer l's rows pos..pos+count-1.
+   * Stores rows 0..count-1 of k and v, (≥count, kvDim) tensors, as layer l's positions
+   * pos..pos+count-1.
    */
   void write(int l, int pos, Tensor k, Tensor v, int count) {
-    keys[l].buffer().put(pos * kvDim, k.buffer(), 0, count * kvDim);
-    values[l].buffer().put(pos * kvDim, v.buffer(), 0, count * kvDim);
+    v.buffer().get(0, values[l], pos * kvDim, count * kvDim);
+    float[] kt = keysT[l];
+    for (int t = 0; t < count; t++) {
+      k.buffer().get(t * kvDim, row, 0, kvDim);
+      int p = pos + t;
+      for (int c = 0; c < kvDim; c++) {
+        kt[c * capacity + p] = row[c];
+      }
+    }
+  }
+
+  /**
+   * Copies layer l's positions 0..length-1 into row-major tensors (length, kvDim), as the general
+   * attention kernel takes them.
+   */
+  void copyTo(int l, int length, Tensor k, Tensor v) {
+    v.buffer().put(0, values[l], 0, length * kvDim);
+    float[] kt = keysT[l];
+    for (int p = 0; p < length; p++) {
+      for (int c = 0; c < kvDim; c++) {
+        row[c] = kt[c * capacity + p];
+      }
+      k.buffer().put(p * kvDim, row, 0, kvDim);
+    }
   }
 
   /** Drops the memory. */
   void release() {
-    keys = new Tensor[nLayers];
-    values = new Tensor[nLayers];
+    keysT = new float[nLayers][];
+    values = new float[nLayers][];
     capacity = 0;
   }
 }

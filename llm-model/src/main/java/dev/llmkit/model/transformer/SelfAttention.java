@@ -21,15 +21,18 @@ final class SelfAttention {
 
   /**
    * Attends the chunk's rows (absolute positions pos..pos+T-1) to cached positions 0..pos+T-1,
-   * writing this chunk's keys and values into the cache first.
+   * writing this chunk's keys and values into the cache first. One row without attention maps
+   * takes the decode path ({@link DecodeAttention}, reading the cache in place); otherwise the
+   * general kernel runs, on the chunk's own k and v when the session was empty, else on a copy of
+   * the cache.
    *
    * <p>in: (T, C) -> ws.proj: (T, C); uses ws.q (T, qDim), ws.k/ws.v (T, kvDim), ws.att (T, qDim).
    *
    * @param probs (nHeads, T, pos+T) to receive the attention weights, or null
    */
   static void forward(
-      ModelConfig c, LayerWeights w, RopeTable rope, KvCache cache, int layer, Workspace ws,
-      Tensor in, int pos, Tensor probs) {
+      ModelConfig c, LayerWeights w, RopeTable rope, KvCache cache, AttentionScratch scratch,
+      int layer, Workspace ws, Tensor in, int pos, Tensor probs) {
     int T = ws.rows;
     // in: (T, C) -> q: (T, nHeads*hd), k, v: (T, nKvHeads*hd)
     Matmul.linear(in, w.wq(), w.bq(), ws.q);
@@ -40,10 +43,21 @@ final class SelfAttention {
       Rope.apply(ws.k, c.nKvHeads(), pos, rope, c.ropeStyle());
     }
     cache.write(layer, pos, ws.k, ws.v, T);
-    // q: (T, qDim), cache k, v: (pos+T, kvDim) -> att: (T, qDim)
-    Attention.forward(
-        ws.q, cache.keys(layer), cache.values(layer), c.nHeads(), c.nKvHeads(),
-        AttentionMask.CAUSAL, pos + T, pos, ws.att, probs);
+    if (T == 1 && probs == null) {
+      // decode: q: (1, qDim) over the cache in place -> att: (1, qDim)
+      scratch.decode.forward(ws.q, cache, layer, pos + 1, ws.att);
+    } else {
+      // q: (T, qDim), k, v: (pos+T, kvDim) -> att: (T, qDim)
+      Tensor k = ws.k;
+      Tensor v = ws.v;
+      if (pos > 0) {
+        k = scratch.keys(pos + T);
+        v = scratch.values(pos + T);
+        cache.copyTo(layer, pos + T, k, v);
+      }
+      Attention.forward(
+          ws.q, k, v, c.nHeads(), c.nKvHeads(), AttentionMask.CAUSAL, pos + T, pos, ws.att, probs);
+    }
     // att: (T, qDim) -> proj: (T, C)
     Matmul.linear(ws.att, w.wo(), w.bo(), ws.proj);
   }

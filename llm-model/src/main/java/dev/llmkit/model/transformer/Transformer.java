@@ -76,7 +76,7 @@ public final class Transformer implements LanguageModel {
    * @param probs per layer (nHeads, T, pos+T) attention weights to fill, or null
    */
   void forward(
-      Workspace ws, KvCache cache, int[] ids, int offset, int pos, Tensor lastLogits,
+      Workspace ws, KvCache cache, AttentionScratch scratch, int[] ids, int offset, int pos, Tensor lastLogits,
       Tensor allLogits, Tensor[] probs) {
     ModelConfig c = config;
     int T = ws.rows;
@@ -97,14 +97,14 @@ public final class Transformer implements LanguageModel {
       if (c.preNorm()) {
         // x = x + Attn(Norm1(x)); x = x + FFN(Norm2(x))
         Norm.forward(c, ws.x, w.attnNormWeight(), w.attnNormBias(), ws.xn);
-        SelfAttention.forward(c, w, rope, cache, l, ws, ws.xn, pos, p);
+        SelfAttention.forward(c, w, rope, cache, scratch, l, ws, ws.xn, pos, p);
         Elementwise.addInPlace(ws.x, ws.proj);
         Norm.forward(c, ws.x, w.mlpNormWeight(), w.mlpNormBias(), ws.xn);
         FeedForward.forward(c, w, ws, ws.xn);
         Elementwise.addInPlace(ws.x, ws.proj);
       } else {
         // x = Norm1(x + Attn(x)); x = Norm2(x + FFN(x))
-        SelfAttention.forward(c, w, rope, cache, l, ws, ws.x, pos, p);
+        SelfAttention.forward(c, w, rope, cache, scratch, l, ws, ws.x, pos, p);
         Elementwise.add(ws.x, ws.proj, ws.tmp);
         Norm.forward(c, ws.tmp, w.attnNormWeight(), w.attnNormBias(), ws.x);
         FeedForward.forward(c, w, ws, ws.x);

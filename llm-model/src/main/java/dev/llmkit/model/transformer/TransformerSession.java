@@ -22,6 +22,7 @@ final class TransformerSession implements InferenceSession {
   private final SessionOptions options;
   private final int keepOnShift;
   private final KvCache cache;
+  private final AttentionScratch attentionScratch;
   /** The ids held, positions 0..pos-1. */
   private final int[] history;
   private int pos;
@@ -43,6 +44,8 @@ final class TransformerSession implements InferenceSession {
           "keepOnShift " + keepOnShift + " must be smaller than the context length " + ctx);
     }
     this.cache = new KvCache(config.nLayers(), config.kvDim(), ctx);
+    this.attentionScratch =
+        new AttentionScratch(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
     this.history = new int[ctx];
     this.storage = new Workspace.Storage(config, 1);
     this.decode = storage.workspace(1);
@@ -145,7 +148,7 @@ final class TransformerSession implements InferenceSession {
       int n = Math.min(MAX_CHUNK, count - done);
       Workspace ws = workspace(n);
       Tensor allView = all ? (n == count ? allLogits : allLogits.slice(done, done + n)) : null;
-      model.forward(ws, cache, ids, offset + done, pos, lastLogits, allView, probs);
+      model.forward(ws, cache, attentionScratch, ids, offset + done, pos, lastLogits, allView, probs);
       System.arraycopy(ids, offset + done, history, pos, n);
       pos += n;
       done += n;
