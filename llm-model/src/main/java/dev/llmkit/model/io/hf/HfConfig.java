@@ -22,7 +22,9 @@ import java.util.Locale;
  * n_inner (null = 4·n_embd), layer_norm_epsilon, activation_function, tie_word_embeddings) or
  * {@code llama} (vocab_size, hidden_size, intermediate_size, num_hidden_layers, num_attention_heads,
  * num_key_value_heads (default = heads), max_position_embeddings, rms_norm_eps, rope_theta (default
- * 10000), hidden_act silu, tie_word_embeddings, attention_bias, mlp_bias); bos/eos ids in both. A
+ * 10000), hidden_act silu, tie_word_embeddings, attention_bias, mlp_bias; {@code mistral} and
+ * {@code qwen2} read as Llama when their sliding window is off or spans the whole context, Qwen2 with
+ * q/k/v biases); bos/eos ids in all. A
  * missing required field, a value of the wrong type or a contradictory one throws naming it.
  *
  * <p>Writing: the family is {@link HfFamily#of}; what it cannot express (sinusoidal or rotary
@@ -104,8 +106,11 @@ public record HfConfig(HfFamily family, ModelConfig config) {
                   + f.requiredInt("n_positions"));
         }
       }
-      case "llama" -> {
+      case "llama", "mistral", "qwen2" -> {
+        // Mistral and Qwen2 are Llama with a sliding window (unused up to its length) and, for
+        // Qwen2, biases on q/k/v (o_proj has none: loaded as zeros)
         family = HfFamily.LLAMA;
+        boolean qwen2 = type.equals("qwen2");
         int dim = f.requiredInt("hidden_size");
         int heads = f.requiredInt("num_attention_heads");
         f.divisible("hidden_size", dim, "num_attention_heads", heads);
@@ -126,8 +131,15 @@ public record HfConfig(HfFamily family, ModelConfig config) {
               source, "rope_scaling " + root.get("rope_scaling")
                   + " is not supported (only plain RoPE: rope_scaling null)");
         }
+        int context = f.requiredInt("max_position_embeddings");
+        if (!type.equals("llama") && (!qwen2 || f.bool("use_sliding_window", false))
+            && f.has("sliding_window") && f.requiredInt("sliding_window") < context) {
+          throw new CheckpointFormatException(
+              source, "sliding_window " + f.requiredInt("sliding_window") + " shorter than "
+                  + "max_position_embeddings " + context + " is not supported");
+        }
         b.vocabSize(f.requiredInt("vocab_size"))
-            .contextLength(f.requiredInt("max_position_embeddings"))
+            .contextLength(context)
             .dim(dim)
             .nLayers(f.requiredInt("num_hidden_layers"))
             .nHeads(heads)
@@ -139,12 +151,13 @@ public record HfConfig(HfFamily family, ModelConfig config) {
             .norm(NormType.RMS_NORM)
             .normEps((float) f.number("rms_norm_eps", 1e-6))
             .activation(Activation.SWIGLU)
-            .attentionBias(f.bool("attention_bias", false))
+            .attentionBias(qwen2 || f.bool("attention_bias", false))
             .mlpBias(f.bool("mlp_bias", false))
             .tiedEmbeddings(f.bool("tie_word_embeddings", false));
       }
       default -> throw new CheckpointFormatException(
-          source, "model_type '" + type + "' is not supported (expected \"gpt2\" or \"llama\")");
+          source, "model_type '" + type
+              + "' is not supported (expected \"gpt2\", \"llama\", \"mistral\" or \"qwen2\")");
     }
     b.bosTokenId(f.tokenId("bos_token_id")).eosTokenId(f.tokenId("eos_token_id"));
     applyExtensions(f, family, b);

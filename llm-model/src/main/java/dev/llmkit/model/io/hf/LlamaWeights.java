@@ -83,7 +83,7 @@ public final class LlamaWeights {
           in.load(p + "self_attn.q_proj.weight", q, C), ab ? in.load(p + "self_attn.q_proj.bias", q) : null,
           in.load(p + "self_attn.k_proj.weight", kv, C), ab ? in.load(p + "self_attn.k_proj.bias", kv) : null,
           in.load(p + "self_attn.v_proj.weight", kv, C), ab ? in.load(p + "self_attn.v_proj.bias", kv) : null,
-          in.load(p + "self_attn.o_proj.weight", C, q), ab ? in.load(p + "self_attn.o_proj.bias", C) : null,
+          in.load(p + "self_attn.o_proj.weight", C, q), ab ? outputBias(in, p, C) : null,
           in.load(p + "post_attention_layernorm.weight", C),
           ln ? in.load(p + "post_attention_layernorm.bias", C) : null,
           in.load(p + "mlp.gate_proj.weight", H, C), mb ? in.load(p + "mlp.gate_proj.bias", H) : null,
@@ -99,6 +99,12 @@ public final class LlamaWeights {
       in.markUsed("lm_head.weight");
     }
     return new ModelWeights(c, emb, pos, layers, norm, normBias, head);
+  }
+
+  /** o_proj.bias; Qwen2 has biases on q/k/v only, so an absent one is zero. */
+  private static Tensor outputBias(TensorLoader in, String p, int C) throws IOException {
+    Tensor b = in.loadOptional(p + "self_attn.o_proj.bias", C);
+    return b != null ? b : Tensor.zeros(C);
   }
 
   /** The weights under Llama names, ready to be written. */

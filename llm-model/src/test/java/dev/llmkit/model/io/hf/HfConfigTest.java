@@ -72,6 +72,24 @@ class HfConfigTest {
   }
 
   @Test
+  void mistralAndQwen2ReadAsLlama() throws IOException {
+    ObjectNode q = llamaJson().put("model_type", "qwen2").put("use_sliding_window", false)
+        .put("sliding_window", 16).put("tie_word_embeddings", true);
+    HfConfig c = HfConfig.fromJson(q, SRC);
+    assertThat(c.family()).isEqualTo(HfFamily.LLAMA);
+    assertThat(c.config()).isEqualTo(ModelConfig.llama(100, 64, 3, 4, 2, 48, 96).toBuilder()
+        .attentionBias(true).tiedEmbeddings(true).build());
+    ObjectNode m = llamaJson().put("model_type", "mistral").putNull("sliding_window");
+    assertThat(HfConfig.fromJson(m, SRC).config())
+        .isEqualTo(ModelConfig.llama(100, 64, 3, 4, 2, 48, 96));
+    m.put("sliding_window", 32);
+    assertThatThrownBy(() -> HfConfig.fromJson(m, SRC))
+        .isInstanceOf(CheckpointFormatException.class).hasMessageContaining("sliding_window 32");
+    q.put("use_sliding_window", true);
+    assertThatThrownBy(() -> HfConfig.fromJson(q, SRC)).hasMessageContaining("sliding_window 16");
+  }
+
+  @Test
   void missingAndContradictoryFieldsAreNamed() {
     ObjectNode o = llamaJson();
     o.remove("hidden_size");

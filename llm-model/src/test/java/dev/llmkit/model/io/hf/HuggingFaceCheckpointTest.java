@@ -156,6 +156,25 @@ class HuggingFaceCheckpointTest {
     }
   }
 
+  /** Qwen2: q/k/v biases but no o_proj.bias in the file, which loads as zeros. */
+  @Test
+  void qwen2WithoutOutputBiasLoads() throws IOException {
+    ModelConfig c = ModelConfig.llama(50, 16, 2, 4, 2, 16, 40).toBuilder().attentionBias(true).build();
+    ModelWeights w = ModelWeights.init(c, 9, 0.5f);
+    for (int i = 0; i < 2; i++) {
+      w.layer(i).bq().copyFrom(Tensor.randn(40 + i, 1f, 16));
+    }
+    var hf = new java.util.LinkedHashMap<>(LlamaWeights.toHf(w));
+    hf.keySet().removeIf(n -> n.endsWith("o_proj.bias"));
+    Path dir = Files.createDirectories(tmp.resolve("qwen2"));
+    dev.llmkit.model.io.safetensors.SafetensorsWriter.write(dir.resolve("model.safetensors"), hf, null);
+    Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"qwen2\", \"vocab_size\": 50,"
+        + " \"hidden_size\": 16, \"intermediate_size\": 40, \"num_hidden_layers\": 2,"
+        + " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"max_position_embeddings\": 16,"
+        + " \"rms_norm_eps\": 1e-5, \"use_sliding_window\": false, \"sliding_window\": 4}");
+    assertSameWeights(w, HuggingFaceCheckpoint.loadWeights(dir));
+  }
+
   @Test
   void llamaUpProjBiasMustBeZero() throws IOException {
     ModelConfig c = ModelConfig.llama(50, 16, 1, 4, 2, 16, 40).toBuilder().mlpBias(true).build();
