@@ -1,6 +1,7 @@
 package dev.llmkit.model.io;
 
 import java.io.IOException;
+import dev.llmkit.tensor.Parallel;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
@@ -56,15 +57,20 @@ public final class MappedRegions {
         case F32 -> dest.put(at, m.asFloatBuffer(), 0, n);
         case F16 -> {
           ShortBuffer s = m.asShortBuffer();
-          for (int i = 0; i < n; i++) {
-            dest.put(at + i, Float16.halfToFloat(s.get(i)));
-          }
+          // absolute gets and puts on disjoint ranges: safe to split over the shared pool
+          Parallel.forRange(n, 4, (from, to) -> {
+            for (int i = from; i < to; i++) {
+              dest.put(at + i, Float16.halfToFloat(s.get(i)));
+            }
+          });
         }
         case BF16 -> {
           ShortBuffer s = m.asShortBuffer();
-          for (int i = 0; i < n; i++) {
-            dest.put(at + i, Float16.bfloat16ToFloat(s.get(i)));
-          }
+          Parallel.forRange(n, 2, (from, to) -> {
+            for (int i = from; i < to; i++) {
+              dest.put(at + i, Float16.bfloat16ToFloat(s.get(i)));
+            }
+          });
         }
         default -> throw new IllegalStateException("unhandled type " + type);
       }

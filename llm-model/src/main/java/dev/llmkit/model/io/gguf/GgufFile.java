@@ -5,6 +5,7 @@ import dev.llmkit.model.io.Float16;
 import dev.llmkit.model.io.MappedRegions;
 import dev.llmkit.model.io.StoredType;
 import dev.llmkit.model.io.TensorSource;
+import dev.llmkit.tensor.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
@@ -407,14 +408,17 @@ public final class GgufFile implements TensorSource {
       int n = (int) Math.min(perChunk, blocks - b0);
       MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, at + b0 * 34, (long) n * 34);
       m.order(ByteOrder.LITTLE_ENDIAN);
-      for (int b = 0; b < n; b++) {
-        int base = b * 34;
-        float d = Float16.halfToFloat(m.getShort(base));
-        int out = (int) ((b0 + b) * 32);
-        for (int i = 0; i < 32; i++) {
-          dest.put(out + i, d * m.get(base + 2 + i));
+      long first = b0;
+      Parallel.forRange(n, 64, (from, to) -> {
+        for (int b = from; b < to; b++) {
+          int base = b * 34;
+          float d = Float16.halfToFloat(m.getShort(base));
+          int out = (int) ((first + b) * 32);
+          for (int i = 0; i < 32; i++) {
+            dest.put(out + i, d * m.get(base + 2 + i));
+          }
         }
-      }
+      });
     }
   }
 

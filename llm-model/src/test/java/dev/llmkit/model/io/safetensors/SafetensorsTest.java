@@ -79,6 +79,42 @@ class SafetensorsTest {
     }
   }
 
+  /** Every 16-bit pattern, large enough that the conversion is split over the thread pool. */
+  @Test
+  void everyF16AndBf16BitPatternConverts() throws IOException {
+    ByteBuffer data = ByteBuffer.allocate(4 * 65536).order(ByteOrder.LITTLE_ENDIAN);
+    for (int pass = 0; pass < 2; pass++) {
+      for (int h = 0; h < 65536; h++) {
+        data.putShort((short) h);
+      }
+    }
+    String header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[256,256],\"data_offsets\":[0,131072]},"
+        + "\"b\":{\"dtype\":\"BF16\",\"shape\":[65536],\"data_offsets\":[131072,262144]}}";
+    Path p = write("all.safetensors", rawFile(header, data.array()));
+    try (SafetensorsFile f = SafetensorsFile.open(p)) {
+      Tensor h = Tensor.zeros(256, 256);
+      Tensor b = Tensor.zeros(65536);
+      f.read("h", h);
+      f.read("b", b);
+      for (int i = 0; i < 65536; i++) {
+        float half = h.getFlat(i);
+        float expected = dev.llmkit.model.io.Float16.halfToFloat((short) i);
+        if (Float.isNaN(expected)) {
+          assertThat(half).isNaN();
+        } else {
+          assertThat(half).as("half 0x%04x", i).isEqualTo(expected);
+        }
+        float bf = b.getFlat(i);
+        float expectedBf = Float.intBitsToFloat(i << 16);
+        if (Float.isNaN(expectedBf)) {
+          assertThat(bf).isNaN();
+        } else {
+          assertThat(bf).as("bf16 0x%04x", i).isEqualTo(expectedBf);
+        }
+      }
+    }
+  }
+
   @Test
   void writerProducesTheDocumentedByteLayout() throws IOException {
     Map<String, Tensor> m = new LinkedHashMap<>();
