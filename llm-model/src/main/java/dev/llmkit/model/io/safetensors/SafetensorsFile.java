@@ -1,5 +1,6 @@
 package dev.llmkit.model.io.safetensors;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmkit.model.io.CheckpointFormatException;
@@ -110,7 +111,8 @@ public final class SafetensorsFile implements TensorSource {
     readFully(ch, hb, 8);
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(new String(hb.array(), StandardCharsets.UTF_8).trim());
+      root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .readTree(new String(hb.array(), StandardCharsets.UTF_8).trim());
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "header is not valid JSON: " + e.getMessage(), e);
     }

@@ -256,6 +256,13 @@ class SafetensorsTest {
         + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
     Path ov = write("ov.safetensors", rawFile(overlap, data));
     assertThatThrownBy(() -> SafetensorsFile.open(ov)).hasMessageContaining("overlaps");
+    // the same tensor twice
+    String dup = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+        + "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}";
+    Path du = write("dup.safetensors", rawFile(dup, data));
+    assertThatThrownBy(() -> SafetensorsFile.open(du))
+        .isInstanceOf(CheckpointFormatException.class).hasMessageContaining("dup.safetensors")
+        .hasMessageContaining("'w'");
     // not JSON
     Path nj = write("nj.safetensors", rawFile("{not json", data));
     assertThatThrownBy(() -> SafetensorsFile.open(nj))
