@@ -194,11 +194,19 @@ public final class Softmax {
   }
 
   /**
+   * Whether the Vector API exponential pays off: on JDK 21+ it is about twice as fast as
+   * {@link FastExp}; on JDK 17 it is slower (5.2 vs 4.4 ns per element, thread CPU time, 3072 rows of
+   * 256), so there the scalar path is kept.
+   */
+  private static final boolean SIMD_EXP = Simd.enabled() && Runtime.version().feature() >= 21;
+
+  /**
    * Replaces {@code x[0..n)} by {@code exp(x_i − max)} (all arguments ≤ 0) and returns their sum:
-   * through the Vector API kernel when {@link Simd#enabled()}, else {@link #expAndSum} in scalar Java.
+   * through the Vector API kernel when that is in use and faster, else {@link #expAndSum} in scalar
+   * Java.
    */
   static double expInPlaceAndSum(float[] x, int n, float max) {
-    if (Simd.enabled()) {
+    if (SIMD_EXP) {
       return Simd.kernels().expAndSum(x, 0, n, max);
     }
     return expAndSum(x, n, max, true);
