@@ -52,12 +52,16 @@ public final class Attention {
       requireShape("Attention.forward", "probs", probs, nHeads, d.t, keyLength);
     }
     // q: (T, C), k, v: (keyLength, Ckv) -> out: (T, C), probs: (nHeads, T, keyLength)
+    if (d.t < ROWS) {
+      decode(d, q, k, v, nHeads, mask, keyLength, queryStart, out, probs, kern);
+      return;
+    }
     final int t = d.t;
     final int hd = d.hd;
     final int sp = padded(keyLength);
     final float[] qa = q.toArray();
     final float[] kt = transposedKeys(k, keyLength, nKvHeads, hd, sp);
-    final float[] va = rows(v, keyLength, d.ckv);
+    final float[] vp = headMajor(v, keyLength, nKvHeads, hd);
     final float[] oa = new float[t * d.c];
     final FloatBuffer pb = probs == null ? null : probs.buffer();
     final int blocks = (t + ROWS - 1) / ROWS;
@@ -82,7 +86,7 @@ public final class Attention {
         for (int r = 0; r < rows; r++) {
           softmaxRow(kern, s, r * sp, ends[r], n, mask);
         }
-        kern.weightedSum(s, 0, sp, rows, n, va, kvh * hd, d.ckv, hd, oa, qOff[0], qOff[1], qOff[2], qOff[3]);
+        kern.weightedSum(s, 0, sp, rows, n, vp, kvh * keyLength * hd, hd, hd, oa, qOff[0], qOff[1], qOff[2], qOff[3]);
         if (pb != null) {
           for (int r = 0; r < rows; r++) {
             int base = (h * t + i0 + r) * keyLength;
@@ -94,6 +98,60 @@ public final class Attention {
       }
     });
     out.copyFrom(oa);
+  }
+
+  /**
+   * The few-query path of decoding (T < {@link #ROWS}): per query row and head, the scores are one
+   * BLAS {@code sgemv} over the head's strided columns of the (possibly much larger) KV cache, and
+   * the output another; nothing of k or v is copied or transposed.
+   */
+  private static void decode(
+      Dims d, Tensor q, Tensor k, Tensor v, int nHeads, AttentionMask mask, int keyLength,
+      int queryStart, Tensor out, Tensor probs, SimdKernels kern) {
+    final int sLen = Math.max(1, keyLength);
+    // one scratch row of scores per head, off-heap for BLAS
+    final Tensor scratch = Tensor.zeros(nHeads, sLen);
+    final FloatBuffer ob = out.buffer();
+    final FloatBuffer pb = probs == null ? null : probs.buffer();
+    for (int i = 0; i < d.t; i++) {
+      final int row = i;
+      final int end = mask.keyEnd(queryStart + i, keyLength);
+      // heads in parallel: each writes only its own scratch row and its own slice of out[i]
+      Parallel.forRange(nHeads, 2L * end * d.hd, (from, to) -> {
+        float[] s = new float[sLen];
+        FloatBuffer sb = scratch.buffer();
+        for (int h = from; h < to; h++) {
+          int kvCol = (h / d.group) * d.hd;
+          int qOff = row * d.c + h * d.hd;
+          long sAddr = scratch.address() + 4L * h * sLen;
+          if (end > 0) {
+            // s: (end) = scale · k[0:end, kvCol:kvCol+hd] · q[i, h]
+            Blas.sgemv(end, d.hd, d.scale, k.address() + 4L * kvCol, d.ckv, q.address() + 4L * qOff, 0f, sAddr);
+            sb.get(h * sLen, s, 0, end);
+          }
+          softmaxRow(kern, s, 0, end, end, mask);
+          boolean any = false;
+          for (int j = 0; j < end && !any; j++) {
+            any = s[j] != 0f;
+          }
+          if (any) {
+            sb.put(h * sLen, s, 0, end);
+            // out[i, h]: (hd) = v[0:end, kvCol:kvCol+hd]ᵀ · p
+            Blas.sgemvTrans(end, d.hd, 1f, v.address() + 4L * kvCol, d.ckv, sAddr, 0f, out.address() + 4L * qOff);
+          } else {
+            for (int e = 0; e < d.hd; e++) {
+              ob.put(qOff + e, 0f);
+            }
+          }
+          if (pb != null) {
+            int base = (h * d.t + row) * keyLength;
+            for (int j = 0; j < keyLength; j++) {
+              pb.put(base + j, j < end ? s[j] : 0f);
+            }
+          }
+        }
+      });
+    }
   }
 
   /** Query rows per work item: the SIMD kernels' register block. */
@@ -124,24 +182,51 @@ public final class Attention {
     java.util.Arrays.fill(s, off + end, off + n, 0f);
   }
 
-  /** Keys of each kv head transposed: {@code kt[(g*hd + e)*sp + j] = k[j, g*hd + e]}, zero-padded. */
+  /**
+   * Keys of each kv head transposed: {@code kt[(g*hd + e)*sp + j] = k[j, g*hd + e]}, zero-padded.
+   * Built in tiles of 64 keys so that both the reads and the writes stay in cache.
+   */
   private static float[] transposedKeys(Tensor k, int keyLength, int nKvHeads, int hd, int sp) {
     int ckv = nKvHeads * hd;
     float[] ka = rows(k, keyLength, ckv);
     float[] kt = new float[ckv * sp];
-    for (int j = 0; j < keyLength; j++) {
-      int row = j * ckv;
-      for (int c = 0; c < ckv; c++) {
-        kt[c * sp + j] = ka[row + c];
+    Parallel.forRange(ckv, keyLength, (from, to) -> {
+      for (int j0 = 0; j0 < keyLength; j0 += 64) {
+        int j1 = Math.min(keyLength, j0 + 64);
+        for (int c = from; c < to; c++) {
+          int o = c * sp;
+          for (int j = j0; j < j1; j++) {
+            kt[o + j] = ka[j * ckv + c];
+          }
+        }
       }
-    }
+    });
     return kt;
   }
 
-  /** {@code n} rounded up to a multiple of {@link SimdKernels#PAD} (at least one PAD). */
-  private static int padded(int n) {
-    return Math.max(1, (n + SimdKernels.PAD - 1) / SimdKernels.PAD) * SimdKernels.PAD;
+  /** Rows {@code 0..keyLength-1} of k or v regrouped per kv head: {@code (nKvHeads, keyLength, hd)}. */
+  private static float[] headMajor(Tensor x, int keyLength, int nKvHeads, int hd) {
+    float[] out = new float[nKvHeads * keyLength * hd];
+    FloatBuffer b = x.buffer();
+    int ckv = nKvHeads * hd;
+    for (int g = 0; g < nKvHeads; g++) {
+      for (int j = 0; j < keyLength; j++) {
+        b.get(j * ckv + g * hd, out, (g * keyLength + j) * hd, hd);
+      }
+    }
+    return out;
   }
+
+  /**
+   * Row stride of transposed keys and score rows: {@code n} rounded up to a multiple of {@link
+   * SimdKernels#PAD}, plus 16 floats so that successive rows do not fall on the same cache sets
+   * (a stride of exactly 4 KiB would make the 64 rows a score block reads thrash L1).
+   */
+  private static int padded(int n) {
+    return (n + SimdKernels.PAD - 1) / SimdKernels.PAD * SimdKernels.PAD + 16;
+  }
+
+
 
   /**
    * Backward pass. Adds (+=) into {@code dq}, {@code dk}, {@code dv} (each may be null).
@@ -196,8 +281,7 @@ public final class Attention {
       pa = p.toArray();
     }
     final float[] qa = q.toArray();
-    final float[] ka = rows(k, keyLength, d.ckv);
-    final float[] va = rows(v, keyLength, d.ckv);
+    final float[] kp = headMajor(k, keyLength, nKvHeads, hd);
     final float[] vt = transposedKeys(v, keyLength, nKvHeads, hd, sp);
     final float[] ga = dout.toArray();
     final float[] dqa = new float[t * d.c];
@@ -249,7 +333,7 @@ public final class Attention {
           }
         }
         // dq rows (head h) = dS · k
-        kern.weightedSum(s, 0, sp, rows, n, ka, kvh * hd, d.ckv, hd, dqa, gOff[0], gOff[1], gOff[2], gOff[3]);
+        kern.weightedSum(s, 0, sp, rows, n, kp, kvh * keyLength * hd, hd, hd, dqa, gOff[0], gOff[1], gOff[2], gOff[3]);
       }
     });
 

@@ -53,4 +53,9 @@ final class Blas {
   static void sgemv(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
     openblas_nolapack.cblas_sgemv(ROW_MAJOR, NO_TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
   }
+
+  /** Row-major {@code y = alpha * Aᵀ * x + beta * y} with {@code A: (m, n)}, {@code x: (m)}, {@code y: (n)}. */
+  static void sgemvTrans(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
+    openblas_nolapack.cblas_sgemv(ROW_MAJOR, TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
+  }
 }

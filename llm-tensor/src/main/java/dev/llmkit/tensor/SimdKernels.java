@@ -15,7 +15,7 @@ interface SimdKernels {
    * q[qr+d]·kt[ktOff + d*ktStride + j]} for {@code r < 4}, {@code j < n}, {@code d < hd}, where
    * {@code kt} holds the keys transposed ({@code hd} rows of {@code ktStride} keys). Entries of
    * {@code s} up to {@code n} rounded up to {@link #PAD} may also be written; {@code ktStride} and
-   * {@code sStride} are multiples of {@link #PAD}.
+   * {@code sStride} are at least that.
    */
   void scores4(
       float[] q, int q0, int q1, int q2, int q3, float[] kt, int ktOff, int ktStride, int hd,

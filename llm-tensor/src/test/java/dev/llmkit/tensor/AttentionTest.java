@@ -178,6 +178,36 @@ class AttentionTest {
     }
   }
 
+  /** The few-query BLAS path (T < 4) and the blocked path agree, on a cache long enough to go parallel. */
+  @Test
+  void decodePathMatchesBlockedPathOnALongCache() {
+    int s = 700;
+    int nHeads = 8;
+    int nKv = 2;
+    int hd = 32;
+    Tensor q = Tensor.randn(1, 1f, 5, nHeads * hd);
+    Tensor k = Tensor.randn(2, 1f, 800, nKv * hd);
+    Tensor v = Tensor.randn(3, 1f, 800, nKv * hd);
+    Tensor blocked = Tensor.zeros(5, nHeads * hd);
+    Tensor probs = Tensor.zeros(nHeads, 5, s);
+    Attention.forward(q, k, v, nHeads, nKv, AttentionMask.CAUSAL, s, s - 5, blocked, probs);
+    double[][] ref = reference(d(q), d(k.slice(0, s)), d(v.slice(0, s)), 5, s, nHeads, nKv, hd, AttentionMask.CAUSAL, s - 5);
+    assertClose(blocked.toArray(), ref[0], 1e-5);
+    assertClose(probs.toArray(), ref[1], 1e-6);
+    for (int i = 0; i < 5; i++) {
+      Tensor o = Tensor.zeros(1, nHeads * hd);
+      int keys = s - 4 + i;
+      Tensor p = Tensor.zeros(nHeads, 1, keys);
+      Attention.forward(q.slice(i, i + 1), k, v, nHeads, nKv, AttentionMask.CAUSAL, keys, s - 5 + i, o, p);
+      assertClose(o.toArray(), d(blocked.slice(i, i + 1)), 1e-5);
+      for (int h = 0; h < nHeads; h++) {
+        for (int j = 0; j < keys; j++) {
+          assertThat((double) p.get(h, 0, j)).isCloseTo(probs.get(h, i, j), within(1e-6));
+        }
+      }
+    }
+  }
+
   @Test
   void aQueryThatSeesNoKeyGetsZeros() {
     boolean[] valid = {false, false, true};
