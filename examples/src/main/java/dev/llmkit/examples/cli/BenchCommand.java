@@ -66,12 +66,17 @@ public final class BenchCommand implements Callable<Integer> {
         model, m.config().nLayers(), m.config().dim(), m.vocabSize(),
         m.weights().parameterCount() / 1e6, (System.nanoTime() - t0) / 1e9);
     int[] prompt = new SplittableRandom(seed).ints(promptLen, 0, m.vocabSize()).toArray();
-    run(m, prompt, Math.min(newTokens, 16)); // warm-up: JIT of both paths
+    run(m, prompt, Math.min(newTokens, 16), new long[newTokens]); // warm-up: JIT of both paths
     double bestPrefill = 0;
     double bestDecode = 0;
+    long[] tokenNanos = new long[newTokens];
     for (int r = 0; r < repeats; r++) {
-      double[] tps = run(m, prompt, newTokens);
-      err.printf("run %d: prefill %.1f tok/s, decode %.1f tok/s%n", r + 1, tps[0], tps[1]);
+      double[] tps = run(m, prompt, newTokens, tokenNanos);
+      long[] sorted = tokenNanos.clone();
+      java.util.Arrays.sort(sorted);
+      err.printf("run %d: prefill %.1f tok/s, decode %.1f tok/s (per token: fastest %.2f ms,"
+              + " median %.2f ms)%n",
+          r + 1, tps[0], tps[1], sorted[0] / 1e6, sorted[sorted.length / 2] / 1e6);
       bestPrefill = Math.max(bestPrefill, tps[0]);
       bestDecode = Math.max(bestDecode, tps[1]);
     }
@@ -81,16 +86,25 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** One prefill and n greedy decode steps; returns {prefill tok/s, decode tok/s}. */
-  static double[] run(Transformer m, int[] prompt, int n) {
+  /**
+   * One prefill and n greedy decode steps; returns {prefill tok/s, decode tok/s} and fills
+   * tokenNanos[0..n) with each step's time.
+   */
+  static double[] run(Transformer m, int[] prompt, int n, long[] tokenNanos) {
     try (InferenceSession s = m.newSession()) {
       long a = System.nanoTime();
       float[] logits = s.forward(prompt);
       long b = System.nanoTime();
+      int[] next = new int[1];
+      long t = b;
       for (int i = 0; i < n; i++) {
-        logits = s.forward(argmax(logits));
+        next[0] = argmax(logits);
+        logits = s.forward(next, 0, 1);
+        long now = System.nanoTime();
+        tokenNanos[i] = now - t;
+        t = now;
       }
-      long c = System.nanoTime();
+      long c = t;
       return new double[] {prompt.length * 1e9 / (b - a), n * 1e9 / (c - b)};
     }
   }
