@@ -34,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Corpora (read from the shared data folder, system property {@code llmkit.shared.data},
  * default {@code ../shared/data} seen from the repository root): {@code english} is Tiny
  * Shakespeare plus minbpe's Taylor Swift article, twice (2.6 MB); {@code multilingual} is the
- * llama.cpp conformance texts (Khmer, Cyrillic, CJK, emoji, code, whitespace runs) repeated to
- * about 1 MB. Each benchmark encodes the whole corpus once per operation, so MB/s = ops/s x the
+ * llama.cpp conformance texts (Khmer, Cyrillic, CJK, emoji, code, whitespace runs) followed by
+ * pseudo-random words in Latin, Cyrillic, Arabic, Devanagari, Khmer, CJK and digits (about 1.5 MB
+ * of UTF-8, little repetition). Each benchmark encodes the whole corpus once per operation, so MB/s = ops/s x the
  * corpus size printed by the setup. The setup checks that both libraries give the same ids.
  */
 @State(Scope.Benchmark)
@@ -74,9 +75,32 @@ public class TokenizerBenchmark {
         one.append(Files.readString(f).replace("\n__ggml_vocab_test__\n", "\n"));
       }
     }
-    StringBuilder sb = new StringBuilder();
-    while (sb.length() < 1_000_000) {
-      sb.append(one);
+    // The conformance texts, then pseudo-random words from seven scripts (so that the text does
+    // not simply repeat), to about 1 MB.
+    String[] scripts = {
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\u00E9\u00E8\u00FC\u00F6\u00DF",
+      "\u0430\u0431\u0432\u0433\u0434\u0435\u0436\u0437\u0438\u043A\u043B\u043C\u043D\u043E\u043F"
+          + "\u0440\u0441\u0442\u0443\u0444\u0445\u0446\u0447\u0448\u044B\u044F\u0416\u041C",
+      "\u0627\u0628\u062A\u062B\u062C\u062D\u062E\u062F\u0630\u0631\u0632\u0633\u0634\u0635"
+          + "\u0639\u0641\u0642\u0643\u0644\u0645\u0646\u0647\u0648\u064A",
+      "\u0915\u0916\u0917\u0918\u091A\u091B\u091C\u091D\u091F\u0920\u0921\u0924\u0925\u0926"
+          + "\u0928\u092A\u092C\u092E\u092F\u0930\u0932\u0935\u0938\u0939\u093E\u093F\u0940\u094D",
+      "\u1780\u1781\u1782\u1783\u1784\u1785\u1786\u1787\u1788\u1789\u178A\u178F\u1791\u1793"
+          + "\u1794\u1796\u1798\u1799\u179A\u179B\u179C\u179F\u17A0\u17B6\u17B7\u17C1\u17D2",
+      "\u7684\u4E00\u662F\u4E0D\u4E86\u4EBA\u6211\u5728\u6709\u4ED6\u8FD9\u4E2D\u5927\u6765\u4E0A"
+          + "\u56FD\u4E2A\u5230\u8BF4\u4EEC\u4E3A\u5B50\u548C\u4F60\u5730\u51FA\u9053\u4E5F\u65F6",
+      "0123456789",
+    };
+    String[] seps = {" ", " ", " ", ", ", ". ", "\n", "  ", "\t", " \uD83D\uDE00 ", "! ", "'s "};
+    Random rnd = new Random(11);
+    StringBuilder sb = new StringBuilder(one);
+    while (sb.length() < 700_000) {
+      String script = scripts[rnd.nextInt(scripts.length)];
+      int len = 1 + rnd.nextInt(8);
+      for (int i = 0; i < len; i++) {
+        sb.append(script.charAt(rnd.nextInt(script.length())));
+      }
+      sb.append(seps[rnd.nextInt(seps.length)]);
     }
     return sb.toString();
   }

@@ -13,8 +13,9 @@ public final class ByteSequenceMap {
   private int[] lengths = new int[64];
   private int[] values = new int[64];
   private int[] hashes = new int[64];
+  private int[] meta = new int[3 * 64]; // per entry: offset, length, value
   private int size;
-  private int[] slots = new int[128]; // entry index + 1, 0 = empty
+  private long[] slots = new long[128]; // hash << 32 | (entry index + 1); 0 = empty
   private int mask = 127;
 
   /** An empty map. */
@@ -67,10 +68,11 @@ public final class ByteSequenceMap {
     int h = hash(key, 0, key.length);
     int s = h & mask;
     while (slots[s] != 0) {
-      int e = slots[s] - 1;
+      int e = (int) slots[s] - 1;
       if (hashes[e] == h && lengths[e] == key.length
           && same(blob, offsets[e], key, 0, key.length)) {
         values[e] = value;
+        meta[3 * e + 2] = value;
         return;
       }
       s = (s + 1) & mask;
@@ -80,6 +82,7 @@ public final class ByteSequenceMap {
       lengths = Arrays.copyOf(lengths, size * 2);
       values = Arrays.copyOf(values, size * 2);
       hashes = Arrays.copyOf(hashes, size * 2);
+      meta = Arrays.copyOf(meta, 3 * size * 2);
     }
     if (blobLen + key.length > blob.length) {
       blob = Arrays.copyOf(blob, Math.max(blob.length * 2, blobLen + key.length));
@@ -89,22 +92,25 @@ public final class ByteSequenceMap {
     lengths[size] = key.length;
     values[size] = value;
     hashes[size] = h;
+    meta[3 * size] = blobLen;
+    meta[3 * size + 1] = key.length;
+    meta[3 * size + 2] = value;
     blobLen += key.length;
-    slots[s] = ++size;
+    slots[s] = ((long) h << 32) | (++size & 0xFFFFFFFFL);
     if (size * 2 > slots.length) {
       rehash(slots.length * 2);
     }
   }
 
   private void rehash(int capacity) {
-    slots = new int[capacity];
+    slots = new long[capacity];
     mask = capacity - 1;
     for (int e = 0; e < size; e++) {
       int s = hashes[e] & mask;
       while (slots[s] != 0) {
         s = (s + 1) & mask;
       }
-      slots[s] = e + 1;
+      slots[s] = ((long) hashes[e] << 32) | ((e + 1) & 0xFFFFFFFFL);
     }
   }
 
@@ -131,14 +137,18 @@ public final class ByteSequenceMap {
    */
   public int get(byte[] b, int off, int len, int h) {
     int s = h & mask;
-    int[] sl = slots;
+    long[] sl = slots;
     while (true) {
-      int e = sl[s] - 1;
-      if (e < 0) {
+      long v = sl[s];
+      if (v == 0) {
         return -1;
       }
-      if (hashes[e] == h && lengths[e] == len && same(blob, offsets[e], b, off, len)) {
-        return values[e];
+      if ((int) (v >>> 32) == h) {
+        int e = (int) v - 1;
+        int entry = 3 * e;
+        if (meta[entry + 1] == len && same(blob, meta[entry], b, off, len)) {
+          return meta[entry + 2];
+        }
       }
       s = (s + 1) & mask;
     }

@@ -4,13 +4,14 @@ import java.util.Arrays;
 
 /**
  * BPE merge rules: the pair of adjacent symbols (left id, right id) to the merge's rank (lower
- * merges first) and the id of the merged symbol. Open addressing on {@code long} keys; built once,
- * then read-only (safe to share between threads).
+ * merges first) and the id of the merged symbol. Open addressing on {@code long} keys, key and
+ * value side by side in one array (one cache miss per lookup); built once, then read-only (safe
+ * to share between threads).
  */
 public final class PairTable {
-  private long[] keys;
-  private int[] ranks;
-  private int[] results;
+  private static final long EMPTY = -1L;
+  // slot s: table[2s] = key, table[2s+1] = rank << 32 | result
+  private long[] table;
   private int mask;
   private int shift;
   private int size;
@@ -21,10 +22,10 @@ public final class PairTable {
   }
 
   private void allocate(int capacity) {
-    keys = new long[capacity];
-    Arrays.fill(keys, -1L);
-    ranks = new int[capacity];
-    results = new int[capacity];
+    table = new long[2 * capacity];
+    for (int i = 0; i < table.length; i += 2) {
+      table[i] = EMPTY;
+    }
     mask = capacity - 1;
     shift = 64 - Integer.numberOfTrailingZeros(capacity);
   }
@@ -52,42 +53,39 @@ public final class PairTable {
    * @param left the left symbol id, {@code >= 0}
    * @param right the right symbol id, {@code >= 0}
    * @param rank the priority (lower merges first), {@code >= 0}
-   * @param result the merged symbol's id
+   * @param result the merged symbol's id, {@code >= 0}
    */
   public void put(int left, int right, int rank, int result) {
-    if (left < 0 || right < 0 || rank < 0) {
+    if (left < 0 || right < 0 || rank < 0 || result < 0) {
       throw new IllegalArgumentException(
-          "merge rule needs non-negative ids and rank, got " + left + " " + right + " " + rank);
+          "merge rule needs non-negative ids and rank, got " + left + " " + right + " " + rank
+              + " " + result);
     }
     long k = key(left, right);
+    long v = ((long) rank << 32) | result;
     int s = home(k);
-    while (keys[s] != -1L) {
-      if (keys[s] == k) {
-        if (rank < ranks[s]) {
-          ranks[s] = rank;
-          results[s] = result;
+    while (table[2 * s] != EMPTY) {
+      if (table[2 * s] == k) {
+        if (rank < (int) (table[2 * s + 1] >>> 32)) {
+          table[2 * s + 1] = v;
         }
         return;
       }
       s = (s + 1) & mask;
     }
-    keys[s] = k;
-    ranks[s] = rank;
-    results[s] = result;
-    if (++size * 2 > keys.length) {
-      long[] ok = keys;
-      int[] or = ranks;
-      int[] ores = results;
-      allocate(keys.length * 2);
-      for (int i = 0; i < ok.length; i++) {
-        if (ok[i] != -1L) {
-          int t = home(ok[i]);
-          while (keys[t] != -1L) {
+    table[2 * s] = k;
+    table[2 * s + 1] = v;
+    if (++size * 2 > mask + 1) {
+      long[] old = table;
+      allocate((mask + 1) * 2);
+      for (int i = 0; i < old.length; i += 2) {
+        if (old[i] != EMPTY) {
+          int t = home(old[i]);
+          while (table[2 * t] != EMPTY) {
             t = (t + 1) & mask;
           }
-          keys[t] = ok[i];
-          ranks[t] = or[i];
-          results[t] = ores[i];
+          table[2 * t] = old[i];
+          table[2 * t + 1] = old[i + 1];
         }
       }
     }
@@ -107,13 +105,13 @@ public final class PairTable {
     }
     long k = key(left, right);
     int s = home(k);
-    long[] ks = keys;
+    long[] t = table;
     while (true) {
-      long v = ks[s];
+      long v = t[2 * s];
       if (v == k) {
         return s;
       }
-      if (v == -1L) {
+      if (v == EMPTY) {
         return -1;
       }
       s = (s + 1) & mask;
@@ -127,7 +125,7 @@ public final class PairTable {
    * @return the rank
    */
   public int rank(int slot) {
-    return ranks[slot];
+    return (int) (table[2 * slot + 1] >>> 32);
   }
 
   /**
@@ -137,6 +135,6 @@ public final class PairTable {
    * @return the merged symbol id
    */
   public int result(int slot) {
-    return results[slot];
+    return (int) table[2 * slot + 1];
   }
 }
