@@ -28,6 +28,8 @@ public final class Generator {
   private final Sampler sampler;
 
   /**
+   * A generator of the given model, tokenizer and sampler (all shared, none copied).
+   *
    * @throws IllegalArgumentException when the tokenizer's vocabulary is larger than the model's
    */
   public Generator(LanguageModel model, Tokenizer tokenizer, Sampler sampler) {
