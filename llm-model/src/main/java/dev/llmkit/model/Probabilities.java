@@ -22,7 +22,7 @@ public final class Probabilities {
    * first), with their softmax probabilities.
    *
    * @param prompt at least one id, no longer than the context
-   * @throws IllegalArgumentException for an empty prompt, topN < 1, or an id outside the vocabulary
+   * @throws IllegalArgumentException for an empty prompt, {@code topN < 1}, or an id outside the vocabulary
    */
   public static List<TokenProbability> nextToken(LanguageModel model, int[] prompt, int topN) {
     Objects.requireNonNull(model, "model");
