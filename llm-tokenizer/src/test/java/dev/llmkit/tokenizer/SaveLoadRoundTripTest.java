@@ -37,6 +37,18 @@ class SaveLoadRoundTripTest {
   }
 
   @Test
+  void byteLevelAddPrefixSpaceAsRoberta(@TempDir Path dir) throws IOException {
+    BytePairTokenizer r50k = (BytePairTokenizer) Tokenizers.encoding("r50k_base");
+    BytePairTokenizer roberta = r50k.withAddPrefixSpace(true);
+    assertThat(roberta.encode("hello world")).isEqualTo(r50k.encode(" hello world"));
+    assertThat(roberta.encode(" hello")).isEqualTo(r50k.encode(" hello"));
+    assertThat(roberta.encode("a<|endoftext|>b", java.util.Set.of("<|endoftext|>")))
+        .containsExactly(257, 50256, 275); // " a", eot, " b"
+    Tokenizers.save(roberta, dir);
+    assertThat(Tokenizers.load(dir).encode("hello world")).isEqualTo(r50k.encode(" hello world"));
+  }
+
+  @Test
   void cl100kThroughTokenizerJson(@TempDir Path dir) throws IOException {
     Tokenizers.save(Tokenizers.encoding("cl100k_base"), dir);
     Tokenizer back = Tokenizers.load(dir);

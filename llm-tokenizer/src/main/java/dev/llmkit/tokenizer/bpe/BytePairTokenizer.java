@@ -29,6 +29,8 @@ public final class BytePairTokenizer extends AbstractTokenizer {
   private final boolean ignoreMerges;
   private final boolean tiktokenRules;
   private final int vocabSize;
+  private final boolean addPrefixSpace;
+  private final byte[][] originalTokens;
   /** Per-thread cache of the merge result of recent multi-token pieces. */
   private final ThreadLocal<MergeCache> cache = ThreadLocal.withInitial(MergeCache::new);
 
@@ -44,8 +46,11 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       Map<String, Integer> added,
       OptionalInt bos,
       OptionalInt eos,
-      int vocabSize) {
+      int vocabSize,
+      boolean addPrefixSpace) {
     super(name, specials, added, bos, eos);
+    this.addPrefixSpace = addPrefixSpace;
+    this.originalTokens = tokens;
     this.preTokenizer = preTokenizer;
     this.ignoreMerges = ignoreMerges;
     this.tiktokenRules = tiktokenRules;
@@ -120,7 +125,8 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       }
     }
     return new BytePairTokenizer(
-        name, tokens, enc, merges, true, true, preTokenizer, specials, Map.of(), bos, eos, vocabSize);
+        name, tokens, enc, merges, true, true, preTokenizer, specials, Map.of(), bos, eos, vocabSize,
+        false);
   }
 
   /**
@@ -183,7 +189,32 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       merges.put(p[0], p[1], r, merged);
     }
     return new BytePairTokenizer(
-        name, tokens, enc, merges, false, ignoreMerges, preTokenizer, specials, added, bos, eos, 0);
+        name, tokens, enc, merges, false, ignoreMerges, preTokenizer, specials, added, bos, eos, 0, false);
+  }
+
+  /**
+   * This tokenizer with Hugging Face's {@code ByteLevel(add_prefix_space)}: a space is put in
+   * front of each stretch of ordinary text that does not start with one (RoBERTa-style).
+   *
+   * @param add the flag
+   * @return a tokenizer sharing this one's tables
+   */
+  public BytePairTokenizer withAddPrefixSpace(boolean add) {
+    if (add == addPrefixSpace) {
+      return this;
+    }
+    return new BytePairTokenizer(
+        name(), originalTokens, encoder, merges, tiktokenRules, ignoreMerges, preTokenizer,
+        specialTokens(), addedTokens(), bosId(), eosId(), vocabSize, add);
+  }
+
+  /**
+   * Whether a space is put in front of ordinary text that does not start with one.
+   *
+   * @return the flag
+   */
+  public boolean addPrefixSpace() {
+    return addPrefixSpace;
   }
 
   /**
@@ -277,6 +308,11 @@ public final class BytePairTokenizer extends AbstractTokenizer {
 
   @Override
   protected void encodeOrdinary(String text, int start, int end, boolean atStart, IntList out) {
+    if (addPrefixSpace && text.charAt(start) != ' ') {
+      text = " " + text.substring(start, end);
+      end = text.length();
+      start = 0;
+    }
     IntList ends = new IntList(Math.max(16, (end - start) / 4));
     preTokenizer.split(text, start, end, ends);
     byte[] buf = new byte[256];

@@ -202,16 +202,14 @@ public final class HfTokenizerJson {
     boolean byteLevel = false;
     boolean metaspace = false;
     boolean prependSpace = false;
+    boolean prefixSpace = false;
     List<String> splits = new ArrayList<>();
     for (JsonNode p : pres) {
       String t = p.path("type").asText();
       switch (t) {
         case "ByteLevel":
           byteLevel = true;
-          if (p.path("add_prefix_space").asBoolean(false)) {
-            throw new IllegalArgumentException(
-                fileName + ": ByteLevel add_prefix_space=true is not supported");
-          }
+          prefixSpace |= p.path("add_prefix_space").asBoolean(false);
           if (p.path("use_regex").asBoolean(true)) {
             splits.add(Gpt2PreTokenizer.PATTERN);
           }
@@ -273,7 +271,8 @@ public final class HfTokenizerJson {
           : splits.size() == 1 ? PreTokenizers.forPattern(splits.get(0))
           : new RegexPreTokenizer(splits);
       return BytePairTokenizer.fromMerges(
-          name, tokens, pairs, ignoreMerges, pre, specials, added, bos, eos, fileName);
+          name, tokens, pairs, ignoreMerges, pre, specials, added, bos, eos, fileName)
+          .withAddPrefixSpace(prefixSpace);
     }
     if (!splits.isEmpty()) {
       throw new IllegalArgumentException(
@@ -459,7 +458,7 @@ public final class HfTokenizerJson {
       }
       ObjectNode bl = list.addObject();
       bl.put("type", "ByteLevel");
-      bl.put("add_prefix_space", false);
+      bl.put("add_prefix_space", b.addPrefixSpace());
       bl.put("trim_offsets", true);
       bl.put("use_regex", false);
       root.putNull("post_processor");
