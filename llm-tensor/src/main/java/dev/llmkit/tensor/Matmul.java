@@ -10,9 +10,9 @@ import java.nio.FloatBuffer;
  * (skipping ND4J's per-op overhead). The matrix-vector product, which bounds the speed of decoding
  * one token at a time, uses BLAS level-2 {@code sgemv} (multithreaded inside OpenBLAS, each output
  * element computed by one thread, so results are reproducible): measured on the development machine
- * it beat both a Java Vector API kernel reading the off-heap weights (about 4× slower on JDK 17,
- * whose {@code fromByteBuffer} loads are not fully intrinsified) and one on a heap copy of the
- * weights (about 2× slower, and it would double the weights' memory); see benchmarks/README.md.
+ * it beat both a Java Vector API kernel reading the off-heap weights with {@code fromByteBuffer}
+ * (about 4× slower on JDK 17; that method is gone in JDK 22+) and one on a heap copy of the weights
+ * (about 2× slower, and it would double the weights' memory); see benchmarks/README.md.
  *
  * <p>Every output is preallocated by the caller. Backward kernels add (+=) into the gradients they
  * are given; a null gradient is not computed.
