@@ -3,8 +3,6 @@ package dev.llmkit.model.transformer;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.config.ModelConfig.PositionEncoding;
 import dev.llmkit.model.weights.LayerWeights;
-import dev.llmkit.tensor.Attention;
-import dev.llmkit.tensor.AttentionMask;
 import dev.llmkit.tensor.Matmul;
 import dev.llmkit.tensor.Rope;
 import dev.llmkit.tensor.RopeTable;
@@ -22,9 +20,9 @@ final class SelfAttention {
   /**
    * Attends the chunk's rows (absolute positions pos..pos+T-1) to cached positions 0..pos+T-1,
    * writing this chunk's keys and values into the cache first. One row without attention maps
-   * takes the decode path ({@link DecodeAttention}, reading the cache in place); otherwise the
-   * general kernel runs, on the chunk's own k and v when the session was empty, else on a copy of
-   * the cache.
+   * takes the decode path ({@link DecodeAttention}, reading the cache in place); otherwise
+   * {@link PrefillAttention} runs (batched sgemm), on the chunk's own k and v when the session was
+   * empty, else on a copy of the cache.
    *
    * <p>in: (T, C) -> ws.proj: (T, C); uses ws.q (T, qDim), ws.k/ws.v (T, kvDim), ws.att (T, qDim).
    *
@@ -55,8 +53,7 @@ final class SelfAttention {
         v = scratch.values(pos + T);
         cache.copyTo(layer, pos + T, k, v);
       }
-      Attention.forward(
-          ws.q, k, v, c.nHeads(), c.nKvHeads(), AttentionMask.CAUSAL, pos + T, pos, ws.att, probs);
+      scratch.prefill.forward(ws.q, k, v, pos + T, pos, ws.att, probs);
     }
     // att: (T, qDim) -> proj: (T, C)
     Matmul.linear(ws.att, w.wo(), w.bo(), ws.proj);
