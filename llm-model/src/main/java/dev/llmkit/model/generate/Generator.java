@@ -54,13 +54,22 @@ public final class Generator {
   }
 
   /**
-   * Encodes the prompt (with BOS in front when the options ask for it and the tokenizer has one)
-   * and generates its continuation.
+   * Encodes the prompt (with BOS in front when the options ask for it and the tokenizer, or else
+   * the model's config, has one) and generates its continuation.
    */
   public GenerationResult generate(
       String prompt, GenerationOptions options, SamplingContext context, TokenListener listener) {
     Objects.requireNonNull(prompt, "prompt");
-    int[] ids = options.addBos() ? tokenizer.encodeWithBos(prompt) : tokenizer.encode(prompt);
+    int[] ids;
+    if (options.addBos() && tokenizer.bosId().isEmpty() && model.config().bosTokenId() >= 0) {
+      // A tokenizer.json without a BOS token, for a model whose config names one.
+      int[] text = tokenizer.encode(prompt);
+      ids = new int[text.length + 1];
+      ids[0] = model.config().bosTokenId();
+      System.arraycopy(text, 0, ids, 1, text.length);
+    } else {
+      ids = options.addBos() ? tokenizer.encodeWithBos(prompt) : tokenizer.encode(prompt);
+    }
     return generate(ids, options, context, listener);
   }
 

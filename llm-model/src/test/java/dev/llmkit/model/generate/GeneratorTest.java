@@ -76,6 +76,28 @@ class GeneratorTest {
   }
 
   @Test
+  void withoutATokenizerBosTheConfigsBosStartsThePrompt() {
+    Transformer withBos = new Transformer(
+        ModelWeights.init(CONFIG.toBuilder().bosTokenId(0).build(), 3, 0.5f));
+    int[] expected;
+    try (InferenceSession s = withBos.newSession()) {
+      float[] logits = s.forward(0, 1, 2, 3);
+      int best = 0;
+      for (int j = 1; j < logits.length; j++) {
+        best = logits[j] > logits[best] ? j : best;
+      }
+      expected = new int[] {best};
+    }
+    GenerationResult r = new Generator(withBos, TOKENIZER, Samplers.greedy())
+        .generate("123", GenerationOptions.maxTokens(1), new SamplingContext(0), null);
+    assertThat(r.promptTokens()).isEqualTo(4);
+    assertThat(r.tokens()).containsExactly(expected);
+    GenerationResult noBos = new Generator(withBos, TOKENIZER, Samplers.greedy())
+        .generate("123", GenerationOptions.maxTokens(1).withAddBos(false), new SamplingContext(0), null);
+    assertThat(noBos.promptTokens()).isEqualTo(3);
+  }
+
+  @Test
   void aStopTokenEndsTheGenerationAndIsNotText() {
     int[] expected = greedyIds(new int[] {5}, 10);
     int stop = expected[4];
