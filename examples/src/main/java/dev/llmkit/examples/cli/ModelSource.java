@@ -12,6 +12,10 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The {@code --model} argument of generate, logits and bench: a Hugging Face folder, a llama2.c
@@ -47,7 +51,7 @@ final class ModelSource {
           : tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.encoding("r50k_base");
       return new Loaded(t, tok);
     }
-    LoadedModel m = Checkpoints.load(Path.of(model), tokenizer);
+    LoadedModel m = loadShowingProgress(Path.of(model), tokenizer);
     return new Loaded(new Transformer(m.weights()), m.tokenizer());
   }
 
@@ -77,5 +81,30 @@ final class ModelSource {
       }
     }
     return w;
+  }
+
+  /**
+   * Loads a checkpoint behind an indeterminate progress bar on stderr (loading reports no partial
+   * progress), which ends showing the parameter count.
+   */
+  private static LoadedModel loadShowingProgress(Path path, Path tokenizer) throws IOException {
+    ProgressBar bar = new ProgressBarBuilder()
+        .setTaskName("loading " + path.getFileName())
+        .setInitialMax(-1)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .setUpdateIntervalMillis(200)
+        .hideEta()
+        .build();
+    try {
+      LoadedModel m = Checkpoints.load(path, tokenizer);
+      long n = m.weights().parameterCount();
+      bar.maxHint(n);
+      bar.stepTo(n);
+      bar.setExtraMessage(String.format(" %,d parameters", n));
+      return m;
+    } finally {
+      bar.close();
+    }
   }
 }
