@@ -241,6 +241,9 @@ public final class Trainer {
       for (int i = 0; i < config.evalBatches(); i++) {
         src.next(inputs, targets);
         sum += model.forward(inputs, targets);
+        for (TrainingListener l : listeners) {
+          l.onEvaluationBatch(e.getKey(), i + 1, config.evalBatches());
+        }
       }
       out.put(e.getKey(), (float) (sum / config.evalBatches()));
     }

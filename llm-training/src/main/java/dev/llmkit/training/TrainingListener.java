@@ -19,6 +19,15 @@ public interface TrainingListener {
   /** An optimiser step completed. */
   default void onStep(StepEvent event) {}
 
+  /**
+   * One evaluation batch completed.
+   *
+   * @param set the evaluation set's name (e.g. {@code val})
+   * @param batch batches of this set done so far, 1-based
+   * @param batches batches per set in each evaluation
+   */
+  default void onEvaluationBatch(String set, int batch, int batches) {}
+
   /** An evaluation completed. */
   default void onEvaluation(EvaluationEvent event) {}
 

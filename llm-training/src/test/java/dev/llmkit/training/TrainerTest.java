@@ -70,6 +70,20 @@ class TrainerTest {
   }
 
   @Test
+  void evaluationReportsEachBatchToListeners() {
+    Run r = run(tiny(new TestChars(TEXT).vocabSize()), 1, 2, 1, 6, 0);
+    java.util.List<String> events = new java.util.ArrayList<>();
+    r.trainer().addListener(new TrainingListener() {
+      @Override
+      public void onEvaluationBatch(String set, int batch, int batches) {
+        events.add(set + " " + batch + "/" + batches);
+      }
+    });
+    r.trainer().evaluate();
+    assertThat(events).containsExactly("val 1/2", "val 2/2");
+  }
+
+  @Test
   void resumeReproducesTheUninterruptedRunExactly() {
     int v = new TestChars(TEXT).vocabSize();
     TrainingResult whole = run(tiny(v), 1, 2, 2, 10, 0).trainer().run();

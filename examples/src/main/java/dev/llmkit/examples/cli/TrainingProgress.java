@@ -21,6 +21,7 @@ final class TrainingProgress implements TrainingListener {
   private final PrintStream err;
   private final String task;
   private ProgressBar bar;
+  private ProgressBar evalBar;
   private final List<Charts.Point> train = new ArrayList<>();
   private final List<Charts.Point> val = new ArrayList<>();
 
@@ -48,6 +49,35 @@ final class TrainingProgress implements TrainingListener {
     bar.stepTo(e.step());
     bar.setExtraMessage(String.format(" loss %.4f lr %.2e %,.0f tok/s ETA %s", e.loss(),
         e.learningRate(), e.tokensPerSecond(), format(e.eta())));
+  }
+
+  /** A second bar for each evaluation set while it runs; the training bar waits meanwhile. */
+  @Override
+  public void onEvaluationBatch(String set, int batch, int batches) {
+    if (batch == 1) {
+      if (bar != null) {
+        bar.pause();
+        err.println();
+      }
+      evalBar = new ProgressBarBuilder()
+          .setTaskName("eval " + set)
+          .setInitialMax(batches)
+          .setStyle(ProgressBarStyle.ASCII)
+          .setConsumer(new ConsoleProgressBarConsumer(err))
+          .setUpdateIntervalMillis(250)
+          .hideEta()
+          .build();
+    }
+    if (evalBar != null) {
+      evalBar.stepTo(batch);
+      if (batch == batches) {
+        evalBar.close();
+        evalBar = null;
+        if (bar != null) {
+          bar.resume();
+        }
+      }
+    }
   }
 
   @Override
