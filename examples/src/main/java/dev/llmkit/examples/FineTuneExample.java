@@ -40,7 +40,9 @@ public final class FineTuneExample {
     int block = ShakespeareModel.BLOCK;
 
     // ---- SFT: loss on the response tokens only ----
-    List<PromptResponse> sft = Jsonl.readPromptResponses(BundledData.file("sft.jsonl"));
+    // The model sees block + 1 = 65 characters at most: keep the examples that fit.
+    List<PromptResponse> sft = Jsonl.readPromptResponses(BundledData.file("sft.jsonl")).stream()
+        .filter(e -> (e.prompt() + e.response()).length() <= block + 1).toList();
     System.out.printf("%n2. supervised fine-tuning on %d prompt/response pairs%n", sft.size());
     System.out.println("   before: ROMEO:\\n" + m.sample("ROMEO:\n", 60, 3).replace("\n", "\\n"));
     TrainableModel model = new TrainableModel(w, 4, block);
@@ -54,7 +56,10 @@ public final class FineTuneExample {
     System.out.println("   after:  ROMEO:\\n" + m.sample("ROMEO:\n", 60, 3).replace("\n", "\\n"));
 
     // ---- DPO: prefer the chosen line over the rejected one ----
-    List<PreferencePair> pairs = Jsonl.readPreferences(BundledData.file("dpo.jsonl"));
+    List<PreferencePair> pairs = Jsonl.readPreferences(BundledData.file("dpo.jsonl")).stream()
+        .filter(p -> (p.prompt() + p.chosen()).length() <= block + 1
+            && (p.prompt() + p.rejected()).length() <= block + 1)
+        .toList();
     System.out.printf("%n3. DPO on %d (prompt, chosen, rejected) triples, beta 0.1%n", pairs.size());
     ModelWeights reference = ModelWeights.zeros(w.config());
     for (Map.Entry<String, Tensor> e : w.named().entrySet()) {
