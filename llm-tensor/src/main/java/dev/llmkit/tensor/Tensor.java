@@ -229,15 +229,17 @@ public final class Tensor {
     return this;
   }
 
-  /** Sets every element to {@code value}. */
+  /**
+   * Sets every element to {@code value}: a plain loop split over the kernel pool, since one native
+   * ND4J call costs more than the loop for the small tensors cleared every training step.
+   */
   public Tensor fill(float value) {
-    if (value == 0f && offset == 0 && length == base.length()) {
-      base.assign(0);
-    } else {
-      for (int i = 0; i < length; i++) {
-        data.put(i, value);
+    FloatBuffer b = data;
+    Parallel.forRange(length, 1, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        b.put(i, value);
       }
-    }
+    });
     return this;
   }
 

@@ -148,11 +148,11 @@ public final class CausalSelfAttention implements Layer {
   @Override
   public void backward(Tensor x, Tensor dout, Tensor dx) {
     // dout: (B*T, C) -> datt: (B*T, nh*hd)
-    Buffers.zero(datt);
+    datt.fill(0f);
     wo.backward(att, dout, datt);
-    Buffers.zero(dq);
-    Buffers.zero(dk);
-    Buffers.zero(dv);
+    dq.fill(0f);
+    dk.fill(0f);
+    dv.fill(0f);
     // per sequence: datt -> dq, dk, dv; RoPE backward rotates dq, dk back
     forEachSequence(backwardBody);
     // dq, dk, dv -> dx: (B*T, C)

@@ -81,15 +81,15 @@ public final class FeedForward implements Layer {
   @Override
   public void backward(Tensor x, Tensor dout, Tensor dx) {
     // dout: (rows, C) -> dh: (rows, H) -> da [, du]: (rows, H) -> dx: (rows, C)
-    Buffers.zero(dh);
+    dh.fill(0f);
     fc2.backward(h, dout, dh);
-    Buffers.zero(da);
+    da.fill(0f);
     switch (activation) {
       case RELU -> Activations.reluBackward(a, dh, da);
       case GELU_TANH -> Activations.geluBackward(a, dh, da);
       case GELU_ERF -> Activations.geluErfBackward(a, dh, da);
       case SWIGLU -> {
-        Buffers.zero(du);
+        du.fill(0f);
         Activations.swigluBackward(a, u, dh, da, du);
         fc3.backward(x, du, dx);
       }

@@ -210,16 +210,16 @@ public final class TrainableModel {
 
   private void backwardFromLogits(Tensor dlogits) {
     // dlogits: (B*T, V) -> dhf: (B*T, C), dHead: (V, C)
-    Buffers.zero(dhf);
+    dhf.fill(0f);
     head.backward(hf, dlogits, dhf);
     // dhf -> d x_L
     Tensor dout = dresA;
     Tensor dx = dresB;
-    Buffers.zero(dout);
+    dout.fill(0f);
     finalNorm.backward(dhf, residual[blocks.length], meanF, rstdF, dout);
     // d x_{l+1} -> d x_l
     for (int l = blocks.length - 1; l >= 0; l--) {
-      Buffers.zero(dx);
+      dx.fill(0f);
       blocks[l].backward(residual[l], dout, dx);
       Tensor t = dout;
       dout = dx;
@@ -232,7 +232,7 @@ public final class TrainableModel {
   /** Sets every gradient to zero. */
   public void zeroGrad() {
     for (Tensor g : gradients.named().values()) {
-      Buffers.zero(g);
+      g.fill(0f);
     }
   }
 }

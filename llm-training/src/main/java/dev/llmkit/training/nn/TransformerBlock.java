@@ -120,23 +120,23 @@ public final class TransformerBlock implements Layer {
     }
     if (preNorm) {
       // out = x1 + FFN(Norm2(x1)): dx1 = dout + Norm2'ᵀ(FFN'ᵀ dout)
-      Buffers.zero(dh);
+      dh.fill(0f);
       ffn.backward(h2, dout, dh);
       dx1.copyFrom(dout);
       norm2.backward(dh, x1, mean2, rstd2, dx1);
       // x1 = x + Attn(Norm1(x)): dx += dx1 + Norm1'ᵀ(Attn'ᵀ dx1)
-      Buffers.zero(dh);
+      dh.fill(0f);
       attn.backward(h1, dx1, dh);
       Elementwise.addInPlace(dx, dx1);
       norm1.backward(dh, x, mean1, rstd1, dx);
     } else {
       // out = Norm2(s2), s2 = x1 + FFN(x1): dx1 = ds2 + FFN'ᵀ ds2
-      Buffers.zero(dh);
+      dh.fill(0f);
       norm2.backward(dout, s2, mean2, rstd2, dh);
       dx1.copyFrom(dh);
       ffn.backward(x1, dh, dx1);
       // x1 = Norm1(s1), s1 = x + Attn(x): dx += ds1 + Attn'ᵀ ds1
-      Buffers.zero(dh);
+      dh.fill(0f);
       norm1.backward(dx1, s1, mean1, rstd1, dh);
       Elementwise.addInPlace(dx, dh);
       attn.backward(x, dh, dx);
