@@ -44,6 +44,7 @@ final class Blas {
   static void sgemm(
       boolean transA, boolean transB, int m, int n, int k, float alpha,
       long a, int lda, long b, int ldb, float beta, long c, int ldc) {
+    Parallel.releaseCores();
     openblas_nolapack.cblas_sgemm(
         ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k,
         alpha, at(a), lda, at(b), ldb, beta, at(c), ldc);
@@ -51,11 +52,13 @@ final class Blas {
 
   /** Row-major {@code y = alpha * A * x + beta * y} with {@code A: (m, n)} (lda = row stride). */
   static void sgemv(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
+    Parallel.releaseCores();
     openblas_nolapack.cblas_sgemv(ROW_MAJOR, NO_TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
   }
 
   /** Row-major {@code y = alpha * Aᵀ * x + beta * y} with {@code A: (m, n)}, {@code x: (m)}, {@code y: (n)}. */
   static void sgemvTrans(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
+    Parallel.releaseCores();
     openblas_nolapack.cblas_sgemv(ROW_MAJOR, TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
   }
 }

@@ -1,39 +1,41 @@
 package dev.llmkit.tensor;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The shared thread pool of the kernels, sized to the machine's cores (or to the system property
- * {@code llmkit.threads}).
+ * The kernels' thread team, sized to the machine's cores (or to the system property {@code
+ * llmkit.threads}).
  *
  * <p>Work is split into {@link #threads()} contiguous chunks by a fixed rule that depends only on
  * the range and the thread count, never on timing, and no kernel reduces across chunks in an order
- * that timing could change. So, for a given thread count, results are bit-for-bit reproducible.
+ * that timing could change. So, for a given thread count, results are bit-for-bit reproducible; a
+ * kernel's result for an index never depends on which chunk computed it, so a loop may also run
+ * whole on one thread with the same result.
+ *
+ * <p>Latency matters more than throughput here: a decode step issues about a hundred parallel loops
+ * of 10–300 µs each. So the calling thread runs the first chunk itself, and the {@code threads-1}
+ * daemon workers, once woken, spin for {@link #SPIN_NANOS} waiting for the next loop before they
+ * park. A fork/join pool's hand-off (park, unpark, steal) measured about 48 µs per loop on the
+ * development machine's VM; this team's about 1–2 µs when warm (see benchmarks/README.md).
+ *
+ * <p>One loop runs on the team at a time. A thread that finds the team busy (another thread's
+ * loop), or a loop nested inside a chunk, runs its loop whole on its own thread: many sessions on
+ * many threads still make progress and never wait for each other.
  */
 public final class Parallel {
 
   /** Work below this many inner-loop operations runs on the calling thread. */
   public static final long MIN_WORK_PER_TASK = 32_768;
 
-  private static final int THREADS =
-      Integer.getInteger("llmkit.threads", Runtime.getRuntime().availableProcessors());
+  /** How long an idle worker spins for the next loop before it parks. */
+  static final long SPIN_NANOS = 100_000;
 
-  private static final ForkJoinPool POOL =
-      THREADS <= 1
-          ? null
-          : new ForkJoinPool(
-              THREADS,
-              pool -> {
-                var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-                t.setName("llmkit-kernel-" + t.getPoolIndex());
-                t.setDaemon(true);
-                return t;
-              },
-              null,
-              false);
+  private static final int THREADS =
+      Math.max(1, Integer.getInteger("llmkit.threads", Runtime.getRuntime().availableProcessors()));
+
+  private static final Team TEAM = THREADS > 1 ? new Team(THREADS - 1) : null;
 
   private Parallel() {}
 
@@ -59,38 +61,146 @@ public final class Parallel {
   public static void forRange(int n, long workPerIndex, RangeBody body) {
     int chunks = (int) Math.min(THREADS, Math.max(1, (n * Math.max(1, workPerIndex)) / MIN_WORK_PER_TASK));
     chunks = Math.min(chunks, Math.max(n, 1));
-    if (chunks <= 1 || POOL == null || insidePool()) {
+    if (chunks <= 1 || TEAM == null || !TEAM.tryRun(n, chunks, body)) {
       if (n > 0) {
         body.run(0, n);
       }
-      return;
     }
-    final int c = chunks;
-    POOL.invoke(
-        new RecursiveAction() {
-          @Override
-          protected void compute() {
-            ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[c - 1];
-            for (int i = 1; i < c; i++) {
-              final int from = chunkStart(n, c, i);
-              final int to = chunkStart(n, c, i + 1);
-              tasks[i - 1] = ForkJoinTask.adapt(() -> body.run(from, to)).fork();
-            }
-            body.run(0, chunkStart(n, c, 1));
-            for (int i = c - 2; i >= 0; i--) {
-              tasks[i].join();
-            }
-          }
-        });
   }
 
-  /** Nested parallel loops run serially on the worker that reached them. */
-  private static boolean insidePool() {
-    return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL;
+  /**
+   * Tells idle workers to park now rather than spin: called before a BLAS call, whose own threads
+   * need the cores (a spinning worker would take one of them from OpenBLAS).
+   */
+  static void releaseCores() {
+    if (TEAM != null) {
+      quiet++;
+    }
   }
+
+  /** Bumped by {@link #releaseCores()}; a spinning worker that sees it change parks. */
+  private static volatile int quiet;
 
   /** Start of chunk {@code i} of {@code c} over {@code [0, n)}: a fixed, timing-free split. */
   static int chunkStart(int n, int c, int i) {
     return (int) ((long) n * i / c);
+  }
+
+  /** The caller plus {@code size} workers; one loop at a time. */
+  private static final class Team {
+
+    private final Worker[] workers;
+    /** Held by the thread whose loop runs; not reentrant, so a nested loop runs serially. */
+    private final AtomicBoolean busy = new AtomicBoolean();
+    /** Chunks of the current loop not yet finished by workers. */
+    private final AtomicInteger pending = new AtomicInteger();
+    // the current loop, published to the workers by the volatile write of Worker.epoch
+    private RangeBody body;
+    private int n;
+    private int chunks;
+    private Throwable failure;
+
+    Team(int size) {
+      workers = new Worker[size];
+      for (int i = 0; i < size; i++) {
+        workers[i] = new Worker(this, i + 1);
+        workers[i].start();
+      }
+    }
+
+    /** Runs the loop on the team; false when the team is busy or the caller is one of its workers. */
+    boolean tryRun(int n, int chunks, RangeBody body) {
+      if (Thread.currentThread() instanceof Worker || !busy.compareAndSet(false, true)) {
+        return false;
+      }
+      try {
+        this.body = body;
+        this.n = n;
+        this.chunks = chunks;
+        this.failure = null;
+        pending.set(chunks - 1);
+        for (int i = 1; i < chunks; i++) {
+          workers[i - 1].give();
+        }
+        Throwable own = null;
+        try {
+          body.run(0, chunkStart(n, chunks, 1));
+        } catch (Throwable t) {
+          own = t;
+        }
+        while (pending.get() != 0) {
+          Thread.onSpinWait();
+        }
+        this.body = null;
+        Throwable t = own != null ? own : failure;
+        if (t instanceof RuntimeException r) {
+          throw r;
+        }
+        if (t instanceof Error e) {
+          throw e;
+        }
+        return true;
+      } finally {
+        busy.set(false);
+      }
+    }
+
+    /** Worker {@code index}'s chunk of the current loop. */
+    void runChunk(int index) {
+      try {
+        body.run(chunkStart(n, chunks, index), chunkStart(n, chunks, index + 1));
+      } catch (Throwable t) {
+        failure = t;
+      } finally {
+        pending.decrementAndGet();
+      }
+    }
+  }
+
+  /** A daemon thread that runs chunk {@code index} of each loop it is given. */
+  private static final class Worker extends Thread {
+
+    private final int index;
+    /** Loops given so far; the volatile write that publishes a loop. */
+    private volatile long epoch;
+    private volatile boolean parked;
+    private final Team team;
+
+    Worker(Team team, int index) {
+      super("llmkit-kernel-" + index);
+      this.team = team;
+      this.index = index;
+      setDaemon(true);
+    }
+
+    /** Hands this worker the team's current loop. */
+    void give() {
+      epoch = epoch + 1; // only the thread holding the team writes
+      if (parked) {
+        LockSupport.unpark(this);
+      }
+    }
+
+    @Override
+    public void run() {
+      long seen = 0;
+      while (true) {
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        int q = quiet;
+        while (epoch == seen) {
+          if (System.nanoTime() - deadline > 0 || quiet != q) {
+            parked = true;
+            while (epoch == seen) {
+              LockSupport.park(this);
+            }
+            parked = false;
+            break;
+          }
+          Thread.onSpinWait();
+        }
+        seen = epoch;
+        team.runChunk(index);
+      }
+    }
   }
 }
