@@ -47,6 +47,21 @@ final class ScalarKernels implements SimdKernels {
   }
 
   @Override
+  public void scores1(
+      float[] q, int q0, float[] kt, int ktOff, int ktStride, int hd, float scale, float[] s, int sOff, int n) {
+    for (int j = 0; j < n; j++) {
+      s[sOff + j] = 0f;
+    }
+    for (int d = 0; d < hd; d++) {
+      float a = q[q0 + d] * scale;
+      int k = ktOff + d * ktStride;
+      for (int j = 0; j < n; j++) {
+        s[sOff + j] += a * kt[k + j];
+      }
+    }
+  }
+
+  @Override
   public void weightedSum(
       float[] p, int pOff, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
       int o0, int o1, int o2, int o3) {

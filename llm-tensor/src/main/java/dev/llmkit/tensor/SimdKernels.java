@@ -22,6 +22,14 @@ interface SimdKernels {
       float scale, float[] s, int sStride, int n);
 
   /**
+   * Scores of one query row against {@code n} keys: {@code s[sOff + j] = scale · Σ_d
+   * q[q0+d]·kt[ktOff + d*ktStride + j]} for {@code j < n}, {@code d < hd}. Entries of {@code s} up
+   * to {@code n} rounded up to {@link #PAD} may also be written (and {@code kt} read that far); the
+   * caller's arrays must have room.
+   */
+  void scores1(float[] q, int q0, float[] kt, int ktOff, int ktStride, int hd, float scale, float[] s, int sOff, int n);
+
+  /**
    * Weighted sums of value rows for {@code rows <= 4} query rows: {@code o[or + e] = Σ_{j<n}
    * p[pOff + r*pStride + j]·v[vOff + j*vStride + e]} for {@code e < hd} (overwrites).
    */

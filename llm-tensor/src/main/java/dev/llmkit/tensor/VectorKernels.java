@@ -66,10 +66,35 @@ final class VectorKernels implements SimdKernels {
   }
 
   @Override
+  public void scores1(
+      float[] q, int q0, float[] kt, int ktOff, int ktStride, int hd, float scale, float[] s, int sOff, int n) {
+    // s: (n) = q: (hd) · kt: (hd, n), four vectors of keys at a time (four independent fma chains)
+    for (int j = 0; j < n; j += 4 * L) {
+      FloatVector c0 = FloatVector.zero(F);
+      FloatVector c1 = FloatVector.zero(F);
+      FloatVector c2 = FloatVector.zero(F);
+      FloatVector c3 = FloatVector.zero(F);
+      int k = ktOff + j;
+      for (int d = 0; d < hd; d++, k += ktStride) {
+        FloatVector b = FloatVector.broadcast(F, q[q0 + d]);
+        c0 = FloatVector.fromArray(F, kt, k).fma(b, c0);
+        c1 = FloatVector.fromArray(F, kt, k + L).fma(b, c1);
+        c2 = FloatVector.fromArray(F, kt, k + 2 * L).fma(b, c2);
+        c3 = FloatVector.fromArray(F, kt, k + 3 * L).fma(b, c3);
+      }
+      store4(c0.mul(scale), c1.mul(scale), c2.mul(scale), c3.mul(scale), s, sOff + j);
+    }
+  }
+
+  @Override
   public void weightedSum(
       float[] p, int pOff, int pStride, int rows, int n, float[] v, int vOff, int vStride, int hd, float[] o,
       int o0, int o1, int o2, int o3) {
     // o: rows × (hd) = p: rows × (n) · v: (n, hd) rows at vOff + j*vStride
+    if (rows == 1 && hd % (4 * L) == 0) {
+      weightedSum1(p, pOff, n, v, vOff, vStride, hd, o, o0);
+      return;
+    }
     int p0 = pOff;
     int p1 = pOff + (rows > 1 ? pStride : 0);
     int p2 = pOff + (rows > 2 ? 2 * pStride : 0);
@@ -164,6 +189,25 @@ final class VectorKernels implements SimdKernels {
         }
         o[or[r] + e] = acc;
       }
+    }
+  }
+
+  /** {@link #weightedSum} of one row when hd is a multiple of 4 vectors. */
+  private static void weightedSum1(float[] p, int pOff, int n, float[] v, int vOff, int vStride, int hd, float[] o, int o0) {
+    for (int e = 0; e < hd; e += 4 * L) {
+      FloatVector c0 = FloatVector.zero(F);
+      FloatVector c1 = FloatVector.zero(F);
+      FloatVector c2 = FloatVector.zero(F);
+      FloatVector c3 = FloatVector.zero(F);
+      int vr = vOff + e;
+      for (int j = 0; j < n; j++, vr += vStride) {
+        FloatVector b = FloatVector.broadcast(F, p[pOff + j]);
+        c0 = FloatVector.fromArray(F, v, vr).fma(b, c0);
+        c1 = FloatVector.fromArray(F, v, vr + L).fma(b, c1);
+        c2 = FloatVector.fromArray(F, v, vr + 2 * L).fma(b, c2);
+        c3 = FloatVector.fromArray(F, v, vr + 3 * L).fma(b, c3);
+      }
+      store4(c0, c1, c2, c3, o, o0 + e);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.llmkit.model.transformer;
 
+import dev.llmkit.tensor.DecodeAttention;
 import dev.llmkit.tensor.Tensor;
 
 /**

@@ -1,5 +1,6 @@
 package dev.llmkit.model.transformer;
 
+import dev.llmkit.tensor.DecodeAttention;
 import dev.llmkit.tensor.Tensor;
 
 /**
@@ -43,7 +44,8 @@ final class KvCache {
 
   /**
    * Makes room for {@code needed} positions, keeping the first {@code held}: the capacity becomes
-   * at least {@code needed}, a power of two (at least {@code minCapacity}) or the context length.
+   * at least {@code needed}: a power of two (at least {@code minCapacity} and 64) or the context
+   * length, rounded up to {@link DecodeAttention#STRIDE_MULTIPLE}.
    */
   void ensureCapacity(int needed, int held, int minCapacity) {
     if (needed <= capacity) {
@@ -53,11 +55,12 @@ final class KvCache {
       throw new IllegalStateException(
           "KV cache of " + maxCapacity + " positions cannot hold " + needed);
     }
-    int cap = Math.max(Math.max(16, minCapacity), capacity * 2);
+    int cap = Math.max(Math.max(DecodeAttention.STRIDE_MULTIPLE, minCapacity), capacity * 2);
     while (cap < needed) {
       cap *= 2;
     }
-    cap = Math.min(cap, maxCapacity);
+    // the decode kernel reads whole blocks of positions: the stride is a multiple of its block
+    cap = DecodeAttention.paddedStride(Math.min(cap, maxCapacity));
     for (int l = 0; l < nLayers; l++) {
       float[] kt = new float[kvDim * cap];
       float[] v = new float[cap * kvDim];

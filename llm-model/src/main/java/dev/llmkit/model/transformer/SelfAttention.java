@@ -5,6 +5,7 @@ import dev.llmkit.model.config.ModelConfig.PositionEncoding;
 import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.tensor.Attention;
 import dev.llmkit.tensor.AttentionMask;
+import dev.llmkit.tensor.DecodeAttention;
 import dev.llmkit.tensor.Matmul;
 import dev.llmkit.tensor.Rope;
 import dev.llmkit.tensor.RopeTable;
@@ -53,7 +54,8 @@ final class SelfAttention {
     cache.write(layer, pos, ws.k, ws.v, T);
     if (T == 1 && probs == null) {
       // decode: q: (1, qDim) over the cache in place -> att: (1, qDim)
-      scratch.decode.forward(ws.q, cache, layer, pos + 1, ws.att);
+      scratch.decode.forward(
+          ws.q, cache.keysT(layer), cache.values(layer), cache.capacity(), pos + 1, ws.att);
     } else {
       // q: (T, qDim), k, v: (pos+T, kvDim) -> att: (T, qDim)
       Tensor k = ws.k;
