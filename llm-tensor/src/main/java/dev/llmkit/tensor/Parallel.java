@@ -68,19 +68,6 @@ public final class Parallel {
     }
   }
 
-  /**
-   * Tells idle workers to park now rather than spin: called before a BLAS call, whose own threads
-   * need the cores (a spinning worker would take one of them from OpenBLAS).
-   */
-  static void releaseCores() {
-    if (TEAM != null) {
-      quiet++;
-    }
-  }
-
-  /** Bumped by {@link #releaseCores()}; a spinning worker that sees it change parks. */
-  private static volatile int quiet;
-
   /** Start of chunk {@code i} of {@code c} over {@code [0, n)}: a fixed, timing-free split. */
   static int chunkStart(int n, int c, int i) {
     return (int) ((long) n * i / c);
@@ -186,9 +173,8 @@ public final class Parallel {
       long seen = 0;
       while (true) {
         long deadline = System.nanoTime() + SPIN_NANOS;
-        int q = quiet;
         while (epoch == seen) {
-          if (System.nanoTime() - deadline > 0 || quiet != q) {
+          if (System.nanoTime() - deadline > 0) {
             parked = true;
             while (epoch == seen) {
               LockSupport.park(this);
