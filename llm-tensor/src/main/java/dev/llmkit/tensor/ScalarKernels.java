@@ -101,4 +101,18 @@ final class ScalarKernels implements SimdKernels {
       s[off + j] *= f;
     }
   }
+
+  @Override
+  public void geluTanh(float[] x, float[] out, int n) {
+    for (int i = 0; i < n; i++) {
+      out[i] = Activations.geluTanh(x[i]);
+    }
+  }
+
+  @Override
+  public void geluTanhGrad(float[] x, float[] dout, float[] dx, int n) {
+    for (int i = 0; i < n; i++) {
+      dx[i] += Activations.geluTanhGrad(x[i], dout[i]);
+    }
+  }
 }

@@ -44,4 +44,14 @@ interface SimdKernels {
 
   /** {@code s[off+j] *= f} for {@code j < n}. */
   void scale(float[] s, int off, int n, float f);
+
+  /**
+   * GELU (tanh form) of {@code n} values, a multiple of {@link #PAD}: {@code out[i] = x[i]·σ(2u)},
+   * {@code u = √(2/π)·(x + 0.044715·x³)}. Every element goes through the same lane-wise operations,
+   * so a value's result does not depend on where it sits.
+   */
+  void geluTanh(float[] x, float[] out, int n);
+
+  /** Backward of {@link #geluTanh}: {@code dx[i] += dout[i]·(s + x·2s(1−s)·du/dx)}, n as there. */
+  void geluTanhGrad(float[] x, float[] dout, float[] dx, int n);
 }

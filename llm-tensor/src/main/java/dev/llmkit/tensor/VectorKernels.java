@@ -276,6 +276,38 @@ final class VectorKernels implements SimdKernels {
     return e.mul(pow2).blend(0f, tiny);
   }
 
+  private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+  private static final float GELU_CUBIC = 0.044715f;
+
+  /** σ(2u) for GELU's u, from exp of a non-positive argument only (the domain of {@link #exp}). */
+  private static FloatVector sigmoid2u(FloatVector x) {
+    // z = 2u = 2·√(2/π)·(x + 0.044715·x³); σ(z) = (z >= 0 ? 1 : t) / (1 + t), t = e^(-|z|)
+    FloatVector z = x.mul(x).mul(GELU_CUBIC * 2 * SQRT_2_OVER_PI).fma(x, x.mul(2 * SQRT_2_OVER_PI));
+    FloatVector t = exp(z.abs().neg());
+    FloatVector num = t.blend(1f, z.compare(VectorOperators.GE, 0f));
+    return num.div(t.add(1f));
+  }
+
+  @Override
+  public void geluTanh(float[] x, float[] out, int n) {
+    for (int i = 0; i < n; i += L) {
+      FloatVector v = FloatVector.fromArray(F, x, i);
+      v.mul(sigmoid2u(v)).intoArray(out, i);
+    }
+  }
+
+  @Override
+  public void geluTanhGrad(float[] x, float[] dout, float[] dx, int n) {
+    for (int i = 0; i < n; i += L) {
+      FloatVector v = FloatVector.fromArray(F, x, i);
+      FloatVector s = sigmoid2u(v);
+      // du/dx = √(2/π)·(1 + 3·0.044715·x²); d/dx = s + x·2s(1−s)·du/dx
+      FloatVector du = v.mul(v).mul(3 * GELU_CUBIC * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI);
+      FloatVector g = v.mul(s.mul(2f)).mul(s.neg().add(1f)).fma(du, s);
+      FloatVector.fromArray(F, dout, i).fma(g, FloatVector.fromArray(F, dx, i)).intoArray(dx, i);
+    }
+  }
+
   /** The scalar twin of {@link #exp(FloatVector)}, same operations, same bits. */
   private static float expScalar(float x) {
     if (x < MIN_ARG) {
