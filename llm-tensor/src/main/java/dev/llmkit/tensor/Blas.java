@@ -15,6 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * threads, its idle worker spins (about 0.1 s) after every call and takes a core from the Java
  * kernels that run between BLAS calls: measured on the development machine, a GPT-2 decode step's
  * attention ran 3× slower and the char-level training step 8% slower than with that spin off.
+ * Side effect: ND4J's own BLAS calls in the same JVM run single-threaded too, unless the system
+ * property {@code llmkit.splitBlas} is {@code false} (see {@link #SPLIT}).
  */
 final class Blas {
 
@@ -25,11 +27,19 @@ final class Blas {
   /** Products below this many multiply-adds run whole on the calling thread. */
   static final long MIN_PARALLEL_MADDS = 1L << 18;
 
+  /**
+   * Whether products are split over {@link Parallel}'s team with OpenBLAS single-threaded (the
+   * default), or left whole to OpenBLAS's own threads (system property {@code llmkit.splitBlas=false},
+   * for applications that need ND4J's multithreaded OpenBLAS for their own work).
+   */
+  static final boolean SPLIT =
+      Parallel.threads() > 1 && Boolean.parseBoolean(System.getProperty("llmkit.splitBlas", "true"));
+
   static {
     // Make sure ND4J's backend (which loads and configures OpenBLAS, thread count included) is up,
     // then make OpenBLAS single-threaded: the kernels split each product over Parallel's team.
     Nd4j.getBackend();
-    if (Parallel.threads() > 1) {
+    if (SPLIT) {
       Nd4j.factory().blas().setMaxThreads(1);
     }
   }
@@ -59,7 +69,7 @@ final class Blas {
       long a, int lda, long b, int ldb, float beta, long c, int ldc) {
     int ta = transA ? TRANS : NO_TRANS;
     int tb = transB ? TRANS : NO_TRANS;
-    if ((long) m * n * k < MIN_PARALLEL_MADDS) {
+    if (!SPLIT || (long) m * n * k < MIN_PARALLEL_MADDS) {
       openblas_nolapack.cblas_sgemm(ROW_MAJOR, ta, tb, m, n, k, alpha, at(a), lda, at(b), ldb, beta, at(c), ldc);
     } else if (m >= n) {
       // rows m0..m1 of C = rows of op(A): A's rows, or A's columns when transposed
@@ -76,6 +86,10 @@ final class Blas {
 
   /** Row-major {@code y = alpha * A * x + beta * y} with {@code A: (m, n)} (lda = row stride). */
   static void sgemv(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
+    if (!SPLIT) {
+      openblas_nolapack.cblas_sgemv(ROW_MAJOR, NO_TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
+      return;
+    }
     // rows r0..r1 of A give y[r0..r1)
     Parallel.forRange(m, n, (r0, r1) -> openblas_nolapack.cblas_sgemv(
         ROW_MAJOR, NO_TRANS, r1 - r0, n, alpha, at(a + 4L * r0 * lda), lda, at(x), 1, beta, at(y + 4L * r0), 1));
@@ -83,6 +97,10 @@ final class Blas {
 
   /** Row-major {@code y = alpha * Aᵀ * x + beta * y} with {@code A: (m, n)}, {@code x: (m)}, {@code y: (n)}. */
   static void sgemvTrans(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
+    if (!SPLIT) {
+      openblas_nolapack.cblas_sgemv(ROW_MAJOR, TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
+      return;
+    }
     // columns c0..c1 of A give y[c0..c1)
     Parallel.forRange(n, m, (c0, c1) -> openblas_nolapack.cblas_sgemv(
         ROW_MAJOR, TRANS, m, c1 - c0, alpha, at(a + 4L * c0), lda, at(x), 1, beta, at(y + 4L * c0), 1));

@@ -39,7 +39,11 @@ class MatmulTest {
 
 
   @ParameterizedTest
-  @CsvSource({"1,1,1", "3,17,5", "17,127,3", "127,3,17", "1,127,64", "33,1,9"})
+  @CsvSource({
+    "1,1,1", "3,17,5", "17,127,3", "127,3,17", "1,127,64", "33,1,9",
+    // above Blas.MIN_PARALLEL_MADDS: split over the team by rows (m >= n) or by columns (m < n)
+    "301,70,40", "70,301,40", "129,131,33"
+  })
   void matmulMatchesNaiveForEveryTransposition(int m, int n, int k) {
     long seed = m * 1000L + n * 10L + k;
     for (int mode = 0; mode < 4; mode++) {
@@ -59,6 +63,30 @@ class MatmulTest {
       }
       assertClose(out.toArray(), ref, 1e-4);
     }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"3,5", "400,300", "300,401", "1,70000", "70000,1"})
+  void sgemvBothWaysMatchNaiveWhetherSplitOrNot(int m, int n) {
+    // y (m) = A (m, n) · x (n) and y (n) = Aᵀ · x (m), row-major A, the second path split by columns
+    Tensor a = Tensor.randn(m + n, 1f, m, n);
+    Tensor x = Tensor.randn(7, 1f, n);
+    Tensor xt = Tensor.randn(8, 1f, m);
+    Tensor y = Tensor.full(5f, m);
+    Tensor yt = Tensor.full(5f, n);
+    Blas.sgemv(m, n, 1f, a.address(), n, x.address(), 0f, y.address());
+    Blas.sgemvTrans(m, n, 1f, a.address(), n, xt.address(), 0f, yt.address());
+    float[] av = a.toArray();
+    double[] ref = new double[m];
+    double[] refT = new double[n];
+    for (int r = 0; r < m; r++) {
+      for (int c = 0; c < n; c++) {
+        ref[r] += (double) av[r * n + c] * x.getFlat(c);
+        refT[c] += (double) av[r * n + c] * xt.getFlat(r);
+      }
+    }
+    assertClose(y.toArray(), ref, 1e-4);
+    assertClose(yt.toArray(), refT, 1e-4);
   }
 
   @Test
