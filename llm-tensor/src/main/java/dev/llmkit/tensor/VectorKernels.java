@@ -1,7 +1,6 @@
 package dev.llmkit.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -255,14 +254,20 @@ final class VectorKernels implements SimdKernels {
   private static final float LN2_HI = 0.693359375f;
   private static final float LN2_LO = -2.12194440e-4f;
   private static final float MIN_ARG = -87.3f;
+  /** 1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer (ties to even). */
+  private static final float ROUND = 12582912f;
+  private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
   /** exp(x) for x <= 0 (as softmax needs after subtracting the max); 0 below -87.3 and for -∞. */
   private static FloatVector exp(FloatVector x) {
     var tiny = x.compare(VectorOperators.LT, MIN_ARG);
     FloatVector xc = x.max(MIN_ARG);
-    // n = round(x·log2e) (x <= 0: truncating y - 0.5 rounds), r = x - n·ln2
-    IntVector ni = (IntVector) xc.mul(LOG2E).sub(0.5f).convert(VectorOperators.F2I, 0);
-    FloatVector nf = (FloatVector) ni.convert(VectorOperators.I2F, 0);
+    // n = round(x·log2e) by the round-to-integer constant ROUND (1.5·2^23, whose ulp is 1): t holds
+    // ROUND + n exactly, so n comes out of t's bits without a float-int conversion (which JDK 17's
+    // Vector API does not compile to SIMD instructions; reinterpretation and shifts it does)
+    FloatVector t = xc.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+    FloatVector nf = t.sub(ROUND);
+    // r = x - n·ln2
     FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), xc);
     r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
     FloatVector p = FloatVector.broadcast(F, 1.9875691500e-4f);
@@ -272,7 +277,9 @@ final class VectorKernels implements SimdKernels {
     p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
     p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
     FloatVector e = p.mul(r).fma(r, r).add(1f);
-    FloatVector pow2 = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    // 2^n: (n + 127) << 23 as float bits, n + 127 = bits(t) - bits(ROUND) + 127
+    FloatVector pow2 =
+        t.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     return e.mul(pow2).blend(0f, tiny);
   }
 
@@ -313,8 +320,8 @@ final class VectorKernels implements SimdKernels {
     if (x < MIN_ARG) {
       return 0f;
     }
-    int ni = (int) (x * LOG2E - 0.5f);
-    float nf = ni;
+    float t = Math.fma(x, LOG2E, ROUND);
+    float nf = t - ROUND;
     float r = Math.fma(nf, -LN2_HI, x);
     r = Math.fma(nf, -LN2_LO, r);
     float p = 1.9875691500e-4f;
@@ -324,7 +331,7 @@ final class VectorKernels implements SimdKernels {
     p = Math.fma(p, r, 1.6666665459e-1f);
     p = Math.fma(p, r, 5.0000001201e-1f);
     float e = Math.fma(p * r, r, r) + 1f;
-    return e * Float.intBitsToFloat((ni + 127) << 23);
+    return e * Float.intBitsToFloat((Float.floatToRawIntBits(t) - ROUND_BITS + 127) << 23);
   }
 
   @Override
