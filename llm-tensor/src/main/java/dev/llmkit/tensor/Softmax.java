@@ -195,8 +195,9 @@ public final class Softmax {
 
   /**
    * Whether the Vector API exponential pays off: on JDK 21+ it is about twice as fast as
-   * {@link FastExp}; on JDK 17 it is slower (5.2 vs 4.4 ns per element, thread CPU time, 3072 rows of
-   * 256), so there the scalar path is kept.
+   * {@link FastExp}; on JDK 17 it was slower (5.2 vs 4.4 ns per element, thread CPU time, 3072 rows
+   * of 256). Since the SIMD exp lost its float-int conversions, JDK 17 measured level either way
+   * ({@code NormSoftmaxBenchmark.softmax} 1.54 vs 1.58 ms), so the scalar path stays there.
    */
   private static final boolean SIMD_EXP = Simd.enabled() && Runtime.version().feature() >= 21;
 
