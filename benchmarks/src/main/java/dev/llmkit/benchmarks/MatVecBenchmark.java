@@ -1,7 +1,6 @@
 package dev.llmkit.benchmarks;
 
 import dev.llmkit.tensor.Matmul;
-import dev.llmkit.tensor.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,12 +70,6 @@ public class MatVecBenchmark {
   /** Baseline: ND4J {@code gemm} with one row, {@code (1,K)·(N,K)ᵀ} into a preallocated output. */
   @Benchmark
   public INDArray nd4jGemmOneRow() {
-    // llmkit runs OpenBLAS single-threaded (it splits products itself): give ND4J its threads back
-    Nd4j.factory().blas().setMaxThreads(Parallel.threads());
-    try {
-      return Nd4j.gemm(ndX, ndW, ndOut, false, true, 1.0, 0.0);
-    } finally {
-      Nd4j.factory().blas().setMaxThreads(1);
-    }
+    return Nd4jBaseline.withBlasThreads(() -> Nd4j.gemm(ndX, ndW, ndOut, false, true, 1.0, 0.0));
   }
 }

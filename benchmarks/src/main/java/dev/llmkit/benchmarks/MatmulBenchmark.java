@@ -1,7 +1,6 @@
 package dev.llmkit.benchmarks;
 
 import dev.llmkit.tensor.Matmul;
-import dev.llmkit.tensor.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -63,12 +62,6 @@ public class MatmulBenchmark {
   /** Baseline: raw {@code Nd4j.gemm(a, b, c, false, false, 1, 0)}. */
   @Benchmark
   public INDArray nd4jGemm() {
-    // llmkit runs OpenBLAS single-threaded (it splits products itself): give ND4J its threads back
-    Nd4j.factory().blas().setMaxThreads(Parallel.threads());
-    try {
-      return Nd4j.gemm(ndA, ndB, ndC, false, false, 1.0, 0.0);
-    } finally {
-      Nd4j.factory().blas().setMaxThreads(1);
-    }
+    return Nd4jBaseline.withBlasThreads(() -> Nd4j.gemm(ndA, ndB, ndC, false, false, 1.0, 0.0));
   }
 }

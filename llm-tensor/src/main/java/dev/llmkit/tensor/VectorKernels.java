@@ -67,22 +67,32 @@ final class VectorKernels implements SimdKernels {
   @Override
   public void scores1(
       float[] q, int q0, float[] kt, int ktOff, int ktStride, int hd, float scale, float[] s, int sOff, int n) {
-    // s: (n) = q: (hd) · kt: (hd, n), four vectors of keys at a time (four independent fma chains)
+    // s: (n) = q: (hd) · kt: (hd, n), four vectors of keys at a time
     for (int j = 0; j < n; j += 4 * L) {
-      FloatVector c0 = FloatVector.zero(F);
-      FloatVector c1 = FloatVector.zero(F);
-      FloatVector c2 = FloatVector.zero(F);
-      FloatVector c3 = FloatVector.zero(F);
-      int k = ktOff + j;
-      for (int d = 0; d < hd; d++, k += ktStride) {
-        FloatVector b = FloatVector.broadcast(F, q[q0 + d]);
-        c0 = FloatVector.fromArray(F, kt, k).fma(b, c0);
-        c1 = FloatVector.fromArray(F, kt, k + L).fma(b, c1);
-        c2 = FloatVector.fromArray(F, kt, k + 2 * L).fma(b, c2);
-        c3 = FloatVector.fromArray(F, kt, k + 3 * L).fma(b, c3);
-      }
-      store4(c0.mul(scale), c1.mul(scale), c2.mul(scale), c3.mul(scale), s, sOff + j);
+      combineRows4(q, q0, hd, kt, ktOff + j, ktStride, scale, s, sOff + j);
     }
+  }
+
+  /**
+   * {@code out[o + e] = scale · Σ_{i<count} c[cOff+i] · m[mOff + i·mStride + e]} for {@code e < 4L}:
+   * a combination of {@code count} rows of 4 vectors, in four independent fma chains. Row i of the
+   * scores is a key dimension; of a weighted sum, a position.
+   */
+  private static void combineRows4(
+      float[] c, int cOff, int count, float[] m, int mOff, int mStride, float scale, float[] out, int o) {
+    FloatVector c0 = FloatVector.zero(F);
+    FloatVector c1 = FloatVector.zero(F);
+    FloatVector c2 = FloatVector.zero(F);
+    FloatVector c3 = FloatVector.zero(F);
+    int k = mOff;
+    for (int i = 0; i < count; i++, k += mStride) {
+      FloatVector b = FloatVector.broadcast(F, c[cOff + i]);
+      c0 = FloatVector.fromArray(F, m, k).fma(b, c0);
+      c1 = FloatVector.fromArray(F, m, k + L).fma(b, c1);
+      c2 = FloatVector.fromArray(F, m, k + 2 * L).fma(b, c2);
+      c3 = FloatVector.fromArray(F, m, k + 3 * L).fma(b, c3);
+    }
+    store4(c0.mul(scale), c1.mul(scale), c2.mul(scale), c3.mul(scale), out, o);
   }
 
   @Override
@@ -191,22 +201,10 @@ final class VectorKernels implements SimdKernels {
     }
   }
 
-  /** {@link #weightedSum} of one row when hd is a multiple of 4 vectors. */
+  /** {@link #weightedSum} of one row when hd is a multiple of 4 vectors (scale 1 is exact). */
   private static void weightedSum1(float[] p, int pOff, int n, float[] v, int vOff, int vStride, int hd, float[] o, int o0) {
     for (int e = 0; e < hd; e += 4 * L) {
-      FloatVector c0 = FloatVector.zero(F);
-      FloatVector c1 = FloatVector.zero(F);
-      FloatVector c2 = FloatVector.zero(F);
-      FloatVector c3 = FloatVector.zero(F);
-      int vr = vOff + e;
-      for (int j = 0; j < n; j++, vr += vStride) {
-        FloatVector b = FloatVector.broadcast(F, p[pOff + j]);
-        c0 = FloatVector.fromArray(F, v, vr).fma(b, c0);
-        c1 = FloatVector.fromArray(F, v, vr + L).fma(b, c1);
-        c2 = FloatVector.fromArray(F, v, vr + 2 * L).fma(b, c2);
-        c3 = FloatVector.fromArray(F, v, vr + 3 * L).fma(b, c3);
-      }
-      store4(c0, c1, c2, c3, o, o0 + e);
+      combineRows4(p, pOff, n, v, vOff + e, vStride, 1f, o, o0 + e);
     }
   }
 
