@@ -1,6 +1,7 @@
 package dev.llmkit.examples.cli;
 
 import dev.llmkit.model.InferenceSession;
+import dev.llmkit.model.SessionOptions;
 import dev.llmkit.model.transformer.Transformer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -91,7 +92,8 @@ public final class BenchCommand implements Callable<Integer> {
    * tokenNanos[0..n) with each step's time.
    */
   static double[] run(Transformer m, int[] prompt, int n, long[] tokenNanos) {
-    try (InferenceSession s = m.newSession()) {
+    // the cache sized for prompt + n up front, as Generator does: no regrowth mid-run
+    try (InferenceSession s = m.newSession(new SessionOptions(false, 0, prompt.length + n))) {
       long a = System.nanoTime();
       float[] logits = s.forward(prompt);
       long b = System.nanoTime();

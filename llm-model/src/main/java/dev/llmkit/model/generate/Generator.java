@@ -90,8 +90,10 @@ public final class Generator {
     TokenListener out = listener == null ? TokenListener.NONE : listener;
     int[] ids = prompt.length > 0 ? prompt : new int[] {bos()};
     Set<Integer> stops = stopTokens(options);
-    SessionOptions sessionOptions =
-        options.slidingWindow() ? SessionOptions.slidingWindowOptions() : SessionOptions.DEFAULT;
+    // the KV cache sized once for the prompt and every token asked for (within the context), so it
+    // never grows, copying itself, in the middle of the generation
+    int need = (int) Math.min((long) ids.length + options.maxTokens(), model.config().contextLength());
+    SessionOptions sessionOptions = new SessionOptions(options.slidingWindow(), 0, need);
     StreamingDecoder decoder = tokenizer.streamingDecoder();
     for (int id : ids) {
       decoder.push(id); // the decoder sees the prompt (leading-space rules, pending bytes)
