@@ -59,14 +59,15 @@ public final class Attention {
     final int t = d.t;
     final int hd = d.hd;
     final int sp = padded(keyLength);
-    final float[] qa = q.toArray();
-    final float[] kt = transposedKeys(k, keyLength, nKvHeads, hd, sp);
-    final float[] vp = headMajor(v, keyLength, nKvHeads, hd);
-    final float[] oa = new float[t * d.c];
+    // per-thread scratch (KernelScratch slots): Q, KT, VP, OUT here; S in the loop body
+    final float[] qa = KernelScratch.copy(Q, q, t * d.c);
+    final float[] kt = transposedKeys(k, keyLength, nKvHeads, hd, sp, KT);
+    final float[] vp = headMajor(v, keyLength, nKvHeads, hd, VP);
+    final float[] oa = KernelScratch.floats(OUT, t * d.c); // every (row, head) is written below
     final FloatBuffer pb = probs == null ? null : probs.buffer();
     final int blocks = (t + ROWS - 1) / ROWS;
     Parallel.forRange(nHeads * blocks, (long) ROWS * keyLength * hd, (from, to) -> {
-      float[] s = new float[ROWS * sp];
+      float[] s = KernelScratch.floats(S, ROWS * sp);
       int[] qOff = new int[ROWS];
       int[] ends = new int[ROWS];
       for (int idx = from; idx < to; idx++) {
@@ -97,7 +98,7 @@ public final class Attention {
         }
       }
     });
-    out.copyFrom(oa);
+    out.buffer().put(0, oa, 0, t * d.c);
   }
 
   /**
@@ -157,6 +158,22 @@ public final class Attention {
   /** Query rows per work item: the SIMD kernels' register block. */
   private static final int ROWS = 4;
 
+  // KernelScratch slots: distinct for arrays live at the same time on one thread
+  private static final int Q = 0;
+  private static final int KT = 1;
+  private static final int VP = 2;
+  private static final int OUT = 3;
+  private static final int ROWS_COPY = 4;
+  private static final int PA = 5;
+  private static final int GA = 6;
+  private static final int DST = 7;
+  private static final int PT = 8;
+  private static final int DK = 9;
+  private static final int DV = 10;
+  /** Loop bodies: S (scores) in forward and backward pass 1, TMP in pass 2, never both at once. */
+  private static final int S = 11;
+  private static final int TMP = 11;
+
   /**
    * In place: scores {@code s[off .. off+end)} become softmax probabilities over the keys the mask
    * allows (others 0), and {@code s[off+end .. off+n)} become 0. A row that may see no key is all 0.
@@ -186,11 +203,14 @@ public final class Attention {
    * Keys of each kv head transposed: {@code kt[(g*hd + e)*sp + j] = k[j, g*hd + e]}, zero-padded.
    * Built in tiles of 64 keys so that both the reads and the writes stay in cache.
    */
-  private static float[] transposedKeys(Tensor k, int keyLength, int nKvHeads, int hd, int sp) {
+  private static float[] transposedKeys(Tensor k, int keyLength, int nKvHeads, int hd, int sp, int slot) {
     int ckv = nKvHeads * hd;
-    float[] ka = rows(k, keyLength, ckv);
-    float[] kt = new float[ckv * sp];
+    float[] ka = KernelScratch.copy(ROWS_COPY, k, keyLength * ckv);
+    float[] kt = KernelScratch.floats(slot, ckv * sp);
     Parallel.forRange(ckv, keyLength, (from, to) -> {
+      for (int c = from; c < to; c++) {
+        java.util.Arrays.fill(kt, c * sp + keyLength, (c + 1) * sp, 0f);
+      }
       for (int j0 = 0; j0 < keyLength; j0 += 64) {
         int j1 = Math.min(keyLength, j0 + 64);
         for (int c = from; c < to; c++) {
@@ -205,8 +225,8 @@ public final class Attention {
   }
 
   /** Rows {@code 0..keyLength-1} of k or v regrouped per kv head: {@code (nKvHeads, keyLength, hd)}. */
-  private static float[] headMajor(Tensor x, int keyLength, int nKvHeads, int hd) {
-    float[] out = new float[nKvHeads * keyLength * hd];
+  private static float[] headMajor(Tensor x, int keyLength, int nKvHeads, int hd, int slot) {
+    float[] out = KernelScratch.floats(slot, nKvHeads * keyLength * hd);
     FloatBuffer b = x.buffer();
     int ckv = nKvHeads * hd;
     for (int g = 0; g < nKvHeads; g++) {
@@ -274,28 +294,30 @@ public final class Attention {
     final float[] pa;
     if (probs != null) {
       requireShape(op, "probs", probs, nHeads, t, keyLength);
-      pa = probs.toArray();
+      pa = KernelScratch.copy(PA, probs, nHeads * t * keyLength);
     } else {
       Tensor p = Tensor.zeros(nHeads, t, keyLength);
       forward(q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart, Tensor.zeros(t, d.c), p, kern);
-      pa = p.toArray();
+      pa = KernelScratch.copy(PA, p, nHeads * t * keyLength);
     }
-    final float[] qa = q.toArray();
-    final float[] kp = headMajor(k, keyLength, nKvHeads, hd);
-    final float[] vt = transposedKeys(v, keyLength, nKvHeads, hd, sp);
-    final float[] ga = dout.toArray();
-    final float[] dqa = new float[t * d.c];
+    // per-thread scratch (KernelScratch slots): Q, VP (k head-major), KT (v transposed), GA, DQ, DST,
+    // PT, DK, DV here; S and TMP in the loop bodies
+    final float[] qa = KernelScratch.copy(Q, q, t * d.c);
+    final float[] kp = headMajor(k, keyLength, nKvHeads, hd, VP);
+    final float[] vt = transposedKeys(v, keyLength, nKvHeads, hd, sp, KT);
+    final float[] ga = KernelScratch.copy(GA, dout, t * d.c);
+    final float[] dqa = KernelScratch.zeroed(OUT, t * d.c);
     final boolean needK = dk != null;
     final boolean needV = dv != null;
     // transposed per head: dsT[h, j, i] = scale · dL/dscore[h, i, j], pT[h, j, i] = P[h, i, j]
-    final float[] dsT = needK ? new float[nHeads * sLen * t] : null;
-    final float[] pT = needV ? new float[nHeads * sLen * t] : null;
+    final float[] dsT = needK ? KernelScratch.zeroed(DST, nHeads * sLen * t) : null;
+    final float[] pT = needV ? KernelScratch.zeroed(PT, nHeads * sLen * t) : null;
     final int blocks = (t + ROWS - 1) / ROWS;
 
     // Pass 1, per (head, block of query rows): dP = dout·vᵀ, dS = P∘(dP − Σ_j P∘dP)·scale,
     // dq = dS·k; dS and P are also stored transposed for pass 2.
     Parallel.forRange(nHeads * blocks, 3L * ROWS * sLen * hd, (from, to) -> {
-      float[] s = new float[ROWS * sp];
+      float[] s = KernelScratch.floats(S, ROWS * sp);
       int[] gOff = new int[ROWS];
       int[] ends = new int[ROWS];
       for (int idx = from; idx < to; idx++) {
@@ -338,12 +360,12 @@ public final class Attention {
     });
 
     // Pass 2, per (kv head, block of keys): dk_j = Σ_h Σ_i dS[h,i,j]·q_i, dv_j = Σ_h Σ_i P[h,i,j]·dout_i.
-    final float[] dka = needK ? new float[keyLength * d.ckv] : null;
-    final float[] dva = needV ? new float[keyLength * d.ckv] : null;
+    final float[] dka = needK ? KernelScratch.zeroed(DK, keyLength * d.ckv) : null;
+    final float[] dva = needV ? KernelScratch.zeroed(DV, keyLength * d.ckv) : null;
     if (needK || needV) {
       final int kBlocks = (sLen + ROWS - 1) / ROWS;
       Parallel.forRange(nKvHeads * kBlocks, 2L * ROWS * t * d.group * hd, (from, to) -> {
-        float[] tmp = new float[ROWS * hd];
+        float[] tmp = KernelScratch.floats(TMP, ROWS * hd);
         for (int idx = from; idx < to; idx++) {
           int kvh = idx / kBlocks;
           int j0 = (idx % kBlocks) * ROWS;
@@ -367,13 +389,13 @@ public final class Attention {
       });
     }
     if (dq != null) {
-      addInto(dq, dqa, dqa.length);
+      addInto(dq, dqa, t * d.c);
     }
     if (needK) {
-      addInto(dk, dka, dka.length);
+      addInto(dk, dka, keyLength * d.ckv);
     }
     if (needV) {
-      addInto(dv, dva, dva.length);
+      addInto(dv, dva, keyLength * d.ckv);
     }
   }
 
@@ -451,13 +473,6 @@ public final class Attention {
       throw new IllegalArgumentException(
           op + ": " + name + " " + t.shapeString() + " expected " + java.util.Arrays.toString(shape));
     }
-  }
-
-  /** Rows 0..n-1 of a (S, width) tensor, copied to the heap. */
-  private static float[] rows(Tensor x, int n, int width) {
-    float[] a = new float[n * width];
-    x.buffer().get(0, a);
-    return a;
   }
 
   private static void addInto(Tensor t, float[] a, int n) {
