@@ -110,83 +110,10 @@ final class VectorKernels implements SimdKernels {
     int p3 = pOff + (rows > 3 ? 3 * pStride : 0);
     int e = 0;
     for (; e + 4 * L <= hd; e += 4 * L) {
-      FloatVector c00 = FloatVector.zero(F);
-      FloatVector c01 = FloatVector.zero(F);
-      FloatVector c02 = FloatVector.zero(F);
-      FloatVector c03 = FloatVector.zero(F);
-      FloatVector c10 = FloatVector.zero(F);
-      FloatVector c11 = FloatVector.zero(F);
-      FloatVector c12 = FloatVector.zero(F);
-      FloatVector c13 = FloatVector.zero(F);
-      FloatVector c20 = FloatVector.zero(F);
-      FloatVector c21 = FloatVector.zero(F);
-      FloatVector c22 = FloatVector.zero(F);
-      FloatVector c23 = FloatVector.zero(F);
-      FloatVector c30 = FloatVector.zero(F);
-      FloatVector c31 = FloatVector.zero(F);
-      FloatVector c32 = FloatVector.zero(F);
-      FloatVector c33 = FloatVector.zero(F);
-      int vr = vOff + e;
-      for (int j = 0; j < n; j++, vr += vStride) {
-        FloatVector v0 = FloatVector.fromArray(F, v, vr);
-        FloatVector v1 = FloatVector.fromArray(F, v, vr + L);
-        FloatVector v2 = FloatVector.fromArray(F, v, vr + 2 * L);
-        FloatVector v3 = FloatVector.fromArray(F, v, vr + 3 * L);
-        FloatVector b = FloatVector.broadcast(F, p[p0 + j]);
-        c00 = v0.fma(b, c00);
-        c01 = v1.fma(b, c01);
-        c02 = v2.fma(b, c02);
-        c03 = v3.fma(b, c03);
-        b = FloatVector.broadcast(F, p[p1 + j]);
-        c10 = v0.fma(b, c10);
-        c11 = v1.fma(b, c11);
-        c12 = v2.fma(b, c12);
-        c13 = v3.fma(b, c13);
-        b = FloatVector.broadcast(F, p[p2 + j]);
-        c20 = v0.fma(b, c20);
-        c21 = v1.fma(b, c21);
-        c22 = v2.fma(b, c22);
-        c23 = v3.fma(b, c23);
-        b = FloatVector.broadcast(F, p[p3 + j]);
-        c30 = v0.fma(b, c30);
-        c31 = v1.fma(b, c31);
-        c32 = v2.fma(b, c32);
-        c33 = v3.fma(b, c33);
-      }
-      store4(c00, c01, c02, c03, o, o0 + e);
-      if (rows > 1) {
-        store4(c10, c11, c12, c13, o, o1 + e);
-      }
-      if (rows > 2) {
-        store4(c20, c21, c22, c23, o, o2 + e);
-      }
-      if (rows > 3) {
-        store4(c30, c31, c32, c33, o, o3 + e);
-      }
+      block4x4(p, p0, p1, p2, p3, rows, n, v, vOff + e, vStride, o, o0 + e, o1 + e, o2 + e, o3 + e);
     }
     for (; e + L <= hd; e += L) {
-      FloatVector c0 = FloatVector.zero(F);
-      FloatVector c1 = FloatVector.zero(F);
-      FloatVector c2 = FloatVector.zero(F);
-      FloatVector c3 = FloatVector.zero(F);
-      int vr = vOff + e;
-      for (int j = 0; j < n; j++, vr += vStride) {
-        FloatVector v0 = FloatVector.fromArray(F, v, vr);
-        c0 = v0.fma(FloatVector.broadcast(F, p[p0 + j]), c0);
-        c1 = v0.fma(FloatVector.broadcast(F, p[p1 + j]), c1);
-        c2 = v0.fma(FloatVector.broadcast(F, p[p2 + j]), c2);
-        c3 = v0.fma(FloatVector.broadcast(F, p[p3 + j]), c3);
-      }
-      c0.intoArray(o, o0 + e);
-      if (rows > 1) {
-        c1.intoArray(o, o1 + e);
-      }
-      if (rows > 2) {
-        c2.intoArray(o, o2 + e);
-      }
-      if (rows > 3) {
-        c3.intoArray(o, o3 + e);
-      }
+      block4x1(p, p0, p1, p2, p3, rows, n, v, vOff + e, vStride, o, o0 + e, o1 + e, o2 + e, o3 + e);
     }
     for (; e < hd; e++) {
       int[] pr = {p0, p1, p2, p3};
@@ -200,6 +127,98 @@ final class VectorKernels implements SimdKernels {
       }
     }
   }
+
+  /**
+   * One 4-vector-wide column block of {@link #weightedSum} for up to 4 rows (16 accumulators). Its
+   * own method, so that C2 compiles the Vector API calls in it to registers: inside one large
+   * method it ran out of inlining budget and boxed every vector (seen as allocation in JFR).
+   */
+  private static void block4x4(
+      float[] p, int p0, int p1, int p2, int p3, int rows, int n, float[] v, int vOff, int vStride,
+      float[] o, int o0, int o1, int o2, int o3) {
+    FloatVector c00 = FloatVector.zero(F);
+    FloatVector c01 = FloatVector.zero(F);
+    FloatVector c02 = FloatVector.zero(F);
+    FloatVector c03 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F);
+    FloatVector c11 = FloatVector.zero(F);
+    FloatVector c12 = FloatVector.zero(F);
+    FloatVector c13 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F);
+    FloatVector c21 = FloatVector.zero(F);
+    FloatVector c22 = FloatVector.zero(F);
+    FloatVector c23 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F);
+    FloatVector c31 = FloatVector.zero(F);
+    FloatVector c32 = FloatVector.zero(F);
+    FloatVector c33 = FloatVector.zero(F);
+    int vr = vOff;
+    for (int j = 0; j < n; j++, vr += vStride) {
+      FloatVector v0 = FloatVector.fromArray(F, v, vr);
+      FloatVector v1 = FloatVector.fromArray(F, v, vr + L);
+      FloatVector v2 = FloatVector.fromArray(F, v, vr + 2 * L);
+      FloatVector v3 = FloatVector.fromArray(F, v, vr + 3 * L);
+      FloatVector b = FloatVector.broadcast(F, p[p0 + j]);
+      c00 = v0.fma(b, c00);
+      c01 = v1.fma(b, c01);
+      c02 = v2.fma(b, c02);
+      c03 = v3.fma(b, c03);
+      b = FloatVector.broadcast(F, p[p1 + j]);
+      c10 = v0.fma(b, c10);
+      c11 = v1.fma(b, c11);
+      c12 = v2.fma(b, c12);
+      c13 = v3.fma(b, c13);
+      b = FloatVector.broadcast(F, p[p2 + j]);
+      c20 = v0.fma(b, c20);
+      c21 = v1.fma(b, c21);
+      c22 = v2.fma(b, c22);
+      c23 = v3.fma(b, c23);
+      b = FloatVector.broadcast(F, p[p3 + j]);
+      c30 = v0.fma(b, c30);
+      c31 = v1.fma(b, c31);
+      c32 = v2.fma(b, c32);
+      c33 = v3.fma(b, c33);
+    }
+    store4(c00, c01, c02, c03, o, o0);
+    if (rows > 1) {
+      store4(c10, c11, c12, c13, o, o1);
+    }
+    if (rows > 2) {
+      store4(c20, c21, c22, c23, o, o2);
+    }
+    if (rows > 3) {
+      store4(c30, c31, c32, c33, o, o3);
+    }
+  }
+
+  /** One single-vector column block of {@link #weightedSum} for up to 4 rows. */
+  private static void block4x1(
+      float[] p, int p0, int p1, int p2, int p3, int rows, int n, float[] v, int vOff, int vStride,
+      float[] o, int o0, int o1, int o2, int o3) {
+    FloatVector c0 = FloatVector.zero(F);
+    FloatVector c1 = FloatVector.zero(F);
+    FloatVector c2 = FloatVector.zero(F);
+    FloatVector c3 = FloatVector.zero(F);
+    int vr = vOff;
+    for (int j = 0; j < n; j++, vr += vStride) {
+      FloatVector v0 = FloatVector.fromArray(F, v, vr);
+      c0 = v0.fma(FloatVector.broadcast(F, p[p0 + j]), c0);
+      c1 = v0.fma(FloatVector.broadcast(F, p[p1 + j]), c1);
+      c2 = v0.fma(FloatVector.broadcast(F, p[p2 + j]), c2);
+      c3 = v0.fma(FloatVector.broadcast(F, p[p3 + j]), c3);
+    }
+    c0.intoArray(o, o0);
+    if (rows > 1) {
+      c1.intoArray(o, o1);
+    }
+    if (rows > 2) {
+      c2.intoArray(o, o2);
+    }
+    if (rows > 3) {
+      c3.intoArray(o, o3);
+    }
+  }
+
 
   /** {@link #weightedSum} of one row when hd is a multiple of 4 vectors (scale 1 is exact). */
   private static void weightedSum1(float[] p, int pOff, int n, float[] v, int vOff, int vStride, int hd, float[] o, int o0) {
