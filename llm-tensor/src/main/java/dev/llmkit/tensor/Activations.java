@@ -225,35 +225,35 @@ public final class Activations {
 
   // ------------------------------------------------------------------------------ loop helpers
 
-  /** Elements per block of the SIMD GELU, which runs on heap copies of the off-heap data. */
+  /** Elements per block of GELU (tanh), which runs on heap copies of the off-heap data. */
   private static final int BLOCK = 1024;
 
-  /** Per thread: x, dout, out/dx blocks of the SIMD GELU. */
-  private static final ThreadLocal<float[][]> GELU_SCRATCH =
-      ThreadLocal.withInitial(() -> new float[][] {new float[BLOCK], new float[BLOCK], new float[BLOCK]});
-
   /**
-   * The SIMD GELU (tanh) forward, or when {@code dout != null} its backward (dx += …), over elements
-   * from..to-1, in blocks copied to the heap. A partial block is zero-padded to whole vectors, so
-   * every element gets the same lane-wise arithmetic wherever it sits.
+   * GELU (tanh) forward, or when {@code dout != null} its backward (dx += …), over elements
+   * from..to-1, through the SIMD kernels when in use (else the scalar ones), in blocks copied to the
+   * heap. A partial block is zero-padded to whole vectors, so every element gets the same lane-wise
+   * arithmetic wherever it sits.
    */
-  private static void geluTanhSimd(
+  private static void geluTanhBlocks(
       SimdKernels k, FloatBuffer px, FloatBuffer pg, FloatBuffer po, int from, int to) {
-    float[][] s = GELU_SCRATCH.get();
+    // RowScratch slots 0, 1, 2: x, dout, out/dx blocks
+    float[] xs = RowScratch.get(0, BLOCK);
+    float[] gs = RowScratch.get(1, BLOCK);
+    float[] os = RowScratch.get(2, BLOCK);
     for (int b = from; b < to; b += BLOCK) {
       int n = Math.min(BLOCK, to - b);
       int padded = Math.min(BLOCK, (n + SimdKernels.PAD - 1) / SimdKernels.PAD * SimdKernels.PAD);
-      px.get(b, s[0], 0, n);
-      java.util.Arrays.fill(s[0], n, padded, 0f);
+      px.get(b, xs, 0, n);
+      java.util.Arrays.fill(xs, n, padded, 0f);
       if (pg == null) {
-        k.geluTanh(s[0], s[2], padded);
+        k.geluTanh(xs, os, padded);
       } else {
-        pg.get(b, s[1], 0, n);
-        po.get(b, s[2], 0, n);
-        java.util.Arrays.fill(s[1], n, padded, 0f);
-        k.geluTanhGrad(s[0], s[1], s[2], padded);
+        pg.get(b, gs, 0, n);
+        po.get(b, os, 0, n);
+        java.util.Arrays.fill(gs, n, padded, 0f);
+        k.geluTanhGrad(xs, gs, os, padded);
       }
-      po.put(b, s[2], 0, n);
+      po.put(b, os, 0, n);
     }
   }
 
@@ -261,18 +261,13 @@ public final class Activations {
     ShapeChecks.sameLayout(op, "x", x, "out", out);
     FloatBuffer px = x.buffer();
     FloatBuffer po = out.buffer();
-    SimdKernels k = Simd.kernels();
-    if (f == Fn.GELU_TANH && k != null) {
-      Parallel.forRange(x.length(), WORK, (from, to) -> geluTanhSimd(k, px, null, po, from, to));
+    if (f == Fn.GELU_TANH) {
+      SimdKernels k = Simd.kernelsOrScalar();
+      Parallel.forRange(x.length(), WORK, (from, to) -> geluTanhBlocks(k, px, null, po, from, to));
       return;
     }
     Parallel.forRange(x.length(), WORK, (from, to) -> {
       switch (f) {
-        case GELU_TANH -> {
-          for (int i = from; i < to; i++) {
-            po.put(i, geluTanh(px.get(i)));
-          }
-        }
         case GELU_ERF -> {
           for (int i = from; i < to; i++) {
             po.put(i, geluErf(px.get(i)));
@@ -293,18 +288,13 @@ public final class Activations {
     FloatBuffer px = x.buffer();
     FloatBuffer pg = dout.buffer();
     FloatBuffer pd = dx.buffer();
-    SimdKernels k = Simd.kernels();
-    if (f == Fn.GELU_TANH && k != null) {
-      Parallel.forRange(x.length(), WORK, (from, to) -> geluTanhSimd(k, px, pg, pd, from, to));
+    if (f == Fn.GELU_TANH) {
+      SimdKernels k = Simd.kernelsOrScalar();
+      Parallel.forRange(x.length(), WORK, (from, to) -> geluTanhBlocks(k, px, pg, pd, from, to));
       return;
     }
     Parallel.forRange(x.length(), WORK, (from, to) -> {
       switch (f) {
-        case GELU_TANH -> {
-          for (int i = from; i < to; i++) {
-            pd.put(i, pd.get(i) + geluTanhGrad(px.get(i), pg.get(i)));
-          }
-        }
         case GELU_ERF -> {
           for (int i = from; i < to; i++) {
             pd.put(i, pd.get(i) + geluErfGrad(px.get(i), pg.get(i)));

@@ -59,15 +59,15 @@ public final class Attention {
     final int t = d.t;
     final int hd = d.hd;
     final int sp = padded(keyLength);
-    // per-thread scratch (KernelScratch slots): Q, KT, VP, OUT here; S in the loop body
-    final float[] qa = KernelScratch.copy(Q, q, t * d.c);
+    // per-thread scratch (RowScratch slots): Q, KT, VP, OUT here; S in the loop body
+    final float[] qa = RowScratch.load(Q, q, t * d.c);
     final float[] kt = transposedKeys(k, keyLength, nKvHeads, hd, sp, KT);
     final float[] vp = headMajor(v, keyLength, nKvHeads, hd, VP);
-    final float[] oa = KernelScratch.floats(OUT, t * d.c); // every (row, head) is written below
+    final float[] oa = RowScratch.get(OUT, t * d.c); // every (row, head) is written below
     final FloatBuffer pb = probs == null ? null : probs.buffer();
     final int blocks = (t + ROWS - 1) / ROWS;
     Parallel.forRange(nHeads * blocks, (long) ROWS * keyLength * hd, (from, to) -> {
-      float[] s = KernelScratch.floats(S, ROWS * sp);
+      float[] s = RowScratch.get(S, ROWS * sp);
       int[] qOff = new int[ROWS];
       int[] ends = new int[ROWS];
       for (int idx = from; idx < to; idx++) {
@@ -158,7 +158,7 @@ public final class Attention {
   /** Query rows per work item: the SIMD kernels' register block. */
   private static final int ROWS = 4;
 
-  // KernelScratch slots: distinct for arrays live at the same time on one thread
+  // RowScratch slots: distinct for arrays live at the same time on one thread
   private static final int Q = 0;
   private static final int KT = 1;
   private static final int VP = 2;
@@ -205,8 +205,8 @@ public final class Attention {
    */
   private static float[] transposedKeys(Tensor k, int keyLength, int nKvHeads, int hd, int sp, int slot) {
     int ckv = nKvHeads * hd;
-    float[] ka = KernelScratch.copy(ROWS_COPY, k, keyLength * ckv);
-    float[] kt = KernelScratch.floats(slot, ckv * sp);
+    float[] ka = RowScratch.load(ROWS_COPY, k, keyLength * ckv);
+    float[] kt = RowScratch.get(slot, ckv * sp);
     Parallel.forRange(ckv, keyLength, (from, to) -> {
       for (int c = from; c < to; c++) {
         java.util.Arrays.fill(kt, c * sp + keyLength, (c + 1) * sp, 0f);
@@ -226,7 +226,7 @@ public final class Attention {
 
   /** Rows {@code 0..keyLength-1} of k or v regrouped per kv head: {@code (nKvHeads, keyLength, hd)}. */
   private static float[] headMajor(Tensor x, int keyLength, int nKvHeads, int hd, int slot) {
-    float[] out = KernelScratch.floats(slot, nKvHeads * keyLength * hd);
+    float[] out = RowScratch.get(slot, nKvHeads * keyLength * hd);
     FloatBuffer b = x.buffer();
     int ckv = nKvHeads * hd;
     for (int g = 0; g < nKvHeads; g++) {
@@ -294,30 +294,30 @@ public final class Attention {
     final float[] pa;
     if (probs != null) {
       requireShape(op, "probs", probs, nHeads, t, keyLength);
-      pa = KernelScratch.copy(PA, probs, nHeads * t * keyLength);
+      pa = RowScratch.load(PA, probs, nHeads * t * keyLength);
     } else {
       Tensor p = Tensor.zeros(nHeads, t, keyLength);
       forward(q, k, v, nHeads, nKvHeads, mask, keyLength, queryStart, Tensor.zeros(t, d.c), p, kern);
-      pa = KernelScratch.copy(PA, p, nHeads * t * keyLength);
+      pa = RowScratch.load(PA, p, nHeads * t * keyLength);
     }
-    // per-thread scratch (KernelScratch slots): Q, VP (k head-major), KT (v transposed), GA, DQ, DST,
+    // per-thread scratch (RowScratch slots): Q, VP (k head-major), KT (v transposed), GA, DQ, DST,
     // PT, DK, DV here; S and TMP in the loop bodies
-    final float[] qa = KernelScratch.copy(Q, q, t * d.c);
+    final float[] qa = RowScratch.load(Q, q, t * d.c);
     final float[] kp = headMajor(k, keyLength, nKvHeads, hd, VP);
     final float[] vt = transposedKeys(v, keyLength, nKvHeads, hd, sp, KT);
-    final float[] ga = KernelScratch.copy(GA, dout, t * d.c);
-    final float[] dqa = KernelScratch.zeroed(OUT, t * d.c);
+    final float[] ga = RowScratch.load(GA, dout, t * d.c);
+    final float[] dqa = RowScratch.zeroed(OUT, t * d.c);
     final boolean needK = dk != null;
     final boolean needV = dv != null;
     // transposed per head: dsT[h, j, i] = scale · dL/dscore[h, i, j], pT[h, j, i] = P[h, i, j]
-    final float[] dsT = needK ? KernelScratch.zeroed(DST, nHeads * sLen * t) : null;
-    final float[] pT = needV ? KernelScratch.zeroed(PT, nHeads * sLen * t) : null;
+    final float[] dsT = needK ? RowScratch.zeroed(DST, nHeads * sLen * t) : null;
+    final float[] pT = needV ? RowScratch.zeroed(PT, nHeads * sLen * t) : null;
     final int blocks = (t + ROWS - 1) / ROWS;
 
     // Pass 1, per (head, block of query rows): dP = dout·vᵀ, dS = P∘(dP − Σ_j P∘dP)·scale,
     // dq = dS·k; dS and P are also stored transposed for pass 2.
     Parallel.forRange(nHeads * blocks, 3L * ROWS * sLen * hd, (from, to) -> {
-      float[] s = KernelScratch.floats(S, ROWS * sp);
+      float[] s = RowScratch.get(S, ROWS * sp);
       int[] gOff = new int[ROWS];
       int[] ends = new int[ROWS];
       for (int idx = from; idx < to; idx++) {
@@ -360,12 +360,12 @@ public final class Attention {
     });
 
     // Pass 2, per (kv head, block of keys): dk_j = Σ_h Σ_i dS[h,i,j]·q_i, dv_j = Σ_h Σ_i P[h,i,j]·dout_i.
-    final float[] dka = needK ? KernelScratch.zeroed(DK, keyLength * d.ckv) : null;
-    final float[] dva = needV ? KernelScratch.zeroed(DV, keyLength * d.ckv) : null;
+    final float[] dka = needK ? RowScratch.zeroed(DK, keyLength * d.ckv) : null;
+    final float[] dva = needV ? RowScratch.zeroed(DV, keyLength * d.ckv) : null;
     if (needK || needV) {
       final int kBlocks = (sLen + ROWS - 1) / ROWS;
       Parallel.forRange(nKvHeads * kBlocks, 2L * ROWS * t * d.group * hd, (from, to) -> {
-        float[] tmp = KernelScratch.floats(TMP, ROWS * hd);
+        float[] tmp = RowScratch.get(TMP, ROWS * hd);
         for (int idx = from; idx < to; idx++) {
           int kvh = idx / kBlocks;
           int j0 = (idx % kBlocks) * ROWS;

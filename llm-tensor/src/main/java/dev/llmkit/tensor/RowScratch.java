@@ -6,14 +6,17 @@ import java.nio.FloatBuffer;
  * Per-thread scratch rows for the row-wise kernels: a row is copied out of the tensor's direct
  * buffer with one bulk copy, worked on as a Java array (which the JIT compiles to tight, often
  * vectorised loops, about twice as fast as element-wise buffer access), and copied back. The arrays
- * grow to the largest row seen and are reused, so kernels allocate nothing per call.
+ * grow to the largest row seen and are reused, so kernels allocate nothing per call. The attention
+ * kernel keeps its heap copies of whole operands here too.
  *
- * <p>Kernels never nest, so the fixed slots of one thread are never in use twice at once.
+ * <p>Each kernel names fixed slots. Kernels never nest, so a thread's slot is never in use twice at
+ * once, with one rule for a kernel that holds slots around a {@link Parallel} loop: its loop body
+ * takes other slots (the calling thread runs a chunk of the loop).
  */
 final class RowScratch {
 
   /** Number of independent scratch arrays per thread. */
-  static final int SLOTS = 6;
+  static final int SLOTS = 12;
 
   private static final ThreadLocal<float[][]> SCRATCH =
       ThreadLocal.withInitial(() -> new float[SLOTS][0]);
@@ -27,6 +30,20 @@ final class RowScratch {
       s[slot] = new float[Math.max(n, 16)];
     }
     return s[slot];
+  }
+
+  /** {@link #get} with {@code [0, n)} set to zero. */
+  static float[] zeroed(int slot, int n) {
+    float[] a = get(slot, n);
+    java.util.Arrays.fill(a, 0, n, 0f);
+    return a;
+  }
+
+  /** {@link #get} holding the first {@code n} elements of {@code x}. */
+  static float[] load(int slot, Tensor x, int n) {
+    float[] a = get(slot, n);
+    x.buffer().get(0, a, 0, n);
+    return a;
   }
 
   /** Copies {@code n} elements of {@code src} into {@code dst}, or fills it with {@code fill} when src is null. */
