@@ -2,9 +2,11 @@ package dev.llmkit.benchmarks;
 
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.model.transformer.DecodeMatrices;
 import dev.llmkit.model.transformer.Transformer;
 import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tensor.HeapMatrix;
 import dev.llmkit.tensor.Matmul;
 import dev.llmkit.tensor.Tensor;
 import java.nio.FloatBuffer;
@@ -54,12 +56,14 @@ public class DecodeBenchmark {
   private ModelWeights weights;
   private Transformer model;
   private InferenceSession decodeSession;
+  private InferenceSession sharedDecodeSession;
   private InferenceSession prefillSession;
   private int[] prompt;
   private int next;
   private Tensor[] mvIn;
   private Tensor[] mvOut;
   private Tensor[] mvW;
+  private HeapMatrix[] mvHeap;
   private Tensor[] gemmIn;
   private Tensor[] gemmOut;
 
@@ -72,6 +76,8 @@ public class DecodeBenchmark {
     prompt = new SplittableRandom(7).ints(PROMPT, 0, c.vocabSize()).toArray();
     decodeSession = model.newSession();
     decodeSession.forward(prompt, 0, POSITION);
+    sharedDecodeSession = new Transformer(weights, DecodeMatrices.SHARED).newSession();
+    sharedDecodeSession.forward(prompt, 0, POSITION);
     prefillSession = model.newSession();
     next = prompt[POSITION];
     // the decode step's matrices in order, with inputs and outputs of their shapes
@@ -88,6 +94,10 @@ public class DecodeBenchmark {
       mvW[i++] = w.w2();
     }
     mvW[i] = weights.lmHead();
+    mvHeap = new HeapMatrix[n];
+    for (int j = 0; j < n; j++) {
+      mvHeap[j] = HeapMatrix.copyOf(mvW[j]);
+    }
     mvIn = new Tensor[n];
     mvOut = new Tensor[n];
     gemmIn = new Tensor[n];
@@ -104,6 +114,7 @@ public class DecodeBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     decodeSession.close();
+    sharedDecodeSession.close();
     prefillSession.close();
   }
 
@@ -138,6 +149,17 @@ public class DecodeBenchmark {
   }
 
   /**
+   * The same step with {@link DecodeMatrices#SHARED}: the products read the weights in place
+   * through BLAS sgemv instead of from the heap copies that {@code decodeToken}'s model (AUTO) made.
+   */
+  @Benchmark
+  public float decodeTokenShared() {
+    float[] logits = sharedDecodeSession.forward(next);
+    sharedDecodeSession.rewind(POSITION);
+    return logits[0];
+  }
+
+  /**
    * Floor of decodeToken: the matrix-vector products of one decode step and nothing else, i.e. all
    * 124M weights (497 MB) streamed once: per layer wq, wk, wv, wo (768×768), w1 (3072×768), w2
    * (768×3072), then the LM head (50257×768).
@@ -148,6 +170,15 @@ public class DecodeBenchmark {
       Matmul.matvec(mvW[j], mvIn[j], mvOut[j]);
     }
     return mvOut[mvW.length - 1].getFlat(0);
+  }
+
+  /** Floor of decodeToken with heap copies: the same products through {@link HeapMatrix#linear}. */
+  @Benchmark
+  public float decodeHeapMatvecsOnly() {
+    for (int j = 0; j < mvHeap.length; j++) {
+      mvHeap[j].linear(mvIn[j], null, mvOut[j]);
+    }
+    return mvOut[mvHeap.length - 1].getFlat(0);
   }
 
   /** A 512-token prompt in one forward pass (logits of the last position only). */

@@ -96,6 +96,18 @@ final class ScalarKernels implements SimdKernels {
   }
 
   @Override
+  public void matvec(float[] w, int k, float[] x, float[] y, int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      int base = r * k;
+      float acc = 0f;
+      for (int i = 0; i < k; i++) {
+        acc += w[base + i] * x[i];
+      }
+      y[r] = acc;
+    }
+  }
+
+  @Override
   public void scale(float[] s, int off, int n, float f) {
     for (int j = 0; j < n; j++) {
       s[off + j] *= f;

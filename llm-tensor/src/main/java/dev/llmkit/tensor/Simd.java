@@ -99,6 +99,13 @@ public final class Simd {
         throw new IllegalStateException("weightedSum self-check failed at " + i);
       }
     }
+    float[] y1 = new float[7];
+    float[] y2 = new float[7];
+    k.matvec(kt, hd, q, y1, 0, 7); // small integers: exact in any order
+    ref.matvec(kt, hd, q, y2, 0, 7);
+    if (!java.util.Arrays.equals(y1, y2)) {
+      throw new IllegalStateException("matvec self-check failed");
+    }
     float[] e = {0f, -1f, Float.NEGATIVE_INFINITY, 1f};
     float[] x = new float[40];
     for (int i = 0; i < x.length; i++) {

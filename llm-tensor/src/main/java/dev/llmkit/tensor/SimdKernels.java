@@ -38,6 +38,14 @@ interface SimdKernels {
       int o0, int o1, int o2, int o3);
 
   /**
+   * Rows {@code [r0, r1)} of the matrix-vector product {@code y = W·x} with {@code W} an
+   * {@code (rows, k)} row-major matrix in {@code w}: {@code y[r] = Σ_{i<k} w[r*k + i]·x[i]}
+   * (overwrites). Each row's sum runs in a fixed order, so a row's result does not depend on the
+   * range it is computed in.
+   */
+  void matvec(float[] w, int k, float[] x, float[] y, int r0, int r1);
+
+  /**
    * {@code s[off+j] = exp(s[off+j] - max)} for {@code j < n} ({@code -∞} gives 0); returns the sum.
    */
   float expAndSum(float[] s, int off, int n, float max);

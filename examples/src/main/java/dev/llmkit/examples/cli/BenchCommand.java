@@ -2,6 +2,7 @@ package dev.llmkit.examples.cli;
 
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.SessionOptions;
+import dev.llmkit.model.transformer.DecodeMatrices;
 import dev.llmkit.model.transformer.Transformer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,12 +49,17 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt (${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--decode-matrices", defaultValue = "AUTO",
+      description = "Where decoding reads the weight matrices: ${COMPLETION-CANDIDATES}"
+          + " (${DEFAULT-VALUE}: heap copies when the Vector API is on and the heap has room).")
+  DecodeMatrices decodeMatrices;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
-    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, false);
+    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, false, decodeMatrices);
     Transformer m = loaded.model();
     int ctx = m.contextLength();
     if (promptLen < 1 || newTokens < 1 || repeats < 1) {
@@ -63,9 +69,10 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--prompt-len " + promptLen + " + --new " + newTokens + " exceeds the context length " + ctx);
     }
-    err.printf("model %s: %d layers, dim %d, vocab %d, %.1fM parameters, loaded in %.1f s%n",
+    err.printf("model %s: %d layers, dim %d, vocab %d, %.1fM parameters, loaded in %.1f s;"
+            + " decode matrices %s%n",
         model, m.config().nLayers(), m.config().dim(), m.vocabSize(),
-        m.weights().parameterCount() / 1e6, (System.nanoTime() - t0) / 1e9);
+        m.weights().parameterCount() / 1e6, (System.nanoTime() - t0) / 1e9, m.decodeMatrices());
     int[] prompt = new SplittableRandom(seed).ints(promptLen, 0, m.vocabSize()).toArray();
     run(m, prompt, Math.min(newTokens, 16), new long[newTokens]); // warm-up: JIT of both paths
     double bestPrefill = 0;

@@ -3,6 +3,7 @@ package dev.llmkit.examples.cli;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
+import dev.llmkit.model.transformer.DecodeMatrices;
 import dev.llmkit.sampling.SamplerConfig;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -63,6 +64,11 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--stop", description = "Stop when the text contains this string (repeatable).")
   List<String> stop = List.of();
 
+  @Option(names = "--decode-matrices", defaultValue = "AUTO",
+      description = "Where decoding reads the weight matrices: ${COMPLETION-CANDIDATES} (${DEFAULT-VALUE}:"
+          + " heap copies, faster, when the Vector API is on and the heap has room; SHARED saves that memory).")
+  DecodeMatrices decodeMatrices;
+
   @Option(names = "--sliding-window",
       description = "Forget the oldest tokens when the context is full instead of stopping.")
   boolean slidingWindow;
@@ -70,7 +76,7 @@ public final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, true);
+    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, true, decodeMatrices);
     if (loaded.tokenizer() == null) {
       throw new IllegalArgumentException(
           "the model " + model + " has no tokenizer; name one with --tokenizer");

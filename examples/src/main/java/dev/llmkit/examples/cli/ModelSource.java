@@ -3,6 +3,7 @@ package dev.llmkit.examples.cli;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.io.Checkpoints;
 import dev.llmkit.model.io.LoadedModel;
+import dev.llmkit.model.transformer.DecodeMatrices;
 import dev.llmkit.model.transformer.Transformer;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
@@ -41,18 +42,24 @@ final class ModelSource {
 
   /** Loads the model and, when {@code needTokenizer}, its tokenizer (or the one given). */
   static Loaded load(String model, Path tokenizer, boolean needTokenizer) throws IOException {
+    return load(model, tokenizer, needTokenizer, DecodeMatrices.AUTO);
+  }
+
+  /** The same, with the model's decode matrices as given. */
+  static Loaded load(String model, Path tokenizer, boolean needTokenizer, DecodeMatrices decode)
+      throws IOException {
     if (model.startsWith("random:")) {
       if (!model.equals(RANDOM_GPT2_124M)) {
         throw new IllegalArgumentException(
             "unknown random model " + model + "; expected " + RANDOM_GPT2_124M);
       }
-      Transformer t = new Transformer(randomGpt2(ModelConfig.gpt2(50257, 1024, 12, 12, 768), 1234));
+      Transformer t = new Transformer(randomGpt2(ModelConfig.gpt2(50257, 1024, 12, 12, 768), 1234), decode);
       Tokenizer tok = !needTokenizer ? null
           : tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.encoding("r50k_base");
       return new Loaded(t, tok);
     }
     LoadedModel m = loadShowingProgress(Path.of(model), tokenizer);
-    return new Loaded(new Transformer(m.weights()), m.tokenizer());
+    return new Loaded(new Transformer(m.weights(), decode), m.tokenizer());
   }
 
   /**

@@ -1,9 +1,7 @@
 package dev.llmkit.model.transformer;
 
 import dev.llmkit.model.config.ModelConfig;
-import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.tensor.Activations;
-import dev.llmkit.tensor.Matmul;
 import dev.llmkit.tensor.Tensor;
 
 /**
@@ -15,20 +13,20 @@ final class FeedForward {
   private FeedForward() {}
 
   /** in: (T, C) -> ws.proj: (T, C); uses ws.h, ws.up, ws.act (T, H). */
-  static void forward(ModelConfig c, LayerWeights w, Workspace ws, Tensor in) {
+  static void forward(ModelConfig c, LayerLinears w, Workspace ws, Tensor in) {
     // in: (T, C) -> h: (T, H)
-    Matmul.linear(in, w.w1(), w.b1(), ws.h);
+    w.w1().forward(in, ws.h);
     switch (c.activation()) {
       case RELU -> Activations.relu(ws.h, ws.act);
       case GELU_TANH -> Activations.gelu(ws.h, ws.act);
       case GELU_ERF -> Activations.geluErf(ws.h, ws.act);
       case SWIGLU -> {
         // in: (T, C) -> up: (T, H); act = silu(h) * up
-        Matmul.linear(in, w.w3(), null, ws.up);
+        w.w3().forward(in, ws.up);
         Activations.swiglu(ws.h, ws.up, ws.act);
       }
     }
     // act: (T, H) -> proj: (T, C)
-    Matmul.linear(ws.act, w.w2(), w.b2(), ws.proj);
+    w.w2().forward(ws.act, ws.proj);
   }
 }

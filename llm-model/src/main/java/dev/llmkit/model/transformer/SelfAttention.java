@@ -2,11 +2,9 @@ package dev.llmkit.model.transformer;
 
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.config.ModelConfig.PositionEncoding;
-import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.tensor.Attention;
 import dev.llmkit.tensor.AttentionMask;
 import dev.llmkit.tensor.DecodeAttention;
-import dev.llmkit.tensor.Matmul;
 import dev.llmkit.tensor.Rope;
 import dev.llmkit.tensor.RopeTable;
 import dev.llmkit.tensor.Simd;
@@ -40,13 +38,13 @@ final class SelfAttention {
    * @param probs (nHeads, T, pos+T) to receive the attention weights, or null
    */
   static void forward(
-      ModelConfig c, LayerWeights w, RopeTable rope, KvCache cache, AttentionScratch scratch,
+      ModelConfig c, LayerLinears w, RopeTable rope, KvCache cache, AttentionScratch scratch,
       int layer, Workspace ws, Tensor in, int pos, Tensor probs) {
     int T = ws.rows;
     // in: (T, C) -> q: (T, nHeads*hd), k, v: (T, nKvHeads*hd)
-    Matmul.linear(in, w.wq(), w.bq(), ws.q);
-    Matmul.linear(in, w.wk(), w.bk(), ws.k);
-    Matmul.linear(in, w.wv(), w.bv(), ws.v);
+    w.wq().forward(in, ws.q);
+    w.wk().forward(in, ws.k);
+    w.wv().forward(in, ws.v);
     if (c.positions() == PositionEncoding.ROTARY) {
       Rope.apply(ws.q, c.nHeads(), pos, rope, c.ropeStyle());
       Rope.apply(ws.k, c.nKvHeads(), pos, rope, c.ropeStyle());
@@ -73,6 +71,6 @@ final class SelfAttention {
       }
     }
     // att: (T, qDim) -> proj: (T, C)
-    Matmul.linear(ws.att, w.wo(), w.bo(), ws.proj);
+    w.wo().forward(ws.att, ws.proj);
   }
 }

@@ -11,6 +11,7 @@ import dev.llmkit.model.config.ModelConfig.NormType;
 import dev.llmkit.model.config.ModelConfig.PositionEncoding;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.RopeStyle;
+import dev.llmkit.tensor.Simd;
 import dev.llmkit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,17 +121,28 @@ class TransformerTest {
   @MethodSource("configs")
   void decodingTokenByTokenGivesThePrefillLogits(String name, ModelConfig config) {
     ModelWeights w = weights(config, 11);
-    Transformer model = new Transformer(w);
     int[] ids = randomIds(20, config.vocabSize(), 5);
     double[][] expected = new ReferenceTransformer(w).logits(ids);
-    Tensor prefill = model.newSession().forwardAll(ids, 0, ids.length);
-    try (InferenceSession s = model.newSession()) {
-      for (int t = 0; t < ids.length; t++) {
-        float[] logits = s.forward(ids, t, 1);
-        assertThat(relativeError(logits, row(prefill, t))).as("position %d", t).isLessThan(1e-5);
-        assertThat(relativeError(logits, expected[t])).as("position %d", t).isLessThan(1e-4);
+    // decode reads the matrices in place (BLAS) or from heap copies (Vector API or plain Java)
+    for (DecodeMatrices mode : new DecodeMatrices[] {DecodeMatrices.SHARED, DecodeMatrices.HEAP_COPY}) {
+      Transformer model = new Transformer(w, mode);
+      assertThat(model.decodeMatrices()).isEqualTo(mode);
+      Tensor prefill = model.newSession().forwardAll(ids, 0, ids.length);
+      try (InferenceSession s = model.newSession()) {
+        for (int t = 0; t < ids.length; t++) {
+          float[] logits = s.forward(ids, t, 1);
+          assertThat(relativeError(logits, row(prefill, t))).as("%s position %d", mode, t).isLessThan(1e-5);
+          assertThat(relativeError(logits, expected[t])).as("%s position %d", mode, t).isLessThan(1e-4);
+        }
       }
     }
+  }
+
+  @Test
+  void autoCopiesTheMatricesForDecodingOnlyWithTheVectorApi() {
+    Transformer model = new Transformer(weights(ModelConfig.gpt2(53, 24, 2, 4, 16), 1));
+    assertThat(model.decodeMatrices())
+        .isEqualTo(Simd.enabled() ? DecodeMatrices.HEAP_COPY : DecodeMatrices.SHARED);
   }
 
   @ParameterizedTest(name = "{0}")

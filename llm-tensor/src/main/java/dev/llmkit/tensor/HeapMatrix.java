@@ -1,0 +1,90 @@
+package dev.llmkit.tensor;
+
+import java.nio.FloatBuffer;
+
+/**
+ * A weight matrix copied into a Java array, for the batch-1 matrix-vector product of decoding.
+ *
+ * <p>Decoding one token reads every weight once, so its speed is the speed of streaming the weights
+ * from memory. The Java Vector API reads heap arrays at the machine's memory bandwidth on every JDK
+ * from 17 on, while its only load from off-heap memory on JDK 17 ({@code fromByteBuffer}) runs at
+ * about half of it; and the heap kernel, split over {@link Parallel}'s team, measured about 15%
+ * faster than OpenBLAS's {@code sgemv} on the tensors' own memory (benchmarks/README.md,
+ * {@code MatVecBenchmark}). The price is a second copy of the matrix, on the Java heap: a model
+ * decides whether to pay it (see {@code Transformer}'s {@code DecodeMatrices} in llm-model).
+ *
+ * <p>Immutable after {@link #copyOf}: later changes to the source tensor are not seen. Safe to use
+ * from many threads at once. Without the Vector API the product runs in plain Java, which is slower
+ * than {@link Matmul#matvec}; check {@link Simd#enabled()} before choosing this class.
+ */
+public final class HeapMatrix {
+
+  /** (rows, cols) row-major. */
+  private final float[] w;
+  private final int rows;
+  private final int cols;
+
+  private HeapMatrix(float[] w, int rows, int cols) {
+    this.w = w;
+    this.rows = rows;
+    this.cols = cols;
+  }
+
+  /**
+   * A copy of the 2-D tensor {@code w: (rows, cols)}.
+   *
+   * @throws IllegalArgumentException when {@code w} is not 2-D
+   */
+  public static HeapMatrix copyOf(Tensor w) {
+    if (w.rank() != 2) {
+      throw new IllegalArgumentException("HeapMatrix: expected a 2-D matrix, got " + w.shapeString());
+    }
+    return new HeapMatrix(w.toArray(), w.dim(0), w.dim(1));
+  }
+
+  /** Number of rows (outputs). */
+  public int rows() {
+    return rows;
+  }
+
+  /** Number of columns (inputs). */
+  public int cols() {
+    return cols;
+  }
+
+  /** Bytes of heap the copy holds. */
+  public long bytes() {
+    return 4L * w.length;
+  }
+
+  /**
+   * The linear layer for one row, {@code y = W·x + bias}, the batch-1 case of
+   * {@link Matmul#linear} with this matrix as {@code w: (out, in)}.
+   *
+   * @param x {@code (in)} (any shape of {@code cols} elements, e.g. {@code (1, in)})
+   * @param bias {@code (out)} or null
+   * @param y {@code (out)} (any shape of {@code rows} elements)
+   * @throws IllegalArgumentException when the lengths do not fit, naming them
+   */
+  public void linear(Tensor x, Tensor bias, Tensor y) {
+    // x: (K), W: (N, K), bias: (N) -> y: (N)
+    if (x.length() != cols || y.length() != rows || (bias != null && bias.length() != rows)) {
+      throw new IllegalArgumentException(
+          "HeapMatrix.linear: expected x (" + cols + "), bias (" + rows + ") or null, y (" + rows
+              + ") for W (" + rows + ", " + cols + "), got x " + x.shapeString() + ", bias "
+              + (bias == null ? "null" : bias.shapeString()) + ", y " + y.shapeString());
+    }
+    float[] xs = RowScratch.load(0, x, cols);
+    float[] ys = RowScratch.get(1, rows);
+    SimdKernels kernels = Simd.kernelsOrScalar();
+    int k = cols;
+    Parallel.forRange(rows, k, (r0, r1) -> kernels.matvec(w, k, xs, ys, r0, r1));
+    if (bias != null) {
+      FloatBuffer b = bias.buffer();
+      for (int r = 0; r < rows; r++) {
+        ys[r] += b.get(r);
+      }
+    }
+    y.buffer().put(0, ys, 0, rows);
+  }
+}

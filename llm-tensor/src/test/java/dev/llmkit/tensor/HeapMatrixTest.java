@@ -1,0 +1,82 @@
+package dev.llmkit.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** HeapMatrix.linear against a naive double-precision product, and its invariants. */
+class HeapMatrixTest {
+
+  @ParameterizedTest
+  @CsvSource({
+    // rows, cols: single rows and row blocks of 4 with remainders; columns below, at and past a
+    // vector width with tails; shapes large enough to be split over the team
+    "1,1", "3,5", "4,8", "7,17", "17,64", "130,127", "768,768", "1027,300"
+  })
+  void linearMatchesNaiveProduct(int rows, int cols) {
+    Tensor w = Tensor.randn(rows * 31L + cols, 1f, rows, cols);
+    Tensor x = Tensor.randn(7, 1f, 1, cols);
+    Tensor bias = Tensor.randn(8, 1f, rows);
+    HeapMatrix h = HeapMatrix.copyOf(w);
+    assertThat(h.rows()).isEqualTo(rows);
+    assertThat(h.cols()).isEqualTo(cols);
+    assertThat(h.bytes()).isEqualTo(4L * rows * cols);
+
+    Tensor y = Tensor.full(123f, 1, rows); // overwritten
+    h.linear(x, null, y);
+    double[] ref = MatmulTest.naive(w.toArray(), false, x.toArray(), false, rows, 1, cols);
+    RefChecks.assertClose("W·x", y.toArray(), ref, 1e-4, 1e-5);
+
+    h.linear(x, bias, y);
+    for (int r = 0; r < rows; r++) {
+      ref[r] += bias.getFlat(r);
+    }
+    RefChecks.assertClose("W·x + b", y.toArray(), ref, 1e-4, 1e-5);
+  }
+
+  @Test
+  void agreesWithMatvecAndIgnoresLaterChangesToTheSource() {
+    Tensor w = Tensor.randn(3, 0.5f, 300, 96);
+    Tensor x = Tensor.randn(4, 1f, 96);
+    Tensor viaBlas = Tensor.zeros(300);
+    Matmul.matvec(w, x, viaBlas);
+    HeapMatrix h = HeapMatrix.copyOf(w);
+    w.fill(0f); // the copy was taken: the source may change
+    Tensor y = Tensor.zeros(300);
+    h.linear(x, null, y);
+    RefChecks.assertClose("heap vs BLAS", y.toArray(), viaBlas.toArray(), 1e-5, 1e-5);
+  }
+
+  @Test
+  void eachRowIsTheSameWhateverRangeComputesIt() {
+    // rows are summed in a fixed order: the split over threads cannot change a bit
+    int rows = 203;
+    int cols = 77;
+    float[] w = Tensor.randn(9, 1f, rows, cols).toArray();
+    float[] x = Tensor.randn(10, 1f, cols).toArray();
+    SimdKernels k = Simd.kernelsOrScalar();
+    float[] whole = new float[rows];
+    k.matvec(w, cols, x, whole, 0, rows);
+    float[] pieces = new float[rows];
+    k.matvec(w, cols, x, pieces, 0, 5);
+    k.matvec(w, cols, x, pieces, 5, 102);
+    k.matvec(w, cols, x, pieces, 102, rows);
+    assertThat(pieces).containsExactly(whole);
+  }
+
+  @Test
+  void rejectsWrongShapesNamingThem() {
+    HeapMatrix h = HeapMatrix.copyOf(Tensor.zeros(4, 3));
+    assertThatThrownBy(() -> h.linear(Tensor.zeros(4), null, Tensor.zeros(4)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected x (3)")
+        .hasMessageContaining("got x [4]");
+    assertThatThrownBy(() -> h.linear(Tensor.zeros(3), Tensor.zeros(3), Tensor.zeros(4)))
+        .hasMessageContaining("bias [3]");
+    assertThatThrownBy(() -> HeapMatrix.copyOf(Tensor.zeros(2, 2, 2)))
+        .hasMessageContaining("expected a 2-D matrix, got [2, 2, 2]");
+  }
+}
