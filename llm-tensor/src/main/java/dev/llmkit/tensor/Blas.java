@@ -90,8 +90,8 @@ final class Blas {
       openblas_nolapack.cblas_sgemv(ROW_MAJOR, NO_TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
       return;
     }
-    // rows r0..r1 of A give y[r0..r1)
-    Parallel.forRange(m, n, (r0, r1) -> openblas_nolapack.cblas_sgemv(
+    // rows r0..r1 of A give y[r0..r1), in blocks claimed by the threads as they go
+    Parallel.forBlocks(m, n, 4, (r0, r1) -> openblas_nolapack.cblas_sgemv(
         ROW_MAJOR, NO_TRANS, r1 - r0, n, alpha, at(a + 4L * r0 * lda), lda, at(x), 1, beta, at(y + 4L * r0), 1));
   }
 
@@ -101,8 +101,8 @@ final class Blas {
       openblas_nolapack.cblas_sgemv(ROW_MAJOR, TRANS, m, n, alpha, at(a), lda, at(x), 1, beta, at(y), 1);
       return;
     }
-    // columns c0..c1 of A give y[c0..c1)
-    Parallel.forRange(n, m, (c0, c1) -> openblas_nolapack.cblas_sgemv(
+    // columns c0..c1 of A give y[c0..c1), in blocks claimed by the threads as they go
+    Parallel.forBlocks(n, m, 16, (c0, c1) -> openblas_nolapack.cblas_sgemv(
         ROW_MAJOR, TRANS, m, c1 - c0, alpha, at(a + 4L * c0), lda, at(x), 1, beta, at(y + 4L * c0), 1));
   }
 }

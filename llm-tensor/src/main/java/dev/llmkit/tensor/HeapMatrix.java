@@ -78,7 +78,8 @@ public final class HeapMatrix {
     float[] ys = RowScratch.get(1, rows);
     SimdKernels kernels = Simd.kernelsOrScalar();
     int k = cols;
-    Parallel.forRange(rows, k, (r0, r1) -> kernels.matvec(w, k, xs, ys, r0, r1));
+    // blocks of rows claimed by the threads as they go; multiples of the kernel's 4 rows
+    Parallel.forBlocks(rows, k, 4, (r0, r1) -> kernels.matvec(w, k, xs, ys, r0, r1));
     if (bias != null) {
       FloatBuffer b = bias.buffer();
       for (int r = 0; r < rows; r++) {

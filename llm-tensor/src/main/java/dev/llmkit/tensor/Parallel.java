@@ -20,6 +20,12 @@ import java.util.concurrent.locks.LockSupport;
  * park. A fork/join pool's hand-off (park, unpark, steal) measured about 48 µs per loop on the
  * development machine's VM; this team's about 1–2 µs when warm (see benchmarks/README.md).
  *
+ * <p>{@link #forBlocks} splits a loop into many fixed blocks that the threads claim as they finish
+ * them, for the memory-bound products of decoding: on a shared VM one core is often slower than the
+ * other for a while, and with one fixed chunk per thread the caller then waited about 10% of a
+ * decode step for the slower one. The blocks are fixed by the range alone, so results stay
+ * reproducible.
+ *
  * <p>One loop runs on the team at a time. A thread that finds the team busy (another thread's
  * loop), or a loop nested inside a chunk, runs its loop whole on its own thread: many sessions on
  * many threads still make progress and never wait for each other.
@@ -61,11 +67,47 @@ public final class Parallel {
   public static void forRange(int n, long workPerIndex, RangeBody body) {
     int chunks = (int) Math.min(THREADS, Math.max(1, (n * Math.max(1, workPerIndex)) / MIN_WORK_PER_TASK));
     chunks = Math.min(chunks, Math.max(n, 1));
-    if (chunks <= 1 || TEAM == null || !TEAM.tryRun(n, chunks, body)) {
+    if (chunks <= 1 || TEAM == null || !TEAM.tryRun(n, chunks, 0, 1, body)) {
       if (n > 0) {
         body.run(0, n);
       }
     }
+  }
+
+  /**
+   * Runs {@code body} over {@code [0, n)} in blocks that the team's threads claim one at a time
+   * until none is left: blocks of a multiple of {@code grain} indices (the last one takes the rest),
+   * about four per thread or more, fixed by {@code n} and the thread count alone. The body's calls
+   * cover each index once, on whichever thread claimed its block.
+   *
+   * @param n number of indices
+   * @param workPerIndex rough number of inner-loop operations per index; small totals run serially
+   * @param grain block sizes are multiples of this (e.g. the rows a kernel handles at once)
+   * @param body the loop body; must only write memory owned by its index range
+   */
+  public static void forBlocks(int n, long workPerIndex, int grain, RangeBody body) {
+    int chunks = (int) Math.min(THREADS, Math.max(1, (n * Math.max(1, workPerIndex)) / MIN_WORK_PER_TASK));
+    int units = Math.max(1, n / Math.max(1, grain));
+    chunks = Math.min(chunks, units);
+    // enough blocks that a slow thread leaves little behind, each still at least MIN_WORK_PER_TASK
+    int blocks = (int) Math.min(Math.min(units, BLOCKS_PER_THREAD * chunks),
+        Math.max(chunks, (long) n * Math.max(1, workPerIndex) / MIN_WORK_PER_TASK));
+    if (chunks <= 1 || TEAM == null || !TEAM.tryRun(n, chunks, blocks, grain, body)) {
+      if (n > 0) {
+        body.run(0, n);
+      }
+    }
+  }
+
+  /** Most blocks per thread of {@link #forBlocks}. */
+  static final int BLOCKS_PER_THREAD = 16;
+
+  /** Start of block {@code i} of {@code b} over {@code [0, n)}: a multiple of grain, or n for i = b. */
+  static int blockStart(int n, int b, int grain, int i) {
+    if (i >= b) {
+      return n;
+    }
+    return (int) ((long) (n / grain) * i / b) * grain;
   }
 
   /** Start of chunk {@code i} of {@code c} over {@code [0, n)}: a fixed, timing-free split. */
@@ -85,6 +127,10 @@ public final class Parallel {
     private RangeBody body;
     private int n;
     private int chunks;
+    /** Blocks of a {@link #forBlocks} loop (0: one fixed chunk per thread), their grain, the next unclaimed. */
+    private int blocks;
+    private int grain;
+    private final AtomicInteger nextBlock = new AtomicInteger();
     private Throwable failure;
 
     Team(int size) {
@@ -95,8 +141,11 @@ public final class Parallel {
       }
     }
 
-    /** Runs the loop on the team; false when the team is busy or the caller is one of its workers. */
-    boolean tryRun(int n, int chunks, RangeBody body) {
+    /**
+     * Runs the loop on the team, in one fixed chunk per thread or, when {@code blocks > 0}, in
+     * claimed blocks; false when the team is busy or the caller is one of its workers.
+     */
+    boolean tryRun(int n, int chunks, int blocks, int grain, RangeBody body) {
       if (Thread.currentThread() instanceof Worker || !busy.compareAndSet(false, true)) {
         return false;
       }
@@ -104,14 +153,21 @@ public final class Parallel {
         this.body = body;
         this.n = n;
         this.chunks = chunks;
+        this.blocks = blocks;
+        this.grain = grain;
         this.failure = null;
+        nextBlock.set(0);
         pending.set(chunks - 1);
         for (int i = 1; i < chunks; i++) {
           workers[i - 1].give();
         }
         Throwable own = null;
         try {
-          body.run(0, chunkStart(n, chunks, 1));
+          if (blocks > 0) {
+            runBlocks(body);
+          } else {
+            body.run(0, chunkStart(n, chunks, 1));
+          }
         } catch (Throwable t) {
           own = t;
         }
@@ -132,10 +188,21 @@ public final class Parallel {
       }
     }
 
-    /** Worker {@code index}'s chunk of the current loop. */
+    /** Claims and runs blocks of the current loop until none is left. */
+    private void runBlocks(RangeBody body) {
+      for (int b = nextBlock.getAndIncrement(); b < blocks; b = nextBlock.getAndIncrement()) {
+        body.run(blockStart(n, blocks, grain, b), blockStart(n, blocks, grain, b + 1));
+      }
+    }
+
+    /** Worker {@code index}'s chunk of the current loop, or its share of the blocks. */
     void runChunk(int index) {
       try {
-        body.run(chunkStart(n, chunks, index), chunkStart(n, chunks, index + 1));
+        if (blocks > 0) {
+          runBlocks(body);
+        } else {
+          body.run(chunkStart(n, chunks, index), chunkStart(n, chunks, index + 1));
+        }
       } catch (Throwable t) {
         failure = t;
       } finally {

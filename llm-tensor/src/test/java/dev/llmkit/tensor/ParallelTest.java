@@ -41,6 +41,40 @@ class ParallelTest {
   }
 
   @Test
+  void blocksCoverEveryIndexOnceWithFixedBoundariesOnTheGrain() {
+    for (int grain : new int[] {1, 4, 16}) {
+      for (int n : new int[] {0, 1, 5, 17, 1000, 50_257}) {
+        AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+        List<int[]> blocks = java.util.Collections.synchronizedList(new ArrayList<>());
+        Parallel.forBlocks(n, Parallel.MIN_WORK_PER_TASK / 8, grain, (from, to) -> {
+          blocks.add(new int[] {from, to});
+          for (int i = from; i < to; i++) {
+            hits.incrementAndGet(i);
+          }
+        });
+        for (int i = 0; i < n; i++) {
+          assertThat(hits.get(i)).as("index %d of %d, grain %d", i, n, grain).isEqualTo(1);
+        }
+        // every boundary but n is a multiple of the grain, and each block is one of the fixed rule
+        int b = blocks.size();
+        for (int[] bl : blocks) {
+          assertThat(bl[0] % grain).as("block start %d, grain %d", bl[0], grain).isZero();
+          if (b > 1) {
+            boolean ofTheRule = false;
+            for (int i = 0; i < b; i++) {
+              ofTheRule |= bl[0] == Parallel.blockStart(n, b, grain, i) && bl[1] == Parallel.blockStart(n, b, grain, i + 1);
+            }
+            assertThat(ofTheRule).as("block [%d, %d) of %d", bl[0], bl[1], n).isTrue();
+          }
+        }
+        if (Parallel.threads() > 1 && n == 50_257) {
+          assertThat(b).as("blocks of a large loop").isGreaterThan(Parallel.threads());
+        }
+      }
+    }
+  }
+
+  @Test
   void aFailureInAnyChunkReachesTheCallerAndTheTeamStaysUsable() {
     int n = 1000;
     for (int bad : new int[] {0, n - 1}) { // the caller's chunk, then the last (a worker's when threads > 1)

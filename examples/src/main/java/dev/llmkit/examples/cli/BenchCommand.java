@@ -74,7 +74,8 @@ public final class BenchCommand implements Callable<Integer> {
         model, m.config().nLayers(), m.config().dim(), m.vocabSize(),
         m.weights().parameterCount() / 1e6, (System.nanoTime() - t0) / 1e9, m.decodeMatrices());
     int[] prompt = new SplittableRandom(seed).ints(promptLen, 0, m.vocabSize()).toArray();
-    run(m, prompt, Math.min(newTokens, 16), new long[newTokens]); // warm-up: JIT of both paths
+    // warm-up: a whole run, so the JIT has compiled both paths at every cache length measured
+    run(m, prompt, newTokens, new long[newTokens]);
     double bestPrefill = 0;
     double bestDecode = 0;
     long[] tokenNanos = new long[newTokens];
