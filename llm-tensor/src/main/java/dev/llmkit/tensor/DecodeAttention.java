@@ -96,7 +96,7 @@ public final class DecodeAttention implements Parallel.RangeBody {
     this.values = values;
     this.stride = stride;
     this.keys = keyLength;
-    Parallel.forRange(nHeads, 3L * keyLength * headDim, this);
+    Parallel.forBlocks(nHeads, 3L * keyLength * headDim, 1, this); // heads claimed as threads finish
     this.keysT = null;
     this.values = null;
     output.buffer().put(0, out);

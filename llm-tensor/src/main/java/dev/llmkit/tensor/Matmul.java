@@ -7,12 +7,10 @@ import java.nio.FloatBuffer;
  * and the linear layer {@code y = x·wᵀ + b} with its backward pass.
  *
  * <p>Everything goes to the OpenBLAS that ND4J ships, called directly on the tensors' memory
- * (skipping ND4J's per-op overhead). The matrix-vector product, which bounds the speed of decoding
- * one token at a time, uses BLAS level-2 {@code sgemv} (multithreaded inside OpenBLAS, each output
- * element computed by one thread, so results are reproducible): measured on the development machine
- * it beat both a Java Vector API kernel reading the off-heap weights with {@code fromByteBuffer}
- * (about 4× slower on JDK 17; that method is gone in JDK 22+) and one on a heap copy of the weights
- * (about 2× slower, and it would double the weights' memory); see benchmarks/README.md.
+ * (skipping ND4J's per-op overhead). The matrix-vector product {@link #matvec} uses BLAS level-2
+ * {@code sgemv}, split over {@link Parallel}'s team by fixed row blocks (so results are
+ * reproducible). Decoding can go faster still from a heap copy of each weight matrix read by a
+ * Vector API kernel: see {@link HeapMatrix}, which a model uses when it can afford the memory.
  *
  * <p>Every output is preallocated by the caller. Backward kernels add (+=) into the gradients they
  * are given; a null gradient is not computed.

@@ -2,6 +2,7 @@ package dev.llmkit.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,9 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels implements SimdKernels {
 
-  /** The preferred species, capped at 512 bits so that two vectors fit in {@link #PAD}. */
-  private static final VectorSpecies<Float> F =
-      FloatVector.SPECIES_PREFERRED.length() <= 16 ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
+  /**
+   * The preferred species, capped at 512 bits so that two vectors fit in {@link #PAD}, or at the
+   * system property {@code llmkit.simd.bits} (128, 256 or 512) when that is smaller.
+   */
+  private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(
+      Math.min(Math.min(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 512),
+          Integer.getInteger("llmkit.simd.bits", 512))));
 
   private static final int L = F.length();
 
