@@ -1,5 +1,6 @@
 package dev.llmkit.benchmarks;
 
+import dev.llmkit.tensor.HeapMatrix;
 import dev.llmkit.tensor.Matmul;
 import dev.llmkit.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The batch-1 matrix-vector product of decoding, {@code out (N) = w (N,K) · x (K)}, through
- * {@link Matmul#matvec} against ND4J's {@code gemm} with one row (the same product as a
+ * {@link Matmul#matvec} (BLAS sgemv on the tensor) and {@link HeapMatrix#linear} (the Vector API
+ * kernel on a heap copy, what decoding uses by default) against ND4J's {@code gemm} with one row (the same product as a
  * {@code (1,K)·(K,N)} matrix product), in the same run. Shapes: GPT-2 124M's MLP up-projection
  * (3072×768) and its tied LM head (50257×768). The weight bytes read per call are {@code 4·N·K}, so
  * GB/s = 4·N·K / time.
@@ -42,6 +44,7 @@ public class MatVecBenchmark {
   private Tensor w;
   private Tensor x;
   private Tensor out;
+  private HeapMatrix heap;
   private INDArray ndX;
   private INDArray ndW;
   private INDArray ndOut;
@@ -55,6 +58,7 @@ public class MatVecBenchmark {
     w = Tensor.randn(1, 0.02f, n, k);
     x = Tensor.randn(2, 1f, k);
     out = Tensor.zeros(n);
+    heap = HeapMatrix.copyOf(w);
     ndW = Nd4j.create(w.toArray(), new long[] {n, k}, 'c');
     ndX = Nd4j.create(x.toArray(), new long[] {1, k}, 'c');
     ndOut = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, n);
@@ -64,6 +68,13 @@ public class MatVecBenchmark {
   @Benchmark
   public Tensor llmkitMatvec() {
     Matmul.matvec(w, x, out);
+    return out;
+  }
+
+  /** llmkit: the heap copy's Vector API product, {@code HeapMatrix.linear} (what decoding uses). */
+  @Benchmark
+  public Tensor llmkitHeapMatvec() {
+    heap.linear(x, null, out);
     return out;
   }
 
