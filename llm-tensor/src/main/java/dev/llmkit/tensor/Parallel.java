@@ -77,8 +77,9 @@ public final class Parallel {
   /**
    * Runs {@code body} over {@code [0, n)} in blocks that the team's threads claim one at a time
    * until none is left: blocks of a multiple of {@code grain} indices (the last one takes the rest),
-   * about four per thread or more, fixed by {@code n} and the thread count alone. The body's calls
-   * cover each index once, on whichever thread claimed its block.
+   * up to {@link #BLOCKS_PER_THREAD} per thread and each of at least {@link #MIN_WORK_PER_TASK}
+   * work where the range allows, fixed by {@code n}, the work and the thread count alone. The
+   * body's calls cover each index once, on whichever thread claimed its block.
    *
    * @param n number of indices
    * @param workPerIndex rough number of inner-loop operations per index; small totals run serially
