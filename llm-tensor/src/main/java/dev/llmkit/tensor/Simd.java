@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
  * with {@code --add-modules jdk.incubator.vector}); the system property {@code llmkit.simd} is not
  * {@code false}; the implementation class loads and passes a self-check on this JVM (the incubator
  * API may change between JDK releases; any linkage failure falls back cleanly). Otherwise the kernels use BLAS or plain Java,
- * with the same results up to float rounding. No user needs a JVM flag. Vectors are at most 256
- * bits wide (see {@code VectorKernels}); the system property {@code llmkit.simd.bits} (128, 256 or
- * 512) sets another cap, for comparing widths on one machine.
+ * with the same results up to float rounding. No user needs a JVM flag. The system property
+ * {@code llmkit.simd.bits} (128, 256 or 512) caps the vector width, for comparing widths on one
+ * machine.
  */
 public final class Simd {
 

@@ -13,16 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels implements SimdKernels {
 
   /**
-   * The preferred species, capped at 256 bits, or at the system property {@code llmkit.simd.bits}
-   * (128, 256 or 512; at most 512, so that two vectors fit in {@link #PAD}). On JDK 17 some 512-bit
-   * operations these kernels use (masked compares and blends, integer shifts) are not compiled to
-   * SIMD instructions: the vectors are then boxed, and on the development machine (AMD EPYC,
-   * AVX-512) a 512-token prefill of GPT-2 124M allocated 391 MB of garbage with 512-bit vectors
-   * against 51 MB with 256-bit ones, at the same speed.
+   * The preferred species, capped at 512 bits so that two vectors fit in {@link #PAD}, or at the
+   * system property {@code llmkit.simd.bits} (128, 256 or 512) when that is smaller.
    */
   private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(
       Math.min(Math.min(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 512),
-          Integer.getInteger("llmkit.simd.bits", 256))));
+          Integer.getInteger("llmkit.simd.bits", 512))));
 
   private static final int L = F.length();
 
