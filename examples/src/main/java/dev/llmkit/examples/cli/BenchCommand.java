@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Measure batch-1 inference speed: prefill of a random prompt, then greedy decoding.",
       "Prints prefill_tok_per_s X and decode_tok_per_s Y on stdout (best of --repeats runs, after a"
-          + " warm-up run); details on stderr.",
+          + " warm-up run; each run starts after a GC); details on stderr.",
       "--model random:gpt2-124m benchmarks a GPT-2 124M-shaped model with random weights, no files needed."
     })
 public final class BenchCommand implements Callable<Integer> {
@@ -80,6 +80,9 @@ public final class BenchCommand implements Callable<Integer> {
     double bestDecode = 0;
     long[] tokenNanos = new long[newTokens];
     for (int r = 0; r < repeats; r++) {
+      // each run starts from a clean heap, like a fresh request: the previous runs' garbage (their
+      // KV caches, and boxed vectors of JDK 17's 512-bit prefill kernels) is not collected inside this one
+      System.gc();
       double[] tps = run(m, prompt, newTokens, tokenNanos);
       long[] sorted = tokenNanos.clone();
       java.util.Arrays.sort(sorted);
