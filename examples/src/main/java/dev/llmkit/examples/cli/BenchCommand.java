@@ -87,8 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
       long[] sorted = tokenNanos.clone();
       java.util.Arrays.sort(sorted);
       err.printf("run %d: prefill %.1f tok/s, decode %.1f tok/s (per token: fastest %.2f ms,"
-              + " median %.2f ms)%n",
-          r + 1, tps[0], tps[1], sorted[0] / 1e6, sorted[sorted.length / 2] / 1e6);
+              + " median %.2f ms, p90 %.2f ms, slowest %.2f ms)%n",
+          r + 1, tps[0], tps[1], sorted[0] / 1e6, sorted[sorted.length / 2] / 1e6,
+          sorted[sorted.length * 9 / 10] / 1e6, sorted[sorted.length - 1] / 1e6);
       bestPrefill = Math.max(bestPrefill, tps[0]);
       bestDecode = Math.max(bestDecode, tps[1]);
     }
