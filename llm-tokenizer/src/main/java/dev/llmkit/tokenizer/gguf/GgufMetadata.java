@@ -8,14 +8,14 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The key-value metadata of a GGUF file (versions 2 and 3), read without touching its tensors.
+ * The key-value metadata of a GGUF file (versions 2 and 3), read without touching its tensors. The
+ * one GGUF header parser of the library: llm-model's checkpoint reader takes the metadata from here
+ * and reads the tensor infos from {@link #end()} on.
  * Values are {@link Long} (all integer types), {@link Double}/{@link Float} (float64/float32),
  * {@link Boolean}, {@link String}, or arrays: {@code String[]}, {@code float[]}, {@code int[]}
  * (8-32-bit integers), {@code long[]}, {@code double[]}, {@code boolean[]}, or {@code Object[]} for
@@ -29,12 +29,14 @@ public final class GgufMetadata {
   private final int version;
   private final long tensorCount;
   private final Map<String, Object> values;
+  private final long end;
 
-  private GgufMetadata(Path file, int version, long tensorCount, Map<String, Object> values) {
+  private GgufMetadata(Path file, int version, long tensorCount, Map<String, Object> values, long end) {
     this.file = file;
     this.version = version;
     this.tensorCount = tensorCount;
     this.values = Collections.unmodifiableMap(values);
+    this.end = end;
   }
 
   /**
@@ -78,6 +80,15 @@ public final class GgufMetadata {
    */
   public long tensorCount() {
     return tensorCount;
+  }
+
+  /**
+   * The byte offset just past the metadata: where the tensor infos begin.
+   *
+   * @return the offset
+   */
+  public long end() {
+    return end;
   }
 
   /**
@@ -163,6 +174,8 @@ public final class GgufMetadata {
     private final long size;
     private long pos;
     private final byte[] scratch = new byte[8];
+    /** The entry being read, e.g. "metadata 'general.name'", for error messages; empty in the header. */
+    private String entry = "";
 
     Reader(Path file, InputStream in, long size) {
       this.file = file;
@@ -171,7 +184,8 @@ public final class GgufMetadata {
     }
 
     IllegalArgumentException corrupt(long at, String what) {
-      return new IllegalArgumentException(file + " at byte offset " + at + ": " + what);
+      return new IllegalArgumentException(
+          file + " at byte offset " + at + ": " + (entry.isEmpty() ? "" : entry + ": ") + what);
     }
 
     void fill(byte[] b, int n) throws IOException {
@@ -215,7 +229,7 @@ public final class GgufMetadata {
       long at = pos;
       long n = u64();
       if (n < 0 || n > size - pos) {
-        throw corrupt(at, what + " " + n + " is impossible for a file of " + size + " bytes");
+        throw corrupt(at, what + " " + n + " runs past the end of the file (" + size + " bytes)");
       }
       return n;
     }
@@ -347,22 +361,23 @@ public final class GgufMetadata {
       long tensors = u64();
       long nkv = count("metadata count");
       Map<String, Object> values = new LinkedHashMap<>();
-      List<String> keys = new ArrayList<>();
       for (long i = 0; i < nkv; i++) {
         long at = pos;
+        entry = "metadata entry " + i;
         String key = string();
+        entry = "metadata '" + key + "'";
         long typeAt = pos;
         int type = u32();
         if (type < 0 || type > 12) {
-          throw corrupt(typeAt, "metadata '" + key + "' has unknown value type " + type);
+          throw corrupt(typeAt, "unknown value type " + type);
         }
         values.put(key, value(type, typeAt));
-        keys.add(key);
         if (pos > size) {
-          throw corrupt(at, "metadata '" + key + "' runs past the end of the file");
+          throw corrupt(at, "runs past the end of the file");
         }
       }
-      return new GgufMetadata(file, version, tensors, values);
+      entry = "";
+      return new GgufMetadata(file, version, tensors, values, pos);
     }
   }
 

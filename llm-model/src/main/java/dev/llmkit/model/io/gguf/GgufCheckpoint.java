@@ -12,7 +12,7 @@ import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.RopeStyle;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.Tokenizer;
-import dev.llmkit.tokenizer.Tokenizers;
+import dev.llmkit.tokenizer.gguf.GgufTokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
@@ -49,7 +49,7 @@ public final class GgufCheckpoint {
    */
   public static LoadedModel load(Path file, boolean withTokenizer) throws IOException {
     ModelWeights weights;
-    boolean hasVocab;
+    Tokenizer tok = null;
     try (GgufFile g = GgufFile.open(file)) {
       if (g.tensors().isEmpty()) {
         throw new CheckpointFormatException(
@@ -66,14 +66,12 @@ public final class GgufCheckpoint {
       if (!unused.isEmpty()) {
         LOG.warn("{}: {} tensors are not used: {}", file, unused.size(), unused);
       }
-      hasVocab = g.metadata().containsKey("tokenizer.ggml.tokens");
-    }
-    Tokenizer tok = null;
-    if (withTokenizer && hasVocab) {
-      try {
-        tok = Tokenizers.load(file);
-      } catch (UnsupportedOperationException e) {
-        LOG.warn("{}: tokenizer not loaded: {}", file, e.getMessage());
+      if (withTokenizer && g.metadata().containsKey("tokenizer.ggml.tokens")) {
+        try {
+          tok = GgufTokenizers.fromMetadata(g.header()); // the metadata read once, for both
+        } catch (UnsupportedOperationException e) {
+          LOG.warn("{}: tokenizer not loaded: {}", file, e.getMessage());
+        }
       }
     }
     return new LoadedModel(weights, tok);

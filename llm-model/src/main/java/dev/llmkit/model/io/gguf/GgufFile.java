@@ -7,6 +7,7 @@ import dev.llmkit.model.io.StoredType;
 import dev.llmkit.model.io.TensorSource;
 import dev.llmkit.tensor.Parallel;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.gguf.GgufMetadata;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -33,9 +34,9 @@ import java.util.Set;
  * is allocated; tensor offsets and sizes are checked against the file size on open. Tensors of type
  * F32, F16, BF16 and Q8_0 are read (dequantised) into float32 through a memory mapping.
  *
- * <p>Metadata values are Java objects: {@code Integer}/{@code Long} for the integer types (UINT32 as
- * Long, UINT64 as Long bits), {@code Float}, {@code Double}, {@code Boolean}, {@code String}, and
- * {@code List} for arrays.
+ * <p>The header and the metadata are read by llm-tokenizer's {@link GgufMetadata} (the library's one
+ * GGUF metadata parser; see there for how values are represented: {@code Long} for every integer
+ * type, typed Java arrays for arrays); this class reads the tensor infos that follow and the data.
  */
 public final class GgufFile implements TensorSource {
 
@@ -43,10 +44,6 @@ public final class GgufFile implements TensorSource {
   public static final int MAGIC = 0x46554747;
   /** Default data alignment. */
   public static final int DEFAULT_ALIGNMENT = 32;
-
-  /** Metadata value types. */
-  static final int UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6,
-      BOOL = 7, STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12;
 
   /**
    * One tensor's info.
@@ -83,17 +80,15 @@ public final class GgufFile implements TensorSource {
 
   private final Path file;
   private final FileChannel channel;
-  private final int version;
-  private final Map<String, Object> metadata;
+  private final GgufMetadata header;
   private final Map<String, TensorInfo> tensors;
   private final long dataStart;
 
-  private GgufFile(Path file, FileChannel channel, int version, Map<String, Object> metadata,
+  private GgufFile(Path file, FileChannel channel, GgufMetadata header,
       Map<String, TensorInfo> tensors, long dataStart) {
     this.file = file;
     this.channel = channel;
-    this.version = version;
-    this.metadata = metadata;
+    this.header = header;
     this.tensors = tensors;
     this.dataStart = dataStart;
   }
@@ -116,38 +111,26 @@ public final class GgufFile implements TensorSource {
 
   private static GgufFile parse(Path file, FileChannel ch) throws IOException {
     long size = ch.size();
-    MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, Integer.MAX_VALUE));
-    m.order(ByteOrder.LITTLE_ENDIAN);
-    Cursor c = new Cursor(file, m);
-    c.what = "header";
-    if (size < 24 || m.getInt(0) != MAGIC) {
-      throw new CheckpointFormatException(file, "not a GGUF file (no 'GGUF' magic)");
+    GgufMetadata header;
+    try {
+      header = GgufMetadata.read(file);
+    } catch (IllegalArgumentException e) {
+      // "<file> at byte offset N: metadata 'key': what" -> "<file>: at byte offset N: ..."
+      String m = e.getMessage();
+      String what = m.startsWith(file.toString()) ? m.substring(file.toString().length()).trim() : m;
+      throw new CheckpointFormatException(file, what, e);
     }
-    c.buf.position(4);
-    int version = c.buf.getInt();
-    if (version != 2 && version != 3) {
-      throw new CheckpointFormatException(
-          file, "GGUF version " + version + " is not supported (expected 2 or 3)");
-    }
-    long nTensors = c.buf.getLong();
-    long nKv = c.buf.getLong();
-    // every key/value needs at least 8 + 1 + 4 + 1 bytes, every tensor info at least 8 + 4 + 8 + 4 + 8
-    if (nKv < 0 || nKv > size / 13) {
-      throw new CheckpointFormatException(
-          file, "metadata count " + nKv + " is impossible for a file of " + size + " bytes");
-    }
+    long nTensors = header.tensorCount();
+    // every tensor info needs at least 8 + 1 + 4 + 8 + 4 + 8 bytes
     if (nTensors < 0 || nTensors > size / 32) {
       throw new CheckpointFormatException(
           file, "tensor count " + nTensors + " is impossible for a file of " + size + " bytes");
     }
-    Map<String, Object> meta = new LinkedHashMap<>();
-    for (long i = 0; i < nKv; i++) {
-      c.what = "metadata entry " + i;
-      String key = c.string();
-      c.what = "metadata '" + key + "'";
-      int type = c.buf.getInt();
-      meta.put(key, c.value(type));
-    }
+    Map<String, Object> meta = header.values();
+    MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, Integer.MAX_VALUE));
+    m.order(ByteOrder.LITTLE_ENDIAN);
+    Cursor c = new Cursor(file, m);
+    c.buf.position(Math.toIntExact(header.end()));
     Map<String, TensorInfo> infos = new LinkedHashMap<>();
     for (long i = 0; i < nTensors; i++) {
       c.what = "tensor info " + i;
@@ -205,8 +188,7 @@ public final class GgufFile implements TensorSource {
                 + " bytes; truncated?)");
       }
     }
-    return new GgufFile(file, ch, version, Collections.unmodifiableMap(meta),
-        Collections.unmodifiableMap(infos), dataStart);
+    return new GgufFile(file, ch, header, Collections.unmodifiableMap(infos), dataStart);
   }
 
   /** Reads values off the mapped header with bounds checks that name the entry being read. */
@@ -246,56 +228,6 @@ public final class GgufFile implements TensorSource {
         throw truncated();
       }
     }
-
-    Object value(int type) throws CheckpointFormatException {
-      try {
-        return switch (type) {
-          case UINT8 -> buf.get() & 0xFF;
-          case INT8 -> (int) buf.get();
-          case UINT16 -> buf.getShort() & 0xFFFF;
-          case INT16 -> (int) buf.getShort();
-          case UINT32 -> buf.getInt() & 0xFFFFFFFFL;
-          case INT32 -> buf.getInt();
-          case FLOAT32 -> buf.getFloat();
-          case BOOL -> {
-            int b = buf.get();
-            if (b != 0 && b != 1) {
-              throw new CheckpointFormatException(file, what + ": bool value " + b);
-            }
-            yield b == 1;
-          }
-          case STRING -> string();
-          case UINT64, INT64 -> buf.getLong();
-          case FLOAT64 -> buf.getDouble();
-          case ARRAY -> array();
-          default -> throw new CheckpointFormatException(file, what + ": unknown value type " + type);
-        };
-      } catch (BufferUnderflowException e) {
-        throw truncated();
-      }
-    }
-
-    private List<Object> array() throws CheckpointFormatException {
-      int type = buf.getInt();
-      long n = buf.getLong();
-      int minBytes = switch (type) {
-        case UINT8, INT8, BOOL -> 1;
-        case UINT16, INT16 -> 2;
-        case UINT32, INT32, FLOAT32 -> 4;
-        case UINT64, INT64, FLOAT64, STRING -> 8;
-        case ARRAY -> 12;
-        default -> throw new CheckpointFormatException(file, what + ": unknown array element type " + type);
-      };
-      if (n < 0 || n > buf.remaining() / minBytes) {
-        throw new CheckpointFormatException(
-            file, what + ": array of " + n + " elements runs past the end of the file");
-      }
-      List<Object> list = new ArrayList<>((int) n);
-      for (long i = 0; i < n; i++) {
-        list.add(value(type));
-      }
-      return Collections.unmodifiableList(list);
-    }
   }
 
   /** The file. */
@@ -305,12 +237,17 @@ public final class GgufFile implements TensorSource {
 
   /** GGUF version (2 or 3). */
   public int version() {
-    return version;
+    return header.version();
   }
 
-  /** Every metadata key/value, in file order. */
+  /** Every metadata key/value, in file order (values as {@link GgufMetadata} gives them). */
   public Map<String, Object> metadata() {
-    return metadata;
+    return header.values();
+  }
+
+  /** The header and metadata as llm-tokenizer read them (a tokenizer can be built from them). */
+  public GgufMetadata header() {
+    return header;
   }
 
   /** Tensor infos by name, in file order. */
@@ -320,7 +257,7 @@ public final class GgufFile implements TensorSource {
 
   /** A metadata string, or null when absent. */
   public String string(String key) throws CheckpointFormatException {
-    Object v = metadata.get(key);
+    Object v = metadata().get(key);
     if (v == null) {
       return null;
     }
@@ -332,11 +269,11 @@ public final class GgufFile implements TensorSource {
 
   /** A metadata integer, or {@code dflt} when absent. */
   public long integer(String key, long dflt) throws CheckpointFormatException {
-    Object v = metadata.get(key);
+    Object v = metadata().get(key);
     if (v == null) {
       return dflt;
     }
-    if (!(v instanceof Integer || v instanceof Long)) {
+    if (!(v instanceof Long)) {
       throw new CheckpointFormatException(file, "metadata '" + key + "' is not an integer: " + v);
     }
     return ((Number) v).longValue();
@@ -344,7 +281,7 @@ public final class GgufFile implements TensorSource {
 
   /** A required metadata integer in int range. */
   public int requiredInt(String key) throws CheckpointFormatException {
-    if (!metadata.containsKey(key)) {
+    if (!metadata().containsKey(key)) {
       throw new CheckpointFormatException(file, "missing required metadata '" + key + "'");
     }
     long v = integer(key, 0);
@@ -356,7 +293,7 @@ public final class GgufFile implements TensorSource {
 
   /** A metadata float, or {@code dflt} when absent. */
   public double number(String key, double dflt) throws CheckpointFormatException {
-    Object v = metadata.get(key);
+    Object v = metadata().get(key);
     if (v == null) {
       return dflt;
     }

@@ -164,18 +164,22 @@ class GgufTest {
       var m = g.metadata();
       assertThat(m.keySet()).containsExactly("u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool",
           "str", "strs", "ints", "nested", "u64", "i64", "f64");
-      assertThat(m.get("u8")).isEqualTo(200);
-      assertThat(m.get("i8")).isEqualTo(-5);
-      assertThat(m.get("u16")).isEqualTo(65535);
-      assertThat(m.get("i16")).isEqualTo(-2);
+      // every integer type as a Long, arrays as Java arrays (llm-tokenizer's GgufMetadata reads them)
+      assertThat(m.get("u8")).isEqualTo(200L);
+      assertThat(m.get("i8")).isEqualTo(-5L);
+      assertThat(m.get("u16")).isEqualTo(65535L);
+      assertThat(m.get("i16")).isEqualTo(-2L);
       assertThat(m.get("u32")).isEqualTo(4_000_000_000L);
-      assertThat(m.get("i32")).isEqualTo(-123456);
+      assertThat(m.get("i32")).isEqualTo(-123456L);
       assertThat(m.get("f32")).isEqualTo(0.25f);
       assertThat(m.get("bool")).isEqualTo(true);
       assertThat(m.get("str")).isEqualTo("llama");
-      assertThat(m.get("strs")).isEqualTo(List.of("a", "héllo"));
-      assertThat(m.get("ints")).isEqualTo(List.of(-1, 0, 7));
-      assertThat(m.get("nested")).isEqualTo(List.of(List.of(1, 255), List.of(9)));
+      assertThat((String[]) m.get("strs")).containsExactly("a", "héllo");
+      assertThat((int[]) m.get("ints")).containsExactly(-1, 0, 7);
+      Object[] nestedValue = (Object[]) m.get("nested");
+      assertThat(nestedValue).hasSize(2);
+      assertThat((int[]) nestedValue[0]).containsExactly(1, 255);
+      assertThat((int[]) nestedValue[1]).containsExactly(9);
       assertThat(m.get("u64")).isEqualTo(1L << 40);
       assertThat(m.get("i64")).isEqualTo(-2L);
       assertThat(m.get("f64")).isEqualTo(Math.PI);
@@ -205,20 +209,20 @@ class GgufTest {
       assertThat(g.integer("llama.attention.head_count", 0)).isEqualTo(32);
       assertThat(g.number("llama.attention.layer_norm_rms_epsilon", 0)).isEqualTo(1e-5f);
       assertThat(g.string("tokenizer.ggml.model")).isEqualTo("llama");
-      List<?> tokens = (List<?>) g.metadata().get("tokenizer.ggml.tokens");
+      String[] tokens = (String[]) g.metadata().get("tokenizer.ggml.tokens");
       assertThat(tokens).hasSize(32000);
-      assertThat(tokens.subList(0, 3)).isEqualTo(List.of("<unk>", "<s>", "</s>"));
-      assertThat(tokens.get(3)).isEqualTo("<0x00>");
-      assertThat((List<?>) g.metadata().get("tokenizer.ggml.scores")).hasSize(32000);
+      assertThat(Arrays.copyOf(tokens, 3)).containsExactly("<unk>", "<s>", "</s>");
+      assertThat(tokens[3]).isEqualTo("<0x00>");
+      assertThat((float[]) g.metadata().get("tokenizer.ggml.scores")).hasSize(32000);
       assertThat(g.integer("tokenizer.ggml.bos_token_id", -1)).isEqualTo(1);
       assertThat(g.tensors()).isEmpty();
     }
     try (GgufFile g = GgufFile.open(dir.resolve("ggml-vocab-gpt-2.gguf"))) {
       assertThat(g.string("tokenizer.ggml.model")).isEqualTo("gpt2");
-      List<?> tokens = (List<?>) g.metadata().get("tokenizer.ggml.tokens");
+      String[] tokens = (String[]) g.metadata().get("tokenizer.ggml.tokens");
       assertThat(tokens).hasSize(50257);
-      assertThat(tokens.get(50256)).isEqualTo("<|endoftext|>");
-      assertThat((List<?>) g.metadata().get("tokenizer.ggml.merges")).hasSize(50000);
+      assertThat(tokens[50256]).isEqualTo("<|endoftext|>");
+      assertThat((String[]) g.metadata().get("tokenizer.ggml.merges")).hasSize(50000);
     }
     Path spm = dir.resolve("ggml-vocab-llama-spm.gguf");
     assertThatThrownBy(() -> Checkpoints.load(spm))

@@ -78,14 +78,33 @@ final class GgufTestWriter {
   }
 
   /**
-   * An entry re-encoded from a value as {@link GgufFile} returns it (Integer as INT32, Long as
-   * UINT32 when it fits else INT64, Float, Double, Boolean, String, List as an array of the first
-   * element's type).
+   * An entry re-encoded from a value as {@link GgufFile} returns it (Long as UINT32 when it fits
+   * else INT64, Float, Double, Boolean, String, and Java arrays: int[] as INT32, long[] as INT64,
+   * the others by their element type, Object[] as an array of arrays).
    */
   GgufTestWriter value(String key, Object v) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
-    int type = encode(v, o);
+    int type = encode(asLists(v), o);
     return raw(key, type, o.toByteArray());
+  }
+
+  /** Java arrays as lists (recursively), the form {@link #encode} writes as GGUF arrays. */
+  private static Object asLists(Object v) {
+    if (v instanceof Object[] a) {
+      List<Object> l = new java.util.ArrayList<>();
+      for (Object e : a) {
+        l.add(asLists(e));
+      }
+      return l;
+    }
+    if (v != null && v.getClass().isArray()) {
+      List<Object> l = new java.util.ArrayList<>();
+      for (int i = 0; i < java.lang.reflect.Array.getLength(v); i++) {
+        l.add(java.lang.reflect.Array.get(v, i));
+      }
+      return l;
+    }
+    return v;
   }
 
   private static int typeOf(Object v) {
