@@ -335,7 +335,28 @@ final class VectorKernels implements SimdKernels {
     FloatVector acc = FloatVector.zero(F);
     int j = 0;
     for (; j < bound; j += L) {
-      FloatVector x = exp(FloatVector.fromArray(F, s, off + j).sub(max));
+      // exp(x), the operations of exp(FloatVector) written out: with the call, expAndSum was small
+      // enough for C2 to inline into its callers (the attention kernels' loops), where, on JDK 17
+      // with 512-bit vectors, it then boxed every vector: ~75 MB of garbage per causal attention of
+      // 1024 tokens (AttentionBenchmark -prof gc), 1 MB now, at the same speed. Written out, this
+      // method is too big to inline and is compiled on its own, with every vector in registers.
+      FloatVector x = FloatVector.fromArray(F, s, off + j).sub(max);
+      var tiny = x.compare(VectorOperators.LT, MIN_ARG);
+      FloatVector xc = x.max(MIN_ARG);
+      FloatVector t = xc.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+      FloatVector nf = t.sub(ROUND);
+      FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+      r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+      FloatVector p = FloatVector.broadcast(F, 1.9875691500e-4f);
+      p = p.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
+      p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+      p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+      p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+      p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+      FloatVector e = p.mul(r).fma(r, r).add(1f);
+      FloatVector pow2 =
+          t.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+      x = e.mul(pow2).blend(0f, tiny);
       x.intoArray(s, off + j);
       acc = acc.add(x);
     }
@@ -361,7 +382,10 @@ final class VectorKernels implements SimdKernels {
   private static final float ROUND = 12582912f;
   private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
-  /** exp(x) for x <= 0 (as softmax needs after subtracting the max); 0 below -87.3 and for -∞. */
+  /**
+   * exp(x) for x <= 0 (as softmax needs after subtracting the max); 0 below -87.3 and for -∞.
+   * {@link #expAndSum} holds the same operations written out (see there why).
+   */
   private static FloatVector exp(FloatVector x) {
     var tiny = x.compare(VectorOperators.LT, MIN_ARG);
     FloatVector xc = x.max(MIN_ARG);
