@@ -18,10 +18,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -132,38 +130,43 @@ public final class GgufFile implements TensorSource {
     Cursor c = new Cursor(file, m);
     c.buf.position(Math.toIntExact(header.end()));
     Map<String, TensorInfo> infos = new LinkedHashMap<>();
-    for (long i = 0; i < nTensors; i++) {
-      c.what = "tensor info " + i;
-      String name = c.string();
-      c.what = "tensor info '" + name + "'";
-      int nDims = c.buf.getInt();
-      if (nDims < 1 || nDims > 4) {
-        throw new CheckpointFormatException(
-            file, "tensor '" + name + "' has " + nDims + " dimensions (expected 1 to 4)");
-      }
-      long[] dims = new long[nDims];
-      long elements = 1;
-      for (int d = 0; d < nDims; d++) {
-        dims[d] = c.buf.getLong();
-        if (dims[d] < 0 || (dims[d] > 0 && elements > Long.MAX_VALUE / dims[d])) {
-          throw new CheckpointFormatException(file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
+    try {
+      for (long i = 0; i < nTensors; i++) {
+        c.what = "tensor info " + i;
+        String name = c.string();
+        c.what = "tensor info '" + name + "'";
+        int nDims = c.buf.getInt();
+        if (nDims < 1 || nDims > 4) {
+          throw new CheckpointFormatException(
+              file, "tensor '" + name + "' has " + nDims + " dimensions (expected 1 to 4)");
         }
-        elements *= dims[d];
+        long[] dims = new long[nDims];
+        long elements = 1;
+        for (int d = 0; d < nDims; d++) {
+          dims[d] = c.buf.getLong();
+          if (dims[d] < 0 || (dims[d] > 0 && elements > Long.MAX_VALUE / dims[d])) {
+            throw new CheckpointFormatException(
+                file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
+          }
+          elements *= dims[d];
+        }
+        int typeId = c.buf.getInt();
+        GgmlType type = GgmlType.byId(typeId);
+        if (type == null) {
+          throw new CheckpointFormatException(file, "tensor '" + name + "' has unknown ggml type " + typeId);
+        }
+        if (dims[0] % type.blockSize() != 0) {
+          throw new CheckpointFormatException(
+              file, "tensor '" + name + "' row length " + dims[0] + " is not a multiple of the "
+                  + type + " block size " + type.blockSize());
+        }
+        long offset = c.buf.getLong();
+        if (infos.put(name, new TensorInfo(name, dims, type, offset)) != null) {
+          throw new CheckpointFormatException(file, "tensor '" + name + "' is listed twice");
+        }
       }
-      int typeId = c.buf.getInt();
-      GgmlType type = GgmlType.byId(typeId);
-      if (type == null) {
-        throw new CheckpointFormatException(file, "tensor '" + name + "' has unknown ggml type " + typeId);
-      }
-      if (dims[0] % type.blockSize() != 0) {
-        throw new CheckpointFormatException(
-            file, "tensor '" + name + "' row length " + dims[0] + " is not a multiple of the "
-                + type + " block size " + type.blockSize());
-      }
-      long offset = c.buf.getLong();
-      if (infos.put(name, new TensorInfo(name, dims, type, offset)) != null) {
-        throw new CheckpointFormatException(file, "tensor '" + name + "' is listed twice");
-      }
+    } catch (BufferUnderflowException e) { // cut inside the tensor infos
+      throw c.truncated();
     }
     long alignment = DEFAULT_ALIGNMENT;
     Object a = meta.get("general.alignment");

@@ -246,6 +246,18 @@ class GgufTest {
     Files.write(meta, Arrays.copyOf(good, 200));
     assertThatThrownBy(() -> GgufFile.open(meta))
         .isInstanceOf(CheckpointFormatException.class).hasMessageContaining("meta.gguf");
+    // cut inside the tensor infos (just past the metadata): named, not a BufferUnderflowException
+    int cutAt;
+    try (GgufFile g = GgufFile.open(Files.write(tmp.resolve("whole.gguf"), good))) {
+      // past the metadata, and long enough for the tensor count to look possible (32 bytes each)
+      cutAt = (int) Math.max(g.header().end() + 30, 32L * g.tensors().size() + 1);
+      assertThat(cutAt).isLessThan(good.length - (int) g.tensors().values().stream()
+          .mapToLong(GgufFile.TensorInfo::bytes).sum()); // still inside the tensor infos
+    }
+    Path infos = Files.write(tmp.resolve("infos.gguf"), Arrays.copyOf(good, cutAt));
+    assertThatThrownBy(() -> GgufFile.open(infos))
+        .isInstanceOf(CheckpointFormatException.class)
+        .hasMessageContaining("infos.gguf").hasMessageContaining("tensor info");
     // wrong magic and version
     byte[] bad = good.clone();
     bad[0] = 'X';
