@@ -31,7 +31,6 @@ final class VectorKernels implements SimdKernels {
 
   private static final int ML = M.length();
 
-
   @Override
   public String toString() {
     return "Vector API, " + F.vectorBitSize() + "-bit";
