@@ -42,33 +42,45 @@ public final class ChatTemplate {
   private static final ThreadLocal<Clock> CLOCK = new ThreadLocal<>();
 
   private final String source;
+  private final String compiled;
   private final Map<String, String> specialTokens;
   private final Clock clock;
   private final Jinjava jinjava;
 
+  /** One engine for all templates (its configuration never changes; rendering is thread-safe). */
+  private static final class Engine {
+    static final Jinjava JINJAVA = create();
+
+    private static Jinjava create() {
+      JinjavaConfig config = JinjavaConfig.newBuilder()
+          .withTrimBlocks(true)
+          .withLstripBlocks(true)
+          .withFailOnUnknownTokens(false)
+          .withMaxOutputSize(64L << 20)
+          .withLegacyOverrides(LegacyOverrides.newBuilder()
+              .withParseWhitespaceControlStrictly(true)
+              .withUseTrimmingForNotesAndExpressions(true)
+              .withKeepNullableLoopValues(true)
+              .build())
+          .withElResolver(new PythonMethods(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE))
+          .build();
+      Jinjava jinjava = new Jinjava(config);
+      jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
+          "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+      jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
+          "", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
+      jinjava.getGlobalContext().registerFilter(new ToJson());
+      jinjava.getGlobalContext().registerFilter(new PyTrim());
+      return jinjava;
+    }
+  }
+
   private ChatTemplate(String source, Map<String, String> specialTokens, Clock clock) {
     this.source = source;
+    this.compiled = JinjaCompat.rewrite(source);
     this.specialTokens = Map.copyOf(specialTokens);
     this.clock = clock;
-    JinjavaConfig config = JinjavaConfig.newBuilder()
-        .withTrimBlocks(true)
-        .withLstripBlocks(true)
-        .withFailOnUnknownTokens(false)
-        .withMaxOutputSize(64L << 20)
-        .withLegacyOverrides(LegacyOverrides.newBuilder()
-            .withParseWhitespaceControlStrictly(true)
-            .withUseTrimmingForNotesAndExpressions(true)
-            .withKeepNullableLoopValues(true)
-            .build())
-        .withElResolver(new PythonMethods(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE))
-        .build();
-    this.jinjava = new Jinjava(config);
-    jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
-        "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
-    jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
-        "", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
-    jinjava.getGlobalContext().registerFilter(new ToJson());
-    jinjava.getGlobalContext().registerFilter(new PyTrim());
+    this.jinjava = Engine.JINJAVA;
   }
 
   /**
@@ -230,7 +242,7 @@ public final class ChatTemplate {
     CLOCK.set(clock);
     RenderResult result;
     try {
-      result = jinjava.renderForResult(source, context);
+      result = jinjava.renderForResult(compiled, context);
     } catch (Raised r) {
       throw new ChatTemplateException("chat template raised: " + r.getMessage(), true, null);
     } finally {
