@@ -135,6 +135,10 @@ final class GrammarAutomaton {
 
   /** The state after one more byte ({@link #deadState()} when the grammar rejects it). */
   synchronized State next(State s, int b) {
+    return step(s, b);
+  }
+
+  private State step(State s, int b) {
     s = intern(s);
     if (s.next == null) {
       s.next = new State[256];
@@ -163,7 +167,7 @@ final class GrammarAutomaton {
     int first = trie.firstChild[node];
     int end = first + trie.childCount[node];
     for (int c = first; c < end; c++) {
-      State n = next(s, trie.label[c] & 0xFF);
+      State n = step(s, trie.label[c] & 0xFF);
       if (n == dead) {
         continue;
       }

@@ -46,29 +46,29 @@ public final class GrammarConstraint implements LogitsProcessor {
    * Creates the processor.
    *
    * @param grammar the grammar the output must follow
+   * @param vocabulary the prepared vocabulary (shareable between grammars)
+   */
+  public GrammarConstraint(Grammar grammar, TokenVocabulary vocabulary) {
+    if (grammar == null || vocabulary == null) {
+      throw new IllegalArgumentException("grammar and vocabulary must not be null");
+    }
+    this.grammar = grammar;
+    this.pieces = vocabulary.pieces;
+    this.eosIds = vocabulary.eosIds();
+    this.automaton = new GrammarAutomaton(grammar, vocabulary.trie);
+  }
+
+  /**
+   * Creates the processor (and the vocabulary's trie; see {@link TokenVocabulary} to share one).
+   *
+   * @param grammar the grammar the output must follow
    * @param vocabulary the decoded bytes of each token, indexed by id; null or empty for tokens that
    *     must never be generated (special tokens)
    * @param eosIds the end-of-sequence (or end-of-turn) ids, allowed when the text is complete
    * @throws IllegalArgumentException if an EOS id is outside the vocabulary
    */
   public GrammarConstraint(Grammar grammar, byte[][] vocabulary, int... eosIds) {
-    if (grammar == null || vocabulary == null || eosIds == null) {
-      throw new IllegalArgumentException("grammar, vocabulary and eosIds must not be null");
-    }
-    for (int e : eosIds) {
-      if (e < 0 || e >= vocabulary.length) {
-        throw new IllegalArgumentException(
-            "EOS id " + e + " is outside the vocabulary [0, " + vocabulary.length + ")");
-      }
-    }
-    this.grammar = grammar;
-    this.pieces = vocabulary.clone();
-    this.eosIds = eosIds.clone();
-    byte[][] forTrie = this.pieces.clone();
-    for (int e : eosIds) {
-      forTrie[e] = null;
-    }
-    this.automaton = new GrammarAutomaton(grammar, TokenTrie.build(forTrie));
+    this(grammar, TokenVocabulary.of(vocabulary, eosIds));
   }
 
   /**
@@ -79,12 +79,7 @@ public final class GrammarConstraint implements LogitsProcessor {
    * @param eosIds the end-of-sequence ids
    */
   public static GrammarConstraint ofStrings(Grammar grammar, List<String> vocabulary, int... eosIds) {
-    byte[][] bytes = new byte[vocabulary.size()][];
-    for (int i = 0; i < bytes.length; i++) {
-      String s = vocabulary.get(i);
-      bytes[i] = s == null ? null : s.getBytes(StandardCharsets.UTF_8);
-    }
-    return new GrammarConstraint(grammar, bytes, eosIds);
+    return new GrammarConstraint(grammar, TokenVocabulary.ofStrings(vocabulary, eosIds));
   }
 
   /** The grammar. */
