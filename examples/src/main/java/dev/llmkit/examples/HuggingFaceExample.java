@@ -4,7 +4,7 @@ import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.Generator;
 import dev.llmkit.model.io.Checkpoints;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.sampling.Samplers;
 import dev.llmkit.sampling.SamplingContext;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.llmkit.examples;
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.List;

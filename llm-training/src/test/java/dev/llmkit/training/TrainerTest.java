@@ -11,7 +11,6 @@ import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.data.Corpus;
 import dev.llmkit.training.data.RandomWindowBatches;
 import dev.llmkit.training.data.TokenSequence;
-import dev.llmkit.training.nn.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import dev.llmkit.training.optim.AdamWConfig;
 import dev.llmkit.training.schedule.LearningRateSchedule;

@@ -2,8 +2,8 @@ package dev.llmkit.examples.cli;
 
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.SessionOptions;
-import dev.llmkit.model.transformer.DecodeMatrices;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.tensor.DecodeMatrices;
+import dev.llmkit.model.nn.Transformer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.SplittableRandom;

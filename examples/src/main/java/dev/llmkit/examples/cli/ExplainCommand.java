@@ -6,7 +6,7 @@ import dev.llmkit.examples.plot.Charts;
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.Tokenizer;
 import java.io.PrintWriter;

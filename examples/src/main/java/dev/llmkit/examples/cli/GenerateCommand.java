@@ -3,7 +3,7 @@ package dev.llmkit.examples.cli;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
-import dev.llmkit.model.transformer.DecodeMatrices;
+import dev.llmkit.tensor.DecodeMatrices;
 import dev.llmkit.sampling.SamplerConfig;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
