@@ -15,7 +15,6 @@ import dev.llmkit.sampling.grammar.TokenVocabulary;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -102,13 +101,7 @@ public class GrammarBenchmark {
     for (int i = 0; i < text.length(); i++) {
       prefix[i] = o200k.encodeOrdinary(text.substring(i, i + 1)).get(0);
     }
-    SplittableRandom random = new SplittableRandom(17);
-    logits = new float[VOCAB];
-    for (int i = 0; i < VOCAB; i++) {
-      double u = 1 - random.nextDouble();
-      double v = random.nextDouble();
-      logits[i] = (float) (3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
-    }
+    logits = SamplerBenchmark.gaussianLogits(VOCAB, 17);
     work = new float[VOCAB];
     SamplerConfig config = SamplerConfig.builder().seed(42).build();
     unconstrained = config.build();
