@@ -49,7 +49,8 @@ public final class UnigramModel {
    * @param pieces pieces by id (with {@code ▁} for spaces)
    * @param scores scores by id
    * @param types token types by id ({@link SentencePieceTokenizer#NORMAL} ...)
-   * @param unkId the unknown token's id
+   * @param unkId the unknown token's id ({@code -1}: none, Hugging Face flavour only; text no piece
+   *     covers is then an error)
    * @param byteFallback whether unknown spans become {@code <0xXX>} tokens
    * @param flavor which reference to follow
    * @param source where the vocabulary came from, for messages
@@ -63,7 +64,7 @@ public final class UnigramModel {
           source + ": " + pieces.length + " pieces but " + scores.length + " scores and "
               + types.length + " types");
     }
-    if (unkId < 0 || unkId >= pieces.length) {
+    if ((unkId < 0 && flavor == Flavor.SENTENCEPIECE) || unkId >= pieces.length) {
       throw new IllegalArgumentException(
           source + ": unknown token id " + unkId + " is outside the vocabulary [0, "
               + pieces.length + ")");
@@ -226,6 +227,11 @@ public final class UnigramModel {
         }
       }
       if (!single) {
+        if (unkId < 0) {
+          throw new IllegalArgumentException(
+              "'" + new String(s, from + start, mblen, StandardCharsets.UTF_8) + "' has no piece"
+                  + " and the Unigram model has no unk_id");
+        }
         int end = start + mblen;
         double cand = sp ? (float) (unkScore + till) : unkScore + till;
         if (startsAt[end] == -1 || cand > best[end]) {
