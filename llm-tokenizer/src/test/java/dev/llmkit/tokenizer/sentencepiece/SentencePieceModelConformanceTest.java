@@ -64,6 +64,41 @@ class SentencePieceModelConformanceTest {
     assertEquals(texts.size() > 150, true);
   }
 
+  @org.junit.jupiter.api.Test
+  void filesThatAreNotSentencePieceModelsAreNamed(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    byte[] good = java.nio.file.Files.readAllBytes(resource("unigram-bytes.model"));
+    Path truncated = dir.resolve("truncated.model");
+    java.nio.file.Files.write(truncated, java.util.Arrays.copyOf(good, good.length / 2));
+    Path text = dir.resolve("text.model");
+    java.nio.file.Files.writeString(text, "just some text, not a protobuf message\n");
+    Path empty = dir.resolve("empty.model");
+    java.nio.file.Files.write(empty, new byte[0]);
+    for (Path p : List.of(truncated, text, empty)) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class, () -> Tokenizers.load(p));
+      org.junit.jupiter.api.Assertions.assertTrue(
+          e.getMessage().startsWith(p.toString()) && e.getMessage().contains("not a SentencePiece model"),
+          e.getMessage());
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void piecesScoresAndTypesAreRead() throws Exception {
+    SentencePieceModelTokenizer t =
+        SentencePieceModelFile.load(resource("unigram-nfkc.model"));
+    assertEquals(1000, t.vocabSize());
+    assertEquals("<unk>", t.piece(0));
+    assertEquals(SentencePieceTokenizer.UNKNOWN, t.model().type(0));
+    assertEquals(SentencePieceTokenizer.CONTROL, t.model().type(1));
+    assertEquals(SentencePieceTokenizer.USER_DEFINED, t.model().type(3));
+    assertEquals("<sep>", t.piece(3));
+    assertEquals(java.util.OptionalInt.of(2), t.eosId());
+    assertEquals(SentencePieceModelTokenizer.ModelType.UNIGRAM, t.modelType());
+    assertEquals(SentencePieceModelTokenizer.ModelType.BPE,
+        SentencePieceModelFile.load(resource("bpe-plain.model")).modelType());
+  }
+
   static int[] ids(JsonNode arr) {
     int[] r = new int[arr.size()];
     for (int i = 0; i < r.length; i++) {
