@@ -94,6 +94,29 @@ public final class SentencePieceModelTokenizer extends AbstractTokenizer {
     }
   }
 
+  /**
+   * A Unigram tokenizer from its parts (what {@code UnigramTrainer} builds).
+   *
+   * @param name a name for messages
+   * @param pieces pieces by id
+   * @param scores scores (log probabilities) by id
+   * @param types types by id ({@link SentencePieceTokenizer#NORMAL} ...)
+   * @param normalizer the normaliser
+   * @param unkId the unknown token's id (type {@link SentencePieceTokenizer#UNKNOWN})
+   * @param byteFallback whether unknown text becomes {@code <0xXX>} byte pieces
+   * @param bos BOS id or empty
+   * @param eos EOS id or empty
+   * @return the tokenizer
+   */
+  public static SentencePieceModelTokenizer unigram(
+      String name, String[] pieces, float[] scores, int[] types,
+      SentencePieceNormalizer normalizer, int unkId, boolean byteFallback, OptionalInt bos,
+      OptionalInt eos) {
+    return new SentencePieceModelTokenizer(
+        name, ModelType.UNIGRAM, pieces, scores, types, normalizer, unkId, byteFallback,
+        " \u2047 ", bos, eos);
+  }
+
   /** Types for the BPE delegate: byte pieces count as bytes only with byte fallback. */
   private static int[] bpeTypes(int[] types, boolean byteFallback) {
     int[] t = types.clone();
