@@ -42,7 +42,8 @@ public final class Tokenizers {
    * ({@code .gguf}, vocabulary from its {@code tokenizer.ggml.*} metadata); a llama2.c tokenizer
    * ({@code tok*.bin}); a tiktoken rank file ({@code .tiktoken}); a SentencePiece model
    * ({@code .model}, e.g. {@code spiece.model}, {@code tokenizer.model}; a folder with one of those
-   * two and no {@code tokenizer.json}).
+   * two and no {@code tokenizer.json}); BERT's {@code vocab.txt} (read as uncased; use
+   * {@code BertVocabFile} for cased vocabularies).
    *
    * @param path the file or folder
    * @return the tokenizer
@@ -57,14 +58,17 @@ public final class Tokenizers {
       if (Files.exists(path.resolve("vocab.json")) && Files.exists(path.resolve("merges.txt"))) {
         return HfVocabMerges.load(path);
       }
+      if (Files.exists(path.resolve("vocab.txt"))) {
+        return dev.llmkit.tokenizer.wordpiece.BertVocabFile.load(path.resolve("vocab.txt"), true);
+      }
       for (String spm : new String[] {"spiece.model", "tokenizer.model"}) {
         if (Files.exists(path.resolve(spm))) {
           return SentencePieceModelFile.load(path.resolve(spm));
         }
       }
       throw new IllegalArgumentException(
-          path + ": folder has neither tokenizer.json, vocab.json + merges.txt nor spiece.model /"
-              + " tokenizer.model");
+          path + ": folder has neither tokenizer.json, vocab.json + merges.txt, vocab.txt nor"
+              + " spiece.model / tokenizer.model");
     }
     if (!Files.exists(path)) {
       throw new java.nio.file.NoSuchFileException(path.toString());
@@ -75,6 +79,9 @@ public final class Tokenizers {
     }
     if (name.endsWith(".tiktoken")) {
       return tiktoken(path);
+    }
+    if (name.equals("vocab.txt")) {
+      return dev.llmkit.tokenizer.wordpiece.BertVocabFile.load(path, true);
     }
     if (name.endsWith(".model")) {
       return SentencePieceModelFile.load(path);

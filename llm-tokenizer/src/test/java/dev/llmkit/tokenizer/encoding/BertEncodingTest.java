@@ -146,4 +146,32 @@ class BertEncodingTest {
         () -> ours.encodeBatch(List.of("a"), List.of("b", "c"), 10, TemplateEncoder.Padding.NONE));
     assertTrue(e.getMessage().contains("1 first texts but 2 second texts"), e.getMessage());
   }
+
+  @Test
+  void vocabTxtEqualsHuggingFace() throws Exception {
+    // all-MiniLM-L6-v2's vocabulary written as BERT's vocab.txt, one token per line by id
+    JsonNode vocab = new ObjectMapper().readTree(Files.readString(file)).get("model").get("vocab");
+    String[] lines = new String[vocab.size()];
+    vocab.fields().forEachRemaining(e -> lines[e.getValue().asInt()] = e.getKey());
+    Path txt = dir.resolve("vocab.txt");
+    Files.write(txt, List.of(lines));
+    dev.llmkit.tokenizer.Tokenizer t = dev.llmkit.tokenizer.Tokenizers.load(txt);
+    TemplateEncoder enc = TemplateEncoder.bert(t, 101, 102, 0);
+    List<String> failures = new ArrayList<>();
+    try (HuggingFaceTokenizer ref = reference(0, false)) {
+      for (String text : texts) {
+        Encoding want = of(ref.encode(text));
+        Encoding got = enc.encode(text);
+        if (!want.equals(got)) {
+          failures.add("'" + text + "': expected " + want + " got " + got);
+        }
+      }
+    }
+    assertEquals(List.of(), failures);
+    Path empty = dir.resolve("empty-vocab.txt");
+    Files.writeString(empty, "[PAD]\n\nfoo\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> dev.llmkit.tokenizer.wordpiece.BertVocabFile.load(empty, true));
+    assertTrue(e.getMessage().contains("line 2 is empty"), e.getMessage());
+  }
 }
