@@ -33,7 +33,6 @@ public final class SentencePieceModelTokenizer extends AbstractTokenizer {
   private final SentencePieceNormalizer normalizer;
   private final UnigramModel unigram;
   private final SentencePieceTokenizer bpe;
-  private final java.util.List<byte[]> userDefined;
   private final Map<String, Integer> userIds;
   private final byte[][] decodePlain;
   private final byte[][] decodeLeading;
@@ -62,7 +61,6 @@ public final class SentencePieceModelTokenizer extends AbstractTokenizer {
             name, pieces, scores, bpeTypes(types, byteFallback),
             '\u2581', false, bos, eos, unkId)
         : null;
-    this.userDefined = normalizer.userDefined();
     this.userIds = new LinkedHashMap<>();
     for (int id = 0; id < pieces.length; id++) {
       if (types[id] == SentencePieceTokenizer.USER_DEFINED) {
@@ -197,7 +195,7 @@ public final class SentencePieceModelTokenizer extends AbstractTokenizer {
     int segStart = 0;
     int p = 0;
     while (p < norm.length) {
-      int len = userMatch(norm, p);
+      int len = normalizer.userDefinedMatch(norm, p);
       if (len == 0) {
         p++;
         continue;
@@ -223,17 +221,6 @@ public final class SentencePieceModelTokenizer extends AbstractTokenizer {
       String s = new String(norm, from, to - from, StandardCharsets.UTF_8);
       bpe.encodeOrdinary(s, 0, s.length(), false, out);
     }
-  }
-
-  private int userMatch(byte[] s, int p) {
-    int best = 0;
-    for (byte[] u : userDefined) {
-      if (u.length > best && u.length <= s.length - p
-          && java.util.Arrays.equals(u, 0, u.length, s, p, p + u.length)) {
-        best = u.length;
-      }
-    }
-    return best;
   }
 
   @Override

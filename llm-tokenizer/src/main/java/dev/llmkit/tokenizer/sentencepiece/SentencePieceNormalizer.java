@@ -116,15 +116,27 @@ public record SentencePieceNormalizer(
     out.write(ws, 0, ws.length);
   }
 
-  /** The normalised form of the longest rule at {@code pos}; its input length goes to len[0]. */
-  private byte[] normalizePrefix(byte[] in, int pos, int[] len) {
+  /**
+   * The longest user-defined piece at a position.
+   *
+   * @param s UTF-8 bytes
+   * @param pos the position
+   * @return its length in bytes, or 0 when none matches
+   */
+  public int userDefinedMatch(byte[] s, int pos) {
     int best = 0;
     for (byte[] u : userDefined) {
-      if (u.length > best && u.length <= in.length - pos
-          && java.util.Arrays.equals(u, 0, u.length, in, pos, pos + u.length)) {
+      if (u.length > best && u.length <= s.length - pos
+          && java.util.Arrays.equals(u, 0, u.length, s, pos, pos + u.length)) {
         best = u.length;
       }
     }
+    return best;
+  }
+
+  /** The normalised form of the longest rule at {@code pos}; its input length goes to len[0]. */
+  private byte[] normalizePrefix(byte[] in, int pos, int[] len) {
+    int best = userDefinedMatch(in, pos);
     if (best > 0) {
       len[0] = best;
       return java.util.Arrays.copyOfRange(in, pos, pos + best);
