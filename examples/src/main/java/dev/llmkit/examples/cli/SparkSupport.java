@@ -4,6 +4,7 @@ import dev.llmkit.training.spark.GradientPrecision;
 import dev.llmkit.training.spark.ReplicaFactory;
 import dev.llmkit.training.spark.SparkTrainer;
 import dev.llmkit.training.spark.SparkTrainingResult;
+import dev.llmkit.training.spark.WorkerContext;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -52,13 +53,13 @@ final class SparkSupport {
   /** Builds each replica on its executor from the settings; rank 0 shows the progress bar. */
   private record Replicas(TrainSetup setup) implements ReplicaFactory {
     @Override
-    public Replica create(dev.llmkit.training.spark.WorkerContext ctx) throws Exception {
+    public Replica create(WorkerContext ctx) throws Exception {
       TrainSetup.Prepared p = setup.prepare(ctx.isLeader());
-      TrainSetup.Replica r = setup.replica(p, ctx.rank(), ctx.worldSize(), ctx.isLeader());
+      Replica r = setup.replica(p, ctx.rank(), ctx.worldSize(), ctx.isLeader());
       if (ctx.isLeader()) {
         r.trainer().addListener(new TrainingProgress(System.err, "train"));
       }
-      return new Replica(r.trainer(), r.parameters());
+      return r;
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.data.MappedTokenFile;
 import dev.llmkit.training.data.TokenWidth;
 import dev.llmkit.training.spark.GradientPrecision;
+import dev.llmkit.training.spark.ReplicaFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -146,7 +147,7 @@ public final class TrainCommand implements Callable<Integer> {
       MappedTokenFile.write(writeTokens, prepared.tokens(), w);
       System.err.printf(Locale.ROOT, "wrote %s (%s)%n", writeTokens, w);
     }
-    TrainSetup.Replica replica = setup.replica(prepared, 0, 1, true);
+    ReplicaFactory.Replica replica = setup.replica(prepared, 0, 1, true);
     Trainer trainer = replica.trainer();
     if (resume) {
       trainer.resumeFrom(out);

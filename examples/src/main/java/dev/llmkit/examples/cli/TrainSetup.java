@@ -18,6 +18,7 @@ import dev.llmkit.training.nn.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import dev.llmkit.training.optim.AdamWConfig;
 import dev.llmkit.training.schedule.LearningRateSchedule;
+import dev.llmkit.training.spark.ReplicaFactory;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -56,9 +57,6 @@ record TrainSetup(
   /** The corpus and its tokenizer (null for a token file). */
   record Prepared(TokenSequence tokens, Tokenizer tokenizer, int vocab) {}
 
-  /** One replica: its trainer and parameters. */
-  record Replica(Trainer trainer, ModelWeights parameters) {}
-
   /** Reads and tokenizes the corpus; {@code verbose} prints its size on stderr. */
   Prepared prepare(boolean verbose) throws IOException {
     Path path = Path.of(data);
@@ -85,7 +83,7 @@ record TrainSetup(
    * The trainer of replica {@code rank} of {@code world} (each with {@link #batch} rows; they share
    * one global batch of {@code world * batch} rows), checkpointing into {@link #out} on rank 0.
    */
-  Replica replica(Prepared p, int rank, int world, boolean verbose) {
+  ReplicaFactory.Replica replica(Prepared p, int rank, int world, boolean verbose) {
     Corpus corpus = Corpus.split(p.tokens(), Corpus.DEFAULT_TRAIN_FRACTION);
     ModelConfig config = ModelConfig.gpt2(p.vocab(), block, layers, heads, dim);
     ModelWeights weights = ModelWeights.init(config, seed, 0.02f);
@@ -116,6 +114,6 @@ record TrainSetup(
       trainer.checkpointTo(Path.of(out), p.tokenizer(),
           new TrainingCheckpoints(new HuggingFaceModelStore()));
     }
-    return new Replica(trainer, weights);
+    return new ReplicaFactory.Replica(trainer, weights);
   }
 }
