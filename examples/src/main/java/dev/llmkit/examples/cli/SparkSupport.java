@@ -6,12 +6,11 @@ import dev.llmkit.training.spark.SparkTrainer;
 import dev.llmkit.training.spark.SparkTrainingResult;
 import dev.llmkit.training.spark.WorkerContext;
 import java.util.Map;
-import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * {@code llm train --spark}: the only CLI class that touches Spark types, so the CLI runs without
- * Spark on the classpath until {@code --spark} is used.
+ * {@code llm train --spark}: the only CLI class that reaches Spark (through llm-training's
+ * {@link SparkTrainer}), so the CLI runs without Spark on the classpath until {@code --spark} is
+ * used. The CLI does not depend on Spark at all: {@code ./llm} adds Spark's jars when asked.
  */
 final class SparkSupport {
 
@@ -33,21 +32,10 @@ final class SparkSupport {
 
   /** Trains {@code workers} replicas of {@code setup} on {@code master} and waits. */
   static Summary train(String master, int workers, GradientPrecision precision, TrainSetup setup) {
-    SparkConf conf = new SparkConf()
-        .setAppName("llm train")
-        .set("spark.ui.showConsoleProgress", "false");
-    if (!conf.contains("spark.master")) {
-      conf.setMaster(master);
-    }
-    try (JavaSparkContext spark = new JavaSparkContext(conf)) {
-      spark.setLogLevel("WARN");
-      SparkTrainingResult r = new SparkTrainer(spark, workers)
-          .precision(precision)
-          .resumeFrom(setup.out())
-          .fit(new Replicas(setup));
-      return new Summary(r.tokensPerSecond(), r.finalEvaluation(), r.commSecondsPerStep(),
-          r.bytesSentPerStep(), r.attempt(), r.replicasIdentical());
-    }
+    SparkTrainingResult r =
+        SparkTrainer.runOn(master, workers, precision, setup.out(), new Replicas(setup));
+    return new Summary(r.tokensPerSecond(), r.finalEvaluation(), r.commSecondsPerStep(),
+        r.bytesSentPerStep(), r.attempt(), r.replicasIdentical());
   }
 
   /** Builds each replica on its executor from the settings; rank 0 shows the progress bar. */

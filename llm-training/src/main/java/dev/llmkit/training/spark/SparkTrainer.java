@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -96,6 +97,29 @@ public final class SparkTrainer {
   public SparkTrainer resumeFrom(String dir) {
     this.resumeDir = Objects.requireNonNull(dir, "dir");
     return this;
+  }
+
+  /**
+   * Starts Spark at {@code master} (unless {@code spark-submit} already set {@code spark.master}),
+   * trains as {@link #fit} does, and stops Spark: for callers that do not otherwise use Spark.
+   *
+   * @param resumeDir see {@link #resumeFrom}; may be null
+   */
+  public static SparkTrainingResult runOn(String master, int workers, GradientPrecision precision,
+      String resumeDir, ReplicaFactory factory) {
+    SparkConf conf = new SparkConf().setAppName("llmkit train")
+        .set("spark.ui.showConsoleProgress", "false");
+    if (!conf.contains("spark.master")) {
+      conf.setMaster(Objects.requireNonNull(master, "master"));
+    }
+    try (JavaSparkContext spark = new JavaSparkContext(conf)) {
+      spark.setLogLevel("WARN");
+      SparkTrainer t = new SparkTrainer(spark, workers).precision(precision);
+      if (resumeDir != null) {
+        t.resumeFrom(resumeDir);
+      }
+      return t.fit(factory);
+    }
   }
 
   /**
