@@ -42,6 +42,7 @@ public final class AllGatherReducer implements GradientReducer {
   private float[] sum = new float[0];
   private long steps;
   private long nanos;
+  private long firstNanos;
   private long bytesSent;
 
   /**
@@ -110,8 +111,12 @@ public final class AllGatherReducer implements GradientReducer {
       }
       pos += t.length();
     }
+    long dt = System.nanoTime() - t0;
+    if (steps == 0) {
+      firstNanos = dt;
+    }
     steps++;
-    nanos += System.nanoTime() - t0;
+    nanos += dt;
     return (float) (lossSum / worldSize);
   }
 
@@ -133,6 +138,14 @@ public final class AllGatherReducer implements GradientReducer {
   /** Seconds spent in reductions so far: flattening, encoding, waiting for the others, decoding. */
   public double seconds() {
     return nanos / 1e9;
+  }
+
+  /**
+   * Seconds of the first reduction alone: it also waits for the slowest replica's start-up (JIT,
+   * native libraries, data), so a steady-state figure leaves it out.
+   */
+  public double firstSeconds() {
+    return firstNanos / 1e9;
   }
 
   /** Characters (= bytes, as ASCII) this replica sent so far; it received N times as many. */

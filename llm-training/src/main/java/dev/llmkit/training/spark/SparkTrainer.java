@@ -192,7 +192,7 @@ public final class SparkTrainer {
       }
       WorkerResult result = new WorkerResult(worker.rank(), worker.attempt(), resumedAt, r.steps(),
           r.losses(), new LinkedHashMap<>(r.finalEvaluation()), r.tokensPerSecond(),
-          r.trainingSeconds(), reducer.seconds(), reducer.steps(), reducer.bytesSent(),
+          r.trainingSeconds(), reducer.seconds(), reducer.firstSeconds(), reducer.steps(), reducer.bytesSent(),
           digest(replica.parameters()));
       return CollectionConverters.asScala(List.of(result).iterator());
     }

@@ -49,10 +49,16 @@ public record SparkTrainingResult(List<WorkerResult> replicas) {
     return replicas.stream().mapToDouble(WorkerResult::tokensPerSecond).sum();
   }
 
-  /** Seconds per optimiser step in gradient reduction, the slowest replica's. */
+  /**
+   * Seconds per optimiser step in gradient reduction (encoding, all-gather, waiting for the other
+   * replicas, decoding), the largest over the replicas; the first step, which also waits for every
+   * replica's start-up, is left out when there are more.
+   */
   public double commSecondsPerStep() {
     return replicas.stream()
-        .mapToDouble(r -> r.commSteps() == 0 ? 0 : r.commSeconds() / r.commSteps())
+        .mapToDouble(r -> r.commSteps() == 0 ? 0
+            : r.commSteps() == 1 ? r.commSeconds()
+            : (r.commSeconds() - r.firstCommSeconds()) / (r.commSteps() - 1))
         .max().orElse(0);
   }
 

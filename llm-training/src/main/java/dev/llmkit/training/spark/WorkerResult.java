@@ -15,6 +15,7 @@ import java.util.Map;
  * @param tokensPerSecond this replica's training tokens per second
  * @param trainingSeconds seconds in training steps (communication included)
  * @param commSeconds seconds in gradient reduction
+ * @param firstCommSeconds seconds of the first reduction (includes waiting for the others' start-up)
  * @param commSteps reductions done
  * @param bytesSent bytes this replica sent in reductions
  * @param parameterDigest a hash of the bits of every parameter after the last step
@@ -29,6 +30,7 @@ public record WorkerResult(
     double tokensPerSecond,
     double trainingSeconds,
     double commSeconds,
+    double firstCommSeconds,
     long commSteps,
     long bytesSent,
     long parameterDigest) implements Serializable {}
