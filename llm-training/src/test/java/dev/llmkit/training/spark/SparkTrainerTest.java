@@ -3,7 +3,11 @@ package dev.llmkit.training.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.model.io.Checkpoints;
+import dev.llmkit.model.io.LoadedModel;
+import dev.llmkit.model.transformer.Transformer;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.training.StepEvent;
 import dev.llmkit.training.TestChars;
@@ -165,6 +169,32 @@ class SparkTrainerTest {
       }
       return r;
     };
+  }
+
+  @Test
+  void scoresEveryRowAsTheModelDoesLocally() throws Exception {
+    // the real pretrained stories260K that the examples ship (a llama2.c checkpoint and tokenizer)
+    Path data = Path.of("../examples/src/main/resources/dev/llmkit/examples/data").toAbsolutePath();
+    String ckpt = data.resolve("stories260K.bin").toString();
+    String tok = data.resolve("tok512.bin").toString();
+    List<String> texts = List.of("Once upon a time, there was a little girl.",
+        "The cat sat on the mat.", "Lily liked to play outside with her dog.", "zq xv jk",
+        "Tom was happy.");
+    List<Double> got =
+        SparkScoring.logProbabilities(spark.parallelize(texts, 2), ckpt, tok, 2).collect();
+    LoadedModel m = Checkpoints.load(Path.of(ckpt), Path.of(tok));
+    Transformer local = new Transformer(m.weights());
+    assertThat(got).hasSize(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      int[] ids = m.tokenizer().encode(texts.get(i));
+      double want = Probabilities.score(local, ids).totalLogProbability();
+      assertThat(got.get(i)).as(texts.get(i)).isCloseTo(want, within(1e-3));
+      assertThat(got.get(i)).isNegative();
+    }
+    // a story opening is far more likely per token than letters at random
+    double story = got.get(0) / m.tokenizer().encode(texts.get(0)).length;
+    double noise = got.get(3) / m.tokenizer().encode(texts.get(3)).length;
+    assertThat(story).isGreaterThan(noise + 1.0);
   }
 
   @Test
