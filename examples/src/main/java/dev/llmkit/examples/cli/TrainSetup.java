@@ -14,7 +14,7 @@ import dev.llmkit.training.data.RandomWindowBatches;
 import dev.llmkit.training.data.ShardedBatches;
 import dev.llmkit.training.data.TokenSequence;
 import dev.llmkit.training.data.TokenWidth;
-import dev.llmkit.training.nn.TrainableModel;
+import dev.llmkit.training.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import dev.llmkit.training.optim.AdamWConfig;
 import dev.llmkit.training.schedule.LearningRateSchedule;
