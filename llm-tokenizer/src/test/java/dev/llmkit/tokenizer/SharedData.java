@@ -12,7 +12,8 @@ public final class SharedData {
   private SharedData() {}
 
   /**
-   * A file or folder of {@code testdata/}, else of the shared data folder when the profile names one.
+   * A file or folder of {@code testdata/}, else of the shared data folder ({@code ../../shared/data}
+   * from the module, or {@code -Dllmkit.shared.data=DIR}).
    *
    * @param relative the path inside the data folder
    * @return the path
@@ -22,8 +23,8 @@ public final class SharedData {
     if (Files.exists(p)) {
       return p;
     }
-    String shared = System.getProperty("llmkit.shared.data");
-    if (shared != null && Files.exists(Path.of(shared).resolve(relative))) {
+    String shared = System.getProperty("llmkit.shared.data", "../../shared/data");
+    if (Files.exists(Path.of(shared).resolve(relative))) {
       return Path.of(shared).resolve(relative);
     }
     throw new IllegalStateException("test data " + relative + " is neither in " + p.getParent()

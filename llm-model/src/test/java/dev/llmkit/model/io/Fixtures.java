@@ -27,12 +27,13 @@ public final class Fixtures {
 
   /**
    * A file of the repository's {@code testdata/} folder, else of the shared data folder that the
-   * {@code shared-data} profile names (for tests tagged {@code shared-data}); fails when absent.
+   * {@code shared-data} profile reads ({@code ../../shared/data}, or {@code -Dllmkit.shared.data}); fails
+   * when absent.
    */
   public static Path sharedData(String relative) {
     Path p = Path.of(System.getProperty("llmkit.test.data", "../testdata")).resolve(relative);
-    String shared = System.getProperty("llmkit.shared.data");
-    if (!Files.exists(p) && shared != null && Files.exists(Path.of(shared).resolve(relative))) {
+    String shared = System.getProperty("llmkit.shared.data", "../../shared/data");
+    if (!Files.exists(p) && Files.exists(Path.of(shared).resolve(relative))) {
       return Path.of(shared).resolve(relative);
     }
     if (!Files.exists(p)) {
@@ -44,8 +45,8 @@ public final class Fixtures {
 
   /** A path of the shared data folder itself, for tests tagged {@code shared-data}. */
   public static Path sharedDataOnly(String relative) {
-    String shared = System.getProperty("llmkit.shared.data");
-    if (shared == null || !Files.exists(Path.of(shared).resolve(relative))) {
+    String shared = System.getProperty("llmkit.shared.data", "../../shared/data");
+    if (!Files.exists(Path.of(shared).resolve(relative))) {
       throw new IllegalStateException("shared data " + relative + " is absent (" + shared
           + "); tests tagged shared-data run with -Pshared-data -Dllmkit.shared.data=DIR");
     }
