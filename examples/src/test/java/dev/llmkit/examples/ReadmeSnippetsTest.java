@@ -2,12 +2,10 @@ package dev.llmkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmkit.model.Models;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
-import dev.llmkit.model.io.Checkpoints;
-import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
 import dev.llmkit.sampling.LogitsProcessor;
 import dev.llmkit.sampling.Sampler;
 import dev.llmkit.sampling.SamplerConfig;
@@ -48,7 +46,7 @@ class ReadmeSnippetsTest {
   void generateWithYourOwnLogitsProcessor() throws Exception {
     StringBuilder printed = new StringBuilder();
 
-    LoadedModel stories = Checkpoints.load(DATA.resolve("stories260K.bin"), DATA.resolve("tok512.bin"));
+    Models.Ready stories = Models.load(DATA.resolve("stories260K.bin"), DATA.resolve("tok512.bin"));
     Tokenizer tok = stories.tokenizer();
     int lily = tok.encode("Lily")[0];
     LogitsProcessor noLily = (logits, context) -> logits[lily] = Float.NEGATIVE_INFINITY;
@@ -58,7 +56,7 @@ class ReadmeSnippetsTest {
     chain.add(0, noLily);
     Sampler sampler = Samplers.chain(Samplers.random(), chain);
 
-    Generator generator = new Generator(new Transformer(stories.weights()), tok, sampler);
+    Generator generator = stories.generator(sampler);
     GenerationResult story = generator.generate("Once upon a time", GenerationOptions.maxTokens(200),
         config.newContext(), (id, piece) -> printed.append(piece));
 

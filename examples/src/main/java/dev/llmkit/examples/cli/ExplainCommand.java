@@ -2,9 +2,11 @@ package dev.llmkit.examples.cli;
 
 import dev.llmkit.examples.TokenText;
 import dev.llmkit.examples.plot.Charts;
+import dev.llmkit.model.Models;
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.generate.Bos;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.Tokenizer;
 import java.io.PrintWriter;
@@ -58,13 +60,13 @@ public final class ExplainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
-    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, true);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, true);
     Transformer m = loaded.model();
     Tokenizer tok = loaded.tokenizer();
     if (tok == null) {
       throw new IllegalArgumentException("model " + model + " has no tokenizer; name one with --tokenizer");
     }
-    int[] ids = TokenText.withBos(tok, tok.encode(prompt));
+    int[] ids = Bos.prepend(m.config(), tok, tok.encode(prompt));
     Files.createDirectories(out);
 
     List<TokenProbability> next = Probabilities.nextToken(m, ids, top);
