@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
+    header = "Train a GPT-2-style model from scratch on a text file.",
     description = {
       "Train a GPT-2-style language model from scratch on a text file (90/10 train/val split).",
       "Prints train_tok_per_s, final_train_loss and final_val_loss on stdout; progress on stderr.",
@@ -39,7 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--tokenizer", defaultValue = "char",
       description = "char (the corpus' characters), a built-in encoding (r50k_base, cl100k_base, ...) "
-          + "or a tokenizer file/folder. Default: ${DEFAULT-VALUE}.")
+          + "or a tokenizer file/folder. (default: ${DEFAULT-VALUE}).")
   String tokenizer;
 
   @Option(names = "--vocab-size", description = "Vocabulary size of a token-file corpus (*.bin).")
@@ -48,59 +49,59 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--token-width", defaultValue = "2", description = "Bytes per id in a *.bin corpus: 2 or 4.")
   int tokenWidth;
 
-  @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (${DEFAULT-VALUE}).")
+  @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
   int layers;
 
-  @Option(names = "--heads", defaultValue = "4", description = "Attention heads (${DEFAULT-VALUE}).")
+  @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
   int heads;
 
-  @Option(names = "--dim", defaultValue = "128", description = "Model width (${DEFAULT-VALUE}).")
+  @Option(names = "--dim", defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
   int dim;
 
-  @Option(names = "--block", defaultValue = "64", description = "Context length in tokens (${DEFAULT-VALUE}).")
+  @Option(names = "--block", defaultValue = "64", description = "Context length in tokens (default: ${DEFAULT-VALUE}).")
   int block;
 
-  @Option(names = "--batch", defaultValue = "12", description = "Sequences per micro-batch (${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "12", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per step (${DEFAULT-VALUE}).")
+  @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
   int accumulation;
 
-  @Option(names = "--iters", defaultValue = "2000", description = "Optimiser steps (${DEFAULT-VALUE}).")
+  @Option(names = "--iters", defaultValue = "2000", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
   long iters;
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--min-lr", defaultValue = "1e-4", description = "Floor of the cosine decay (${DEFAULT-VALUE}).")
+  @Option(names = "--min-lr", defaultValue = "1e-4", description = "Floor of the cosine decay (default: ${DEFAULT-VALUE}).")
   double minLr;
 
-  @Option(names = "--warmup", defaultValue = "100", description = "Warm-up steps (${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "100", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
   long warmup;
 
-  @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW weight decay on matrices (${DEFAULT-VALUE}).")
+  @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
   float weightDecay;
 
-  @Option(names = "--beta2", defaultValue = "0.99", description = "AdamW beta2 (${DEFAULT-VALUE}, nanoGPT's char config).")
+  @Option(names = "--beta2", defaultValue = "0.99", description = "AdamW beta2 (default: ${DEFAULT-VALUE}, nanoGPT's char config).")
   float beta2;
 
-  @Option(names = "--grad-clip", defaultValue = "1.0", description = "Global gradient-norm clip, 0 = off (${DEFAULT-VALUE}).")
+  @Option(names = "--grad-clip", defaultValue = "1.0", description = "Global gradient-norm clip, 0 disables (default: ${DEFAULT-VALUE}).")
   float gradClip;
 
-  @Option(names = "--eval-iters", defaultValue = "20", description = "Batches per split in each evaluation (${DEFAULT-VALUE}).")
+  @Option(names = "--eval-iters", defaultValue = "20", description = "Batches per split in each evaluation (default: ${DEFAULT-VALUE}).")
   int evalIters;
 
-  @Option(names = "--eval-interval", defaultValue = "0", description = "Evaluate every N steps; 0 = only at the end (${DEFAULT-VALUE}).")
+  @Option(names = "--eval-interval", defaultValue = "0", description = "Evaluate every N steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
   long evalInterval;
 
   @Option(names = "--checkpoint-interval", defaultValue = "0",
-      description = "Write a checkpoint into --out every N steps; 0 = only at the end (${DEFAULT-VALUE}).")
+      description = "Write a checkpoint into --out every N steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
   long checkpointInterval;
 
   @Option(names = "--resume", description = "Continue from the checkpoint in --out (same settings).")
   boolean resume;
 
-  @Option(names = "--seed", defaultValue = "1337", description = "Seed of initialisation and batches (${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1337", description = "Seed of initialisation and batches (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--out", required = true, description = "Folder for the model, its tokenizer and the training state.")
