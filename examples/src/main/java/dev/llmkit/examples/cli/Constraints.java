@@ -28,7 +28,7 @@ final class Constraints {
       throw new IllegalArgumentException("--grammar and --json-schema were both given; expected one");
     }
     if (gbnf == null && schema == null) {
-      return sampling.build();
+      return sampling.sampler();
     }
     Grammar grammar;
     if (gbnf != null) {

@@ -180,7 +180,7 @@ public final class HfTokenizerJson {
       String fileName) {
     Map<String, Integer> vocab = new LinkedHashMap<>();
     int maxId = -1;
-    Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields();
+    Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       int id = e.getValue().asInt(-1);
@@ -350,7 +350,7 @@ public final class HfTokenizerJson {
       JsonNode root, JsonNode model, Map<String, Integer> specials, String fileName) {
     Map<String, Integer> vocab = new LinkedHashMap<>();
     int maxId = -1;
-    Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields();
+    Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       vocab.put(e.getKey(), e.getValue().asInt());

@@ -54,7 +54,7 @@ public final class HfVocabMerges {
     }
     Map<String, Integer> vocab = new HashMap<>();
     int maxId = -1;
-    Iterator<Map.Entry<String, JsonNode>> it = vocabJson.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = vocabJson.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {

@@ -123,7 +123,7 @@ public final class SafetensorsFile implements TensorSource {
     long dataSize = size - dataStart;
     List<Entry> list = new ArrayList<>();
     Map<String, String> meta = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> f = it.next();
       String name = f.getKey();
       JsonNode v = f.getValue();
@@ -131,7 +131,7 @@ public final class SafetensorsFile implements TensorSource {
         if (!v.isObject()) {
           throw new CheckpointFormatException(file, "__metadata__ is not a JSON object");
         }
-        v.fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+        v.properties().forEach(m -> meta.put(m.getKey(), m.getValue().asText()));
         continue;
       }
       list.add(entry(file, name, v, dataSize));
