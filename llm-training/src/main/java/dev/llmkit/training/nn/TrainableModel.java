@@ -52,6 +52,8 @@ public final class TrainableModel {
   private final Tensor dhf;
 
   private final int[] inputs;
+  /** Bytes of the tensors the constructor allocated: gradients and every activation buffer. */
+  private final long bufferBytes;
   private boolean forwardDone;
 
   /**
@@ -73,6 +75,7 @@ public final class TrainableModel {
           "TrainableModel: block must be in [1, " + config.contextLength() + "] (the context length), got "
               + block);
     }
+    long allocatedBefore = Tensor.bytesAllocatedByThisThread();
     this.gradients = ModelWeights.zeros(config);
     this.batch = batch;
     this.block = block;
@@ -103,6 +106,16 @@ public final class TrainableModel {
     this.dresB = Tensor.zeros(rows, c);
     this.dhf = Tensor.zeros(rows, c);
     this.inputs = new int[rows];
+    this.bufferBytes = Tensor.bytesAllocatedByThisThread() - allocatedBefore;
+  }
+
+  /**
+   * Bytes of tensor memory this model holds for training: the parameters, their gradients and every
+   * activation and scratch buffer allocated for the (batch, block) shape (the optimiser's state is
+   * the optimiser's). Counted from the allocations themselves, not from a formula.
+   */
+  public long trainingBytes() {
+    return 4L * parameters.parameterCount() + bufferBytes;
   }
 
   /** The model's configuration. */
