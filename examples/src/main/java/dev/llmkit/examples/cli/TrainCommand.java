@@ -38,7 +38,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Train a GPT-2-style language model from scratch on a text file (90/10 train/val split).",
-      "Prints train_tok_per_s, final_train_loss and final_val_loss on stdout; progress on stderr."
+      "Prints train_tok_per_s, final_train_loss and final_val_loss on stdout; progress on stderr.",
+      "Then peak_flops (a short matmul probe), mfu (training FLOPs per token, 6N plus attention, times"
+          + " tokens/s, over peak_flops) and peak_memory_bytes (the tensors the trainer held)."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -182,6 +184,7 @@ public final class TrainCommand implements Callable<Integer> {
     stdout.printf(Locale.ROOT, "train_tok_per_s %.1f%n", r.tokensPerSecond());
     stdout.printf(Locale.ROOT, "final_train_loss %.4f%n", r.finalEvaluation().get("train"));
     stdout.printf(Locale.ROOT, "final_val_loss %.4f%n", r.finalEvaluation().get("val"));
+    TrainingUtilisation.print(stdout, config, block, r.tokensPerSecond(), trainer.peakMemoryBytes());
     stdout.flush();
     if (plot != null) {
       progress.plot("training loss", plot);
