@@ -6,18 +6,14 @@ import dev.llmkit.examples.BundledData;
 import dev.llmkit.model.cost.ArchitectureShape;
 import dev.llmkit.model.cost.CostModel;
 import dev.llmkit.model.io.LoadedModel;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code llm estimate}: the issue's key/value lines from a config.json alone, and bad input. */
 class EstimateCommandTest {
@@ -28,24 +24,12 @@ class EstimateCommandTest {
 
   @TempDir Path tmp;
 
-  private String[] run(String... args) {
-    CommandLine cli = LlmCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int rc = cli.execute(args);
-    return new String[] {Integer.toString(rc), out.toString(), err.toString()};
+  private static String[] run(String... args) {
+    return CliRun.run(args).asArray();
   }
 
   private static Map<String, String> lines(String out) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (String l : out.trim().split("\\R")) {
-      String[] kv = l.split(" ");
-      assertThat(kv).as("line '%s' is 'key value'", l).hasSize(2);
-      m.put(kv[0], kv[1]);
-    }
-    return m;
+    return CliRun.keyValues(out);
   }
 
   /** A model folder with a config.json and a model.safetensors that is not one: never read. */

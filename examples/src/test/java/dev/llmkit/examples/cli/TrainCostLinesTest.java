@@ -3,15 +3,11 @@ package dev.llmkit.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code llm train} prints peak_flops, mfu and peak_memory_bytes, and {@code llm estimate --train}
@@ -22,18 +18,9 @@ class TrainCostLinesTest {
   @TempDir Path tmp;
 
   private static Map<String, String> run(String... args) {
-    CommandLine cli = LlmCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    assertThat(cli.execute(args)).as(err.toString()).isZero();
-    Map<String, String> m = new LinkedHashMap<>();
-    for (String l : out.toString().trim().split("\\R")) {
-      String[] kv = l.split(" ");
-      m.put(kv[0], kv[1]);
-    }
-    return m;
+    CliRun.Result r = CliRun.run(args);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    return CliRun.keyValues(r.out());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.llmkit.model.cost;
 
+import dev.llmkit.model.io.gguf.GgmlType;
 import java.util.Locale;
 
 /**
@@ -14,39 +15,32 @@ import java.util.Locale;
  * and {@code Q4_K_S} also raise some v/down matrices to 5 or 6 bits; {@code q4_k} here does not.
  */
 public enum WeightFormat {
-  F32(1, 4),
-  F16(1, 2),
-  BF16(1, 2),
-  Q8_0(32, 34),
-  Q4_0(32, 18),
-  Q4_K(256, 144);
+  F32(GgmlType.F32),
+  F16(GgmlType.F16),
+  BF16(GgmlType.BF16),
+  Q8_0(GgmlType.Q8_0),
+  Q4_0(GgmlType.Q4_0),
+  Q4_K(GgmlType.Q4_K);
 
-  private static final int Q6_K_ELEMENTS = 256;
-  private static final int Q6_K_BYTES = 210;
-  private static final int Q5_0_ELEMENTS = 32;
-  private static final int Q5_0_BYTES = 22;
+  private final GgmlType ggml;
 
-  private final int blockElements;
-  private final int blockBytes;
-
-  WeightFormat(int blockElements, int blockBytes) {
-    this.blockElements = blockElements;
-    this.blockBytes = blockBytes;
+  WeightFormat(GgmlType ggml) {
+    this.ggml = ggml;
   }
 
   /** Weights per block (1 for float formats). */
   public int blockElements() {
-    return blockElements;
+    return ggml.blockSize();
   }
 
   /** Bytes per block. */
   public int blockBytes() {
-    return blockBytes;
+    return ggml.blockBytes();
   }
 
   /** Whether this is a ggml block-quantized format. */
   public boolean quantized() {
-    return blockElements > 1;
+    return ggml.blockSize() > 1;
   }
 
   /** The name the command line uses: {@code f32}, {@code q4_k}, ... */
@@ -76,24 +70,26 @@ public enum WeightFormat {
    */
   public long bytes(ParameterTensor t, boolean output) {
     if (!quantized()) {
-      return t.elements() * blockBytes;
+      return t.elements() * ggml.blockBytes();
     }
     if (t.kind() == ParameterTensor.Kind.VECTOR) {
-      return t.elements() * 4;
+      return stored(t, GgmlType.F32);
     }
-    long n = t.rowLength();
-    if (output && this != Q8_0) {
-      if (n % Q6_K_ELEMENTS == 0) {
-        return t.rows() * (n / Q6_K_ELEMENTS) * Q6_K_BYTES;
+    // llama-quantize's choice, then its fallbacks for rows that are not whole blocks
+    GgmlType[] choices = output && this != Q8_0
+        ? new GgmlType[] {GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.F16}
+        : this == Q4_K
+            ? new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_0, GgmlType.F16}
+            : new GgmlType[] {ggml, GgmlType.F16};
+    for (GgmlType type : choices) {
+      if (t.rowLength() % type.blockSize() == 0) {
+        return stored(t, type);
       }
-      return Q8_0.bytes(t, false);
     }
-    if (n % blockElements == 0) {
-      return t.rows() * (n / blockElements) * blockBytes;
-    }
-    if (this == Q4_K && n % Q5_0_ELEMENTS == 0) {
-      return t.rows() * (n / Q5_0_ELEMENTS) * Q5_0_BYTES;
-    }
-    return t.elements() * 2;
+    throw new AssertionError("f16 stores any row");
+  }
+
+  private static long stored(ParameterTensor t, GgmlType type) {
+    return t.rows() * (t.rowLength() / type.blockSize()) * type.blockBytes();
   }
 }
