@@ -10,7 +10,6 @@ import dev.llmkit.model.cost.TrainMemory;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.training.data.RandomWindowBatches;
 import dev.llmkit.training.data.TokenSequence;
-import dev.llmkit.training.nn.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import dev.llmkit.training.optim.AdamWConfig;
 import dev.llmkit.training.schedule.LearningRateSchedule;

@@ -8,7 +8,7 @@ import dev.llmkit.model.cost.ArchitectureShape;
 import dev.llmkit.model.cost.CostModel;
 import dev.llmkit.model.cost.MachineProbe;
 import dev.llmkit.model.weights.ModelWeights;
-import dev.llmkit.training.nn.TrainableModel;
+import dev.llmkit.training.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
