@@ -51,6 +51,15 @@ public final class TrainableModel {
    * @param block tokens per sequence (1 &lt;= T &lt;= the context length of the config)
    */
   public TrainableModel(ModelWeights parameters, int batch, int block) {
+    this(parameters, batch, block, false);
+  }
+
+  /**
+   * As {@link #TrainableModel(ModelWeights, int, int)}; with {@code recompute}, activation
+   * recomputation (see {@link Transformer#training(int, int, Gradients, boolean)}): the same
+   * gradients, one block's activations held instead of every block's, about one more forward pass.
+   */
+  public TrainableModel(ModelWeights parameters, int batch, int block, boolean recompute) {
     this.parameters = Objects.requireNonNull(parameters, "parameters");
     this.config = parameters.config();
     if (batch < 1) {
@@ -67,7 +76,7 @@ public final class TrainableModel {
     this.block = block;
     this.rows = batch * block;
     this.model = new Transformer(parameters, DecodeMatrices.SHARED)
-        .training(batch, block, Gradients.mirror(parameters, gradients));
+        .training(batch, block, Gradients.mirror(parameters, gradients), recompute);
     this.loss = new CrossEntropyLoss(rows, config.vocabSize());
     this.logits = Tensor.zeros(rows, config.vocabSize());
     this.inputs = new int[rows];

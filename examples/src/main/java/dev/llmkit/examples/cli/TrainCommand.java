@@ -110,6 +110,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Write a checkpoint into --out every N steps; 0 = only at the end (${DEFAULT-VALUE}).")
   long checkpointInterval;
 
+  @Option(names = "--recompute",
+      description = "Activation recomputation: keep only each block's input, recompute its activations"
+          + " in backward (same gradients, less memory, about a third more time).")
+  boolean recompute;
+
   @Option(names = "--resume", description = "Continue from the checkpoint in --out (same settings).")
   boolean resume;
 
@@ -159,7 +164,7 @@ public final class TrainCommand implements Callable<Integer> {
     ModelWeights weights = ModelWeights.init(config, seed, 0.02f);
     System.err.printf(Locale.ROOT, "model: %d layers, %d heads, dim %d, block %d: %,d parameters%n",
         layers, heads, dim, block, weights.parameterCount());
-    TrainableModel model = new TrainableModel(weights, batch, block);
+    TrainableModel model = new TrainableModel(weights, batch, block, recompute);
     AdamW optimizer = new AdamW(weights, model.gradients(), new AdamWConfig(0.9f, beta2, 1e-8f, weightDecay));
     TrainerConfig tc = TrainerConfig.builder()
         .steps(iters)
