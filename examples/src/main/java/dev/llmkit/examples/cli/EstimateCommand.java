@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
           + " with --tokens: train_flops, chinchilla_tokens and est_seconds_here (and est_cost with"
           + " --price-per-hour); with --train: train_memory_bytes, train_weights_bytes,"
           + " train_grads_bytes, train_optimizer_bytes, train_activation_bytes.",
-      "est_seconds_here: training (--train) is train_flops over the training FLOP/s measured here;"
+      "est_seconds_here: training (--train) is train_flops over the training FLOP/s measured here"
+          + " (4/3 of it with --recompute, which runs each block's forward twice);"
           + " otherwise generating --tokens tokens, each batch step reading the weights and half the"
           + " KV cache at the measured memory bandwidth. The machine is measured once (a few seconds)"
           + " and cached in --throughput-file; --measure measures again.",
@@ -133,7 +134,8 @@ public final class EstimateCommand implements Callable<Integer> {
           throughputFile != null ? throughputFile : MachineThroughput.defaultFile(), measure);
       double seconds;
       if (training) {
-        seconds = trainFlops / here.trainFlopsPerSecond();
+        // recomputation runs every block's forward twice: 4 forward passes' work per token, not 3
+        seconds = trainFlops / here.trainFlopsPerSecond() * (recompute ? 4.0 / 3.0 : 1.0);
       } else {
         double bytesPerStep = cost.weightsBytes(format) + cost.kvCacheBytes(ctx, batch, kvBytes) / 2.0;
         seconds = Math.ceil(work / batch) * bytesPerStep / here.memoryBandwidth();
