@@ -3,10 +3,14 @@ package dev.llmkit.examples.cli;
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.Models;
 import dev.llmkit.model.SessionOptions;
+import dev.llmkit.model.cost.ArchitectureShape;
+import dev.llmkit.model.cost.CostModel;
+import dev.llmkit.model.cost.MachineProbe;
 import dev.llmkit.tensor.DecodeMatrices;
 import dev.llmkit.model.nn.Transformer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,6 +30,8 @@ import picocli.CommandLine.Spec;
       "Measure batch-1 inference speed: prefill of a random prompt, then greedy decoding.",
       "Prints prefill_tok_per_s X and decode_tok_per_s Y on stdout (best of --repeats runs, after a"
           + " warm-up run; each run starts after a GC); details on stderr.",
+      "Then decode_bytes_per_token, memory_bandwidth (a short matvec probe) and bandwidth_fraction"
+          + " (bytes per token x decode tok/s / memory_bandwidth).",
       "--model random:gpt2-124m benchmarks a GPT-2 124M-shaped model with random weights, no files needed."
     })
 public final class BenchCommand implements Callable<Integer> {
@@ -98,8 +104,25 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.printf("prefill_tok_per_s %.1f%n", bestPrefill);
     out.printf("decode_tok_per_s %.1f%n", bestDecode);
+    printBandwidthFraction(out, m, promptLen, newTokens, bestDecode);
     out.flush();
     return 0;
+  }
+
+  /**
+   * Prints {@code decode_bytes_per_token} (every f32 weight matrix once, the tied table as the head,
+   * and the f32 KV cache at its mean length over the decode), {@code memory_bandwidth} (a short
+   * matvec probe) and {@code bandwidth_fraction}, their product with tokens/s over the bandwidth.
+   */
+  static void printBandwidthFraction(PrintWriter out, Transformer m, int promptLen, int newTokens,
+      double decodeTokPerS) {
+    CostModel cost = CostModel.of(ArchitectureShape.of(m.config()));
+    double bytesPerToken = 4.0 * cost.matmulParams()
+        + cost.kvCacheBytesPerToken(4) * (promptLen + (newTokens - 1) / 2.0);
+    double bandwidth = MachineProbe.memoryBandwidth();
+    out.printf(Locale.ROOT, "decode_bytes_per_token %.0f%n", bytesPerToken);
+    out.printf(Locale.ROOT, "memory_bandwidth %.4e%n", bandwidth);
+    out.printf(Locale.ROOT, "bandwidth_fraction %.4f%n", bytesPerToken * decodeTokPerS / bandwidth);
   }
 
   /**

@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
       SampleCommand.class,
       TokenizeCommand.class,
       GenerateCommand.class, LogitsCommand.class, BenchCommand.class,
-      TrainCommand.class, FinetuneCommand.class,
+      TrainCommand.class, FinetuneCommand.class, EstimateCommand.class,
       DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
       ConvertCommand.class,
     })

@@ -79,6 +79,15 @@ public final class AdamW {
     return cfg;
   }
 
+  /** Bytes of the optimiser's state: the two moments m and v, f32, one per parameter each. */
+  public long stateBytes() {
+    long n = 0;
+    for (int i = 0; i < m.size(); i++) {
+      n += 4L * (m.get(i).length() + v.get(i).length());
+    }
+    return n;
+  }
+
   /** Number of steps taken so far. */
   public long stepCount() {
     return t;
