@@ -106,6 +106,11 @@ public final class QuantizedMatrix implements WeightMatrix {
     return data.length;
   }
 
+  /** Writes the GGUF bytes of the whole matrix, row after row. */
+  public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+    out.write(data);
+  }
+
   /** The GGUF bytes of row r (a copy). */
   public byte[] rowBytes(int r) {
     return java.util.Arrays.copyOfRange(data, r * rowBytes, (r + 1) * rowBytes);
