@@ -28,6 +28,11 @@ public record GgufKv(String key, int type, byte[] value) {
     return new GgufKv(key, 4, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
   }
 
+  /** A float32 entry. */
+  public static GgufKv f32(String key, float v) {
+    return new GgufKv(key, 6, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(v).array());
+  }
+
   /** A string entry. */
   public static GgufKv string(String key, String v) {
     byte[] s = v.getBytes(StandardCharsets.UTF_8);
