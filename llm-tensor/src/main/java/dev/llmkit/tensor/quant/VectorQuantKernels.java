@@ -50,6 +50,11 @@ final class VectorQuantKernels implements QuantKernels {
           y[r] = dotQ6K(w, r * rowBytes, x, cols);
         }
       }
+      case Q5_K -> {
+        for (int r = r0; r < r1; r++) {
+          y[r] = dotQ5K(w, r * rowBytes, x, xsum, cols);
+        }
+      }
       default -> {
         for (int r = r0; r < r1; r++) {
           y[r] = dotDequantized(t, w, r * rowBytes, x, cols);
@@ -133,7 +138,11 @@ final class VectorQuantKernels implements QuantKernels {
     return t.reduceLanes(VectorOperators.ADD) - mins;
   }
 
-  /** Σ W[row]·x for a Q6_K row: Σ_sub d·sc·Σ (q − 32)·x. */
+  /**
+   * Σ W[row]·x for a Q6_K row: q = low4 + 16·high2 − 32, so per sub-block Σ q·x = Σ low4·x + 16·Σ
+   * high2·x − 32·Σ x, each sum from masks and right shifts only (the byte operations that compile to
+   * vector instructions on every JDK; left shifts and ors of bytes measured several times slower).
+   */
   private static float dotQ6K(byte[] w, int off, float[] x, int cols) {
     FloatVector t = FloatVector.zero(F);
     for (int b = 0; b < cols; b += 256, off += 210) {
@@ -144,34 +153,64 @@ final class VectorQuantKernels implements QuantKernels {
         int sc = off + 192 + 8 * h;
         int xb = b + 128 * h;
         for (int p = 0; p < 2; p++) {
-          FloatVector a1 = FloatVector.zero(F);
-          FloatVector a2 = FloatVector.zero(F);
-          FloatVector a3 = FloatVector.zero(F);
-          FloatVector a4 = FloatVector.zero(F);
-          for (int c = 16 * p; c < 16 * p + 16; c += 8) {
-            ByteVector lo = ByteVector.fromArray(B, w, ql + c);
-            ByteVector hi = ByteVector.fromArray(B, w, ql + 32 + c);
-            ByteVector hb = ByteVector.fromArray(B, w, qh + c);
-            ByteVector q1 = lo.and((byte) 0x0f).or(hb.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-            ByteVector q2 = hi.and((byte) 0x0f)
-                .or(hb.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-            ByteVector q3 = lo.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f)
-                .or(hb.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-            ByteVector q4 = hi.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f)
-                .or(hb.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-            a1 = f(q1.sub((byte) 32)).fma(xv(x, xb + c), a1);
-            a2 = f(q2.sub((byte) 32)).fma(xv(x, xb + 32 + c), a2);
-            a3 = f(q3.sub((byte) 32)).fma(xv(x, xb + 64 + c), a3);
-            a4 = f(q4.sub((byte) 32)).fma(xv(x, xb + 96 + c), a4);
+          for (int k = 0; k < 4; k++) { // q_k: low nibbles of ql[l] (k=0), ql[l+32] (1), high (2, 3)
+            int lq = ql + (k & 1) * 32;
+            int shiftLo = (k >> 1) * 4;
+            int shiftHi = 2 * k;
+            int xo = xb + 32 * k;
+            FloatVector lo = FloatVector.zero(F);
+            FloatVector hi = FloatVector.zero(F);
+            FloatVector sx = FloatVector.zero(F);
+            for (int c = 16 * p; c < 16 * p + 16; c += 8) {
+              ByteVector l = ByteVector.fromArray(B, w, lq + c).lanewise(VectorOperators.LSHR, shiftLo).and((byte) 0x0f);
+              ByteVector hb = ByteVector.fromArray(B, w, qh + c).lanewise(VectorOperators.LSHR, shiftHi).and((byte) 3);
+              FloatVector xx = xv(x, xo + c);
+              lo = f(l).fma(xx, lo);
+              hi = f(hb).fma(xx, hi);
+              sx = sx.add(xx);
+            }
+            FloatVector q = hi.fma(FloatVector.broadcast(F, 16f), lo).sub(sx.mul(32f));
+            t = q.fma(FloatVector.broadcast(F, d * w[sc + p + 2 * k]), t);
           }
-          t = a1.fma(FloatVector.broadcast(F, d * w[sc + p]), t);
-          t = a2.fma(FloatVector.broadcast(F, d * w[sc + p + 2]), t);
-          t = a3.fma(FloatVector.broadcast(F, d * w[sc + p + 4]), t);
-          t = a4.fma(FloatVector.broadcast(F, d * w[sc + p + 6]), t);
         }
       }
     }
     return t.reduceLanes(VectorOperators.ADD);
+  }
+
+  /** Σ W[row]·x for a Q5_K row: as Q4_K, with the fifth bit of each weight from qh. */
+  private static float dotQ5K(byte[] w, int off, float[] x, float[] xsum, int cols) {
+    FloatVector t = FloatVector.zero(F);
+    float mins = 0f;
+    for (int b = 0; b < cols; b += 256, off += 176) {
+      float d = Fp16.read(w, off);
+      float dmin = Fp16.read(w, off + 2);
+      int sc = off + 4;
+      int qh = off + 16;
+      for (int g = 0; g < 4; g++) {
+        int q = off + 48 + 32 * g;
+        int xb = b + 64 * g;
+        byte m1 = (byte) (1 << (2 * g));
+        byte m2 = (byte) (2 << (2 * g));
+        FloatVector lo = FloatVector.zero(F);
+        FloatVector hi = FloatVector.zero(F);
+        for (int c = 0; c < 32; c += 8) {
+          ByteVector v = ByteVector.fromArray(B, w, q + c);
+          ByteVector h = ByteVector.fromArray(B, w, qh + c);
+          // bit set -> 16: (h & m) is 0 or m; compare and blend
+          ByteVector h1 = ByteVector.zero(B).blend((byte) 16, h.and(m1).compare(VectorOperators.NE, (byte) 0));
+          ByteVector h2 = ByteVector.zero(B).blend((byte) 16, h.and(m2).compare(VectorOperators.NE, (byte) 0));
+          lo = f(v.and((byte) 0x0f).add(h1)).fma(xv(x, xb + c), lo);
+          hi = f(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).add(h2)).fma(xv(x, xb + 32 + c), hi);
+        }
+        int is = 2 * g;
+        t = lo.fma(FloatVector.broadcast(F, d * KQuantMath.scale(is, w, sc)), t);
+        t = hi.fma(FloatVector.broadcast(F, d * KQuantMath.scale(is + 1, w, sc)), t);
+        mins += dmin * KQuantMath.min(is, w, sc) * xsum[b / 32 + is]
+            + dmin * KQuantMath.min(is + 1, w, sc) * xsum[b / 32 + is + 1];
+      }
+    }
+    return t.reduceLanes(VectorOperators.ADD) - mins;
   }
 
   /** Any other type: each block dequantized into a scratch, then a float dot product. */
