@@ -1,5 +1,6 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.model.Models;
 import dev.llmkit.model.Perplexity;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ public final class PerplexityCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, true);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, true);
     String text = Files.readString(data, StandardCharsets.UTF_8);
     int[] tokens = loaded.tokenizer().encode(text);
     int n = context != null ? context : Math.min(512, loaded.model().contextLength());
