@@ -52,6 +52,7 @@ public final class Trainer {
   private Tokenizer tokenizer;
   private TrainingCheckpoints checkpoints = new TrainingCheckpoints(new HuggingFaceModelStore());
   private long lastCheckpointStep = -1;
+  private GradientReducer reducer = GradientReducer.NONE;
 
   private long step;
   private long tokensSeen;
@@ -104,6 +105,15 @@ public final class Trainer {
     this.checkpointDir = Objects.requireNonNull(dir, "dir");
     this.tokenizer = tokenizer;
     this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+    return this;
+  }
+
+  /**
+   * Averages gradients across data-parallel replicas with {@code reducer} after every step's
+   * backward, before clipping (default {@link GradientReducer#NONE}: this trainer is the only one).
+   */
+  public Trainer reduceGradientsWith(GradientReducer reducer) {
+    this.reducer = Objects.requireNonNull(reducer, "reducer");
     return this;
   }
 
@@ -179,6 +189,7 @@ public final class Trainer {
         model.backward();
         loss += l / accumulation;
       }
+      loss = reducer.allReduceMean(model.gradients(), loss);
       double norm = GradientNorms.scaleAndClip(
           model.gradients(), 1f / accumulation, config.gradientClip());
       if (!Double.isFinite(norm)) {

@@ -101,9 +101,11 @@ public final class HfTokenizerJson {
         return bpe(root, model, specials, added, fileName);
       case "WordPiece":
         return wordPiece(root, model, specials, fileName);
+      case "Unigram":
+        return HfUnigramJson.fromJson(root, specials, added, fileName);
       default:
         throw new IllegalArgumentException(
-            fileName + ": model type '" + type + "' is not supported (expected BPE or WordPiece)");
+            fileName + ": model type '" + type + "' is not supported (expected BPE, WordPiece or Unigram)");
     }
   }
 
