@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class, LogitsCommand.class, BenchCommand.class,
       TrainCommand.class, FinetuneCommand.class, EstimateCommand.class,
       DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
-      ConvertCommand.class,
+      ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class,
     })
 public final class LlmCli implements Runnable {
 
