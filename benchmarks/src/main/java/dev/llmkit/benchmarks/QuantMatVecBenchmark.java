@@ -2,7 +2,7 @@ package dev.llmkit.benchmarks;
 
 import dev.llmkit.tensor.HeapMatrix;
 import dev.llmkit.tensor.Matmul;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tensor.quant.QuantType;
 import dev.llmkit.tensor.quant.QuantizedMatrix;

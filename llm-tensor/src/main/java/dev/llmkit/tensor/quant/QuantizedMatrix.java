@@ -1,7 +1,7 @@
 package dev.llmkit.tensor.quant;
 
 import dev.llmkit.tensor.Matmul;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Simd;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tensor.WeightMatrix;

@@ -1,7 +1,7 @@
 package dev.llmkit.training.optim;
 
 import dev.llmkit.model.weights.ModelWeights;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

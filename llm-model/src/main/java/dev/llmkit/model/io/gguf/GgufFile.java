@@ -5,7 +5,7 @@ import dev.llmkit.model.io.Float16;
 import dev.llmkit.model.io.MappedRegions;
 import dev.llmkit.model.io.StoredType;
 import dev.llmkit.model.io.TensorSource;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.gguf.GgufMetadata;
 import java.io.IOException;
