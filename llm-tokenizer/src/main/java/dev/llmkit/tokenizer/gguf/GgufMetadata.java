@@ -1,5 +1,6 @@
 package dev.llmkit.tokenizer.gguf;
 
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,10 +123,10 @@ public final class GgufMetadata {
   public <T> T require(String key, Class<T> type) {
     Object v = values.get(key);
     if (v == null) {
-      throw new IllegalArgumentException(file + ": GGUF metadata key '" + key + "' is missing");
+      throw new TokenizerFormatException(file + ": GGUF metadata key '" + key + "' is missing");
     }
     if (!type.isInstance(v)) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           file + ": GGUF metadata key '" + key + "' is " + v.getClass().getSimpleName()
               + ", expected " + type.getSimpleName());
     }
@@ -184,7 +185,7 @@ public final class GgufMetadata {
     }
 
     IllegalArgumentException corrupt(long at, String what) {
-      return new IllegalArgumentException(
+      return new TokenizerFormatException(
           file + " at byte offset " + at + ": " + (entry.isEmpty() ? "" : entry + ": ") + what);
     }
 

@@ -3,6 +3,7 @@ package dev.llmkit.tokenizer.hf;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import dev.llmkit.tokenizer.Utf8;
 import dev.llmkit.tokenizer.bpe.ByteLevel;
 import dev.llmkit.tokenizer.bpe.BytePairTokenizer;
@@ -45,12 +46,12 @@ public final class HfVocabMerges {
     try {
       vocabJson = mapper.readTree(vocabFile.toFile());
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           vocabFile + " line " + e.getLocation().getLineNr() + ": malformed JSON: "
               + e.getOriginalMessage(), e);
     }
     if (vocabJson == null || !vocabJson.isObject()) {
-      throw new IllegalArgumentException(vocabFile + ": expected a JSON object of token to id");
+      throw new TokenizerFormatException(vocabFile + ": expected a JSON object of token to id");
     }
     Map<String, Integer> vocab = new HashMap<>();
     int maxId = -1;
@@ -58,7 +59,7 @@ public final class HfVocabMerges {
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             vocabFile + ": token '" + e.getKey() + "' has id " + e.getValue()
                 + ", expected a non-negative integer");
       }
@@ -100,14 +101,14 @@ public final class HfVocabMerges {
       }
       int sp = line.indexOf(' ', 1);
       if (sp < 0 || line.indexOf(' ', sp + 1) >= 0) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             mergesFile + " line " + (i + 1) + ": expected two tokens separated by one space, got '"
                 + line + "'");
       }
       Integer a = vocab.get(line.substring(0, sp));
       Integer b = vocab.get(line.substring(sp + 1));
       if (a == null || b == null) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             mergesFile + " line " + (i + 1) + ": '" + line
                 + "' names a token that is not in vocab.json");
       }
