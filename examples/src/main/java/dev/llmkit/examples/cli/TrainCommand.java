@@ -128,6 +128,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    RunChecks.outputFolder("--out", out);
     Tokenizer tok = null;
     TokenSequence tokens;
     int vocab;
@@ -152,6 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "wrote %s (%s)%n", writeTokens, w);
       }
     }
+    RunChecks.trainingBuffers(batch, block, heads, vocab);
     Corpus corpus = Corpus.split(tokens, Corpus.DEFAULT_TRAIN_FRACTION);
     ModelConfig config = ModelConfig.gpt2(vocab, block, layers, heads, dim);
     ModelWeights weights = ModelWeights.init(config, seed, 0.02f);
