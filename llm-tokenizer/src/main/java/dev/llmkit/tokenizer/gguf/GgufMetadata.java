@@ -366,7 +366,10 @@ public final class GgufMetadata {
         long at = pos;
         entry = "metadata entry " + i;
         String key = string();
-        entry = "metadata '" + key + "'";
+        entry = "metadata '" + dev.llmkit.tokenizer.UntrustedText.name(key) + "'";
+        if (values.containsKey(key)) { // as gguf.cpp: a second value would silently win
+          throw corrupt(at, "the key appears twice");
+        }
         long typeAt = pos;
         int type = u32();
         if (type < 0 || type > 12) {

@@ -40,6 +40,10 @@ public final class SafetensorsFile implements TensorSource {
   /** Largest header accepted (the reference implementation's limit is 100 MB as well). */
   static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
+  private static final ObjectMapper HEADER_JSON = new ObjectMapper()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   /** Element sizes of every dtype the format defines; only F32/F16/BF16 can be read as floats. */
   private static final Map<String, Integer> DTYPE_BYTES = Map.ofEntries(
       Map.entry("F64", 8), Map.entry("F32", 4), Map.entry("F16", 2), Map.entry("BF16", 2),
@@ -111,9 +115,17 @@ public final class SafetensorsFile implements TensorSource {
     ByteBuffer hb = ByteBuffer.allocate((int) n);
     readFully(ch, hb, 8);
     JsonNode root;
+    String text;
+    try { // as the reference reader: valid UTF-8, starting with '{', nothing after the object
+      text = StandardCharsets.UTF_8.newDecoder().decode(hb.flip()).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new CheckpointFormatException(file, "header is not valid UTF-8");
+    }
+    if (!text.startsWith("{")) {
+      throw new CheckpointFormatException(file, "header does not start with '{' (not safetensors?)");
+    }
     try {
-      root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .readTree(new String(hb.array(), StandardCharsets.UTF_8).trim());
+      root = HEADER_JSON.readTree(text);
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "header is not valid JSON: " + e.getMessage(), e);
     }
