@@ -53,6 +53,11 @@ public final class Llama2cTokenizerFile {
                 + " is truncated (needs a score and a length)");
       }
       float score = b.getFloat();
+      if (!Float.isFinite(score)) {
+        throw new TokenizerFormatException(
+            file + " at byte offset " + at + ": token " + pieces.size() + " has score " + score
+                + ", expected a finite number");
+      }
       int len = b.getInt();
       if (len < 0 || len > maxLen || len > b.remaining()) {
         throw new TokenizerFormatException(
