@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * edge value, bytes inserted or deleted, the file truncated or extended, a data byte changed.
  *
  * <p>The number of mutants is {@code base * scale}, where {@code -Dllmkit.fuzz.scale=N} (default 1)
- * lengthens the run for developers (see benchmarks/README.md, "Fuzzing").
+ * lengthens the run for developers (see README.md, "Hostile files and crashes").
  */
 public final class Mutants {
 
