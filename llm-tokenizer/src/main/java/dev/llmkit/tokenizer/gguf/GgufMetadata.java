@@ -367,15 +367,18 @@ public final class GgufMetadata {
         entry = "metadata entry " + i;
         String key = string();
         entry = "metadata '" + dev.llmkit.tokenizer.UntrustedText.name(key) + "'";
-        if (values.containsKey(key)) { // as gguf.cpp: a second value would silently win
-          throw corrupt(at, "the key appears twice");
-        }
         long typeAt = pos;
         int type = u32();
         if (type < 0 || type > 12) {
           throw corrupt(typeAt, "unknown value type " + type);
         }
-        values.put(key, value(type, typeAt));
+        Object value = value(type, typeAt);
+        Object before = values.put(key, value);
+        // gguf.cpp rejects any repeated key; older gguf-py wrote some twice with the same value
+        // (llama.cpp's own ggml-vocab-dbrx.gguf), which is harmless; a different value is not
+        if (before != null && !java.util.Objects.deepEquals(before, value)) {
+          throw corrupt(at, "the key appears twice with different values");
+        }
         if (pos > size) {
           throw corrupt(at, "runs past the end of the file");
         }

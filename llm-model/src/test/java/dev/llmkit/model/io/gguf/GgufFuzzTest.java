@@ -169,15 +169,18 @@ class GgufFuzzTest {
       if (nTensors < 0 || nKv < 0 || nTensors > b.capacity() || nKv > b.capacity()) {
         return -1;
       }
-      Set<String> keys = new HashSet<>();
+      Map<String, ByteBuffer> keys = new java.util.HashMap<>();
       long alignment = 32;
       for (long i = 0; i < nKv; i++) {
         String key = str();
-        if (!keys.add(key)) {
-          return -1;
-        }
+        int from = b.position();
         int type = b.getInt();
         Long v = value(type, 0);
+        ByteBuffer raw = ByteBuffer.wrap(java.util.Arrays.copyOfRange(b.array(), from, b.position()));
+        ByteBuffer before = keys.put(key, raw);
+        if (before != null && !before.equals(raw)) { // a key repeated with another type or value
+          return -1;
+        }
         if (key.equals("general.alignment")) {
           if (v == null || v <= 0 || Long.bitCount(v) != 1) {
             return -1;
