@@ -2,8 +2,8 @@ package dev.llmkit.benchmarks;
 
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.config.ModelConfig;
-import dev.llmkit.model.transformer.DecodeMatrices;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.tensor.DecodeMatrices;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.HeapMatrix;

@@ -3,7 +3,7 @@ package dev.llmkit.benchmarks;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.training.GradientNorms;
-import dev.llmkit.training.nn.TrainableModel;
+import dev.llmkit.training.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import dev.llmkit.training.optim.AdamWConfig;
 import java.util.SplittableRandom;

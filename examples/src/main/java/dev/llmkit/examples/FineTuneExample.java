@@ -2,6 +2,7 @@ package dev.llmkit.examples;
 
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.training.TrainableModel;
 import dev.llmkit.training.Trainer;
 import dev.llmkit.training.TrainerConfig;
 import dev.llmkit.training.TrainingResult;
@@ -12,7 +13,6 @@ import dev.llmkit.training.finetune.Jsonl;
 import dev.llmkit.training.finetune.PreferencePair;
 import dev.llmkit.training.finetune.PromptResponse;
 import dev.llmkit.training.finetune.SupervisedBatches;
-import dev.llmkit.training.nn.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import dev.llmkit.training.optim.AdamWConfig;
 import dev.llmkit.training.schedule.LearningRateSchedule;

@@ -1,10 +1,10 @@
 package dev.llmkit.examples;
 
 import dev.llmkit.model.generate.GenerationOptions;
+import dev.llmkit.model.Models;
 import dev.llmkit.model.generate.Generator;
 import dev.llmkit.model.io.Checkpoints;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
 import dev.llmkit.sampling.Samplers;
 import dev.llmkit.sampling.SamplingContext;
 import java.nio.file.Files;
@@ -35,12 +35,10 @@ public final class HuggingFaceExample {
       files.sorted().forEach(f -> System.out.printf("  %-28s %,d bytes%n", f.getFileName(), f.toFile().length()));
     }
 
-    LoadedModel loaded = Checkpoints.load(dir);
-    if (loaded.tokenizer() == null) {
-      throw new IllegalArgumentException(dir + " has no tokenizer.json");
-    }
-    System.out.println("config: " + loaded.config());
-    Generator generator = new Generator(new Transformer(loaded.weights()), loaded.tokenizer(), Samplers.greedy());
+    // one call: the model ready to run, with its tokenizer
+    Models.Ready ready = Models.load(dir);
+    System.out.println("config: " + ready.model().config());
+    Generator generator = ready.generator(Samplers.greedy());
     String prompt = "Once upon a time";
     System.out.print("\n" + prompt);
     generator.generate(prompt, GenerationOptions.maxTokens(60), new SamplingContext(0),

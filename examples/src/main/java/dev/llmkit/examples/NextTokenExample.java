@@ -2,8 +2,9 @@ package dev.llmkit.examples;
 
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
+import dev.llmkit.model.generate.Bos;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,7 @@ public final class NextTokenExample {
     LoadedModel stories = BundledData.stories260K();
     Transformer model = new Transformer(stories.weights());
     Tokenizer tok = stories.tokenizer();
-    int[] ids = TokenText.withBos(tok, tok.encode(prompt));
+    int[] ids = Bos.prepend(model.config(), tok, tok.encode(prompt));
     System.out.println("prompt: \"" + prompt + "\" -> ids " + Arrays.toString(ids));
     List<TokenProbability> top = Probabilities.nextToken(model, ids, 10);
     System.out.printf("%-4s %-14s %-11s %s%n", "#", "next token", "probability", "logit");

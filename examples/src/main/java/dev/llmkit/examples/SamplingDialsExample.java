@@ -3,7 +3,7 @@ package dev.llmkit.examples;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.Generator;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.sampling.SamplingContext;
 

@@ -20,17 +20,6 @@ public final class TokenText {
     return after.startsWith(before) ? after.substring(before.length()) : tok.decode(new int[] {next});
   }
 
-  /** The ids with the tokenizer's BOS id in front, when it has one. */
-  public static int[] withBos(Tokenizer tok, int[] ids) {
-    if (tok.bosId().isEmpty()) {
-      return ids;
-    }
-    int[] r = new int[ids.length + 1];
-    r[0] = tok.bosId().getAsInt();
-    System.arraycopy(ids, 0, r, 1, ids.length);
-    return r;
-  }
-
   /** Quotes a token for a table, showing newlines and tabs. */
   public static String quoted(String text) {
     return "'" + text.replace("\n", "\\n").replace("\t", "\\t") + "'";

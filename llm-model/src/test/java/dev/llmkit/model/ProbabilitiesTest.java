@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import dev.llmkit.model.config.ModelConfig;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
 import java.util.List;

@@ -11,20 +11,24 @@ import java.nio.FloatBuffer;
  * about half of it; and the heap kernel, split over {@link Parallel}'s team, measured about 15%
  * faster than OpenBLAS's {@code sgemv} on the tensors' own memory (benchmarks/README.md,
  * {@code MatVecBenchmark}). The price is a second copy of the matrix, on the Java heap: a model
- * decides whether to pay it (see {@code Transformer}'s {@code DecodeMatrices} in llm-model).
+ * decides whether to pay it ({@link DecodeMatrices}).
  *
- * <p>Immutable after {@link #copyOf}: later changes to the source tensor are not seen. Safe to use
+ * <p>Immutable after {@link #copyOf}: later changes to the source tensor are not seen by one-row
+ * products (many-row products read the source in place). Safe to use
  * from many threads at once. Without the Vector API the product runs in plain Java, which is slower
  * than {@link Matmul#matvec}; check {@link Simd#enabled()} before choosing this class.
  */
-public final class HeapMatrix {
+public final class HeapMatrix implements WeightMatrix {
 
+  /** The tensor copied: many-row products read it in place. */
+  private final Tensor source;
   /** (rows, cols) row-major. */
   private final float[] w;
   private final int rows;
   private final int cols;
 
-  private HeapMatrix(float[] w, int rows, int cols) {
+  private HeapMatrix(Tensor source, float[] w, int rows, int cols) {
+    this.source = source;
     this.w = w;
     this.rows = rows;
     this.cols = cols;
@@ -39,34 +43,50 @@ public final class HeapMatrix {
     if (w.rank() != 2) {
       throw new IllegalArgumentException("HeapMatrix: expected a 2-D matrix, got " + w.shapeString());
     }
-    return new HeapMatrix(w.toArray(), w.dim(0), w.dim(1));
+    return new HeapMatrix(w, w.toArray(), w.dim(0), w.dim(1));
   }
 
   /** Number of rows (outputs). */
+  @Override
   public int rows() {
     return rows;
   }
 
   /** Number of columns (inputs). */
+  @Override
   public int cols() {
     return cols;
   }
 
-  /** Bytes of heap the copy holds. */
+  /** Bytes of heap the copy holds (what one decode step streams). */
+  @Override
   public long bytes() {
     return 4L * w.length;
   }
 
+  /** The source tensor (rows, cols), which many-row products read in place. */
+  @Override
+  public Tensor toTensor() {
+    return source;
+  }
+
   /**
-   * The linear layer for one row, {@code y = W·x + bias}, the batch-1 case of
-   * {@link Matmul#linear} with this matrix as {@code w: (out, in)}.
+   * The linear layer {@code y = x·Wᵀ + bias}: one row of x ({@code cols} elements, any shape, e.g.
+   * {@code (1, in)}) reads the heap copy; more rows read the source tensor in place through
+   * {@link Matmul#linear}.
    *
-   * @param x {@code (in)} (any shape of {@code cols} elements, e.g. {@code (1, in)})
+   * @param x {@code (T, in)}
    * @param bias {@code (out)} or null
-   * @param y {@code (out)} (any shape of {@code rows} elements)
+   * @param y {@code (T, out)}
    * @throws IllegalArgumentException when the lengths do not fit, naming them
    */
+  @Override
   public void linear(Tensor x, Tensor bias, Tensor y) {
+    if (x.length() != cols && x.rank() == 2 && x.dim(1) == cols) {
+      // x: (T, in), W: (out, in) -> y: (T, out)
+      Matmul.linear(x, source, bias, y);
+      return;
+    }
     // x: (K), W: (N, K), bias: (N) -> y: (N)
     if (x.length() != cols || y.length() != rows || (bias != null && bias.length() != rows)) {
       throw new IllegalArgumentException(

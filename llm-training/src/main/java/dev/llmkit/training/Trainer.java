@@ -5,7 +5,6 @@ import dev.llmkit.training.checkpoint.HuggingFaceModelStore;
 import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.checkpoint.TrainingState;
 import dev.llmkit.training.data.BatchSource;
-import dev.llmkit.training.nn.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -11,7 +11,6 @@ import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.data.Corpus;
 import dev.llmkit.training.data.RandomWindowBatches;
 import dev.llmkit.training.data.TokenSequence;
-import dev.llmkit.training.nn.TrainableModel;
 import dev.llmkit.training.optim.AdamW;
 import dev.llmkit.training.optim.AdamWConfig;
 import dev.llmkit.training.schedule.LearningRateSchedule;
@@ -91,7 +90,7 @@ class TrainerTest {
     Path dir = tmp.resolve("ckpt");
     Run first = run(tiny(v), 1, 2, 2, 10, 4);
     first.trainer().checkpointTo(dir, null, new TrainingCheckpoints(
-        new dev.llmkit.training.checkpoint.SafetensorsModelStore()));
+        new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
     first.trainer().addListener(new TrainingListener() {
       @Override
       public void onCheckpoint(long step, Path d) {
@@ -105,7 +104,7 @@ class TrainerTest {
     // a different initialisation: every parameter must come from the checkpoint
     Run resumed = run(tiny(v), 99, 2, 2, 10, 4);
     resumed.trainer().checkpointTo(dir, null, new TrainingCheckpoints(
-        new dev.llmkit.training.checkpoint.SafetensorsModelStore()));
+        new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
     assertThat(resumed.trainer().resumeFrom(dir)).isEqualTo(4);
     TrainingResult rest = resumed.trainer().run();
     assertThat(rest.losses()).hasSize(6);
@@ -150,7 +149,7 @@ class TrainerTest {
     Path dir = tmp.resolve("ckpt");
     Run a = run(tiny(v), 1, 2, 1, 2, 0);
     a.trainer().checkpointTo(dir, null, new TrainingCheckpoints(
-        new dev.llmkit.training.checkpoint.SafetensorsModelStore()));
+        new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
     a.trainer().run();
     assertThat(TrainingCheckpoints.exists(dir)).isTrue();
 
@@ -173,7 +172,7 @@ class TrainerTest {
     Path dir = tmp.resolve("ckpt");
     Run r = run(tiny(v), 1, 2, 1, 10, 3);
     r.trainer().checkpointTo(dir, null, new TrainingCheckpoints(
-        new dev.llmkit.training.checkpoint.SafetensorsModelStore()));
+        new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
     List<Long> checkpoints = new ArrayList<>();
     r.trainer().addListener(new TrainingListener() {
       @Override
@@ -195,7 +194,7 @@ class TrainerTest {
     // the checkpoint is intact and restorable, and holds finite weights
     Run again = run(tiny(v), 5, 2, 1, 10, 0);
     again.trainer().checkpointTo(dir, null, new TrainingCheckpoints(
-        new dev.llmkit.training.checkpoint.SafetensorsModelStore()));
+        new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
     assertThat(again.trainer().resumeFrom(dir)).isEqualTo(3);
     assertThat(again.model().parameters().named().get("final_norm.weight").getFlat(0)).isFinite();
   }

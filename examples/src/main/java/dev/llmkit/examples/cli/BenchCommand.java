@@ -1,9 +1,10 @@
 package dev.llmkit.examples.cli;
 
 import dev.llmkit.model.InferenceSession;
+import dev.llmkit.model.Models;
 import dev.llmkit.model.SessionOptions;
-import dev.llmkit.model.transformer.DecodeMatrices;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.tensor.DecodeMatrices;
+import dev.llmkit.model.nn.Transformer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -59,7 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
-    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, false, decodeMatrices);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, false, decodeMatrices);
     Transformer m = loaded.model();
     int ctx = m.contextLength();
     if (promptLen < 1 || newTokens < 1 || repeats < 1) {

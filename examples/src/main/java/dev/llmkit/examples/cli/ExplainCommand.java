@@ -3,10 +3,12 @@ package dev.llmkit.examples.cli;
 import dev.llmkit.examples.BundledData;
 import dev.llmkit.examples.TokenText;
 import dev.llmkit.examples.plot.Charts;
+import dev.llmkit.model.Models;
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
+import dev.llmkit.model.generate.Bos;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.Tokenizer;
 import java.io.PrintWriter;
@@ -66,14 +68,14 @@ public final class ExplainCommand implements Callable<Integer> {
       m = new Transformer(loaded.weights());
       tok = loaded.tokenizer();
     } else {
-      ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, true);
+      Models.Ready loaded = ModelSource.load(model, tokenizer, true);
       m = loaded.model();
       tok = loaded.tokenizer();
     }
     if (tok == null) {
       throw new IllegalArgumentException("model " + model + " has no tokenizer; name one with --tokenizer");
     }
-    int[] ids = TokenText.withBos(tok, tok.encode(prompt));
+    int[] ids = Bos.prepend(m.config(), tok, tok.encode(prompt));
     Files.createDirectories(out);
 
     List<TokenProbability> next = Probabilities.nextToken(m, ids, top);

@@ -1,9 +1,10 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.model.Models;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
-import dev.llmkit.model.transformer.DecodeMatrices;
+import dev.llmkit.tensor.DecodeMatrices;
 import dev.llmkit.sampling.SamplerConfig;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -76,7 +77,7 @@ public final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    ModelSource.Loaded loaded = ModelSource.load(model, tokenizer, true, decodeMatrices);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, true, decodeMatrices);
     if (loaded.tokenizer() == null) {
       throw new IllegalArgumentException(
           "the model " + model + " has no tokenizer; name one with --tokenizer");

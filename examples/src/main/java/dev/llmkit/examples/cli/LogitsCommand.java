@@ -1,6 +1,7 @@
 package dev.llmkit.examples.cli;
 
 import dev.llmkit.model.InferenceSession;
+import dev.llmkit.model.Models;
 import dev.llmkit.tensor.Tensor;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
@@ -46,7 +47,7 @@ public final class LogitsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int[] tokens = parseIds(ids);
-    ModelSource.Loaded loaded = ModelSource.load(model, null, false);
+    Models.Ready loaded = ModelSource.load(model, null, false);
     Tensor logits;
     try (InferenceSession s = loaded.model().newSession()) {
       logits = s.forwardAll(tokens, 0, tokens.length);

@@ -1,10 +1,11 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.model.Models;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.io.Checkpoints;
 import dev.llmkit.model.io.LoadedModel;
-import dev.llmkit.model.transformer.DecodeMatrices;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.tensor.DecodeMatrices;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.Tokenizer;
@@ -32,21 +33,18 @@ final class ModelSource {
 
   private ModelSource() {}
 
-  /** A model and its tokenizer (null when the checkpoint has none and none was given). */
-  record Loaded(Transformer model, Tokenizer tokenizer) {}
-
   /** Loads the model and its tokenizer (the one given, else the checkpoint's). */
-  static Loaded load(String model, Path tokenizer) throws IOException {
+  static Models.Ready load(String model, Path tokenizer) throws IOException {
     return load(model, tokenizer, true);
   }
 
   /** Loads the model and, when {@code needTokenizer}, its tokenizer (or the one given). */
-  static Loaded load(String model, Path tokenizer, boolean needTokenizer) throws IOException {
+  static Models.Ready load(String model, Path tokenizer, boolean needTokenizer) throws IOException {
     return load(model, tokenizer, needTokenizer, DecodeMatrices.AUTO);
   }
 
   /** The same, with the model's decode matrices as given. */
-  static Loaded load(String model, Path tokenizer, boolean needTokenizer, DecodeMatrices decode)
+  static Models.Ready load(String model, Path tokenizer, boolean needTokenizer, DecodeMatrices decode)
       throws IOException {
     if (model.startsWith("random:")) {
       if (!model.equals(RANDOM_GPT2_124M)) {
@@ -56,10 +54,9 @@ final class ModelSource {
       Transformer t = new Transformer(randomGpt2(ModelConfig.gpt2(50257, 1024, 12, 12, 768), 1234), decode);
       Tokenizer tok = !needTokenizer ? null
           : tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.encoding("r50k_base");
-      return new Loaded(t, tok);
+      return new Models.Ready(t, tok);
     }
-    LoadedModel m = loadShowingProgress(Path.of(model), tokenizer);
-    return new Loaded(new Transformer(m.weights(), decode), m.tokenizer());
+    return Models.of(loadShowingProgress(Path.of(model), tokenizer), decode);
   }
 
   /**

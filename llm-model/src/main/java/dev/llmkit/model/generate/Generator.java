@@ -54,22 +54,14 @@ public final class Generator {
   }
 
   /**
-   * Encodes the prompt (with BOS in front when the options ask for it and the tokenizer, or else
-   * the model's config, has one) and generates its continuation.
+   * Encodes the prompt (with BOS in front when the options ask for it, by the one rule of
+   * {@link Bos}) and generates its continuation.
    */
   public GenerationResult generate(
       String prompt, GenerationOptions options, SamplingContext context, TokenListener listener) {
     Objects.requireNonNull(prompt, "prompt");
-    int[] ids;
-    if (options.addBos() && tokenizer.bosId().isEmpty() && model.config().bosTokenId() >= 0) {
-      // A tokenizer.json without a BOS token, for a model whose config names one.
-      int[] text = tokenizer.encode(prompt);
-      ids = new int[text.length + 1];
-      ids[0] = model.config().bosTokenId();
-      System.arraycopy(text, 0, ids, 1, text.length);
-    } else {
-      ids = options.addBos() ? tokenizer.encodeWithBos(prompt) : tokenizer.encode(prompt);
-    }
+    int[] text = tokenizer.encode(prompt);
+    int[] ids = options.addBos() ? Bos.prepend(model.config(), tokenizer, text) : text;
     return generate(ids, options, context, listener);
   }
 
@@ -147,14 +139,8 @@ public final class Generator {
   }
 
   private int bos() {
-    if (tokenizer.bosId().isPresent()) {
-      return tokenizer.bosId().getAsInt();
-    }
-    if (model.config().bosTokenId() >= 0) {
-      return model.config().bosTokenId();
-    }
-    throw new IllegalArgumentException(
-        "the prompt is empty and neither the tokenizer nor the model has a BOS id to start from");
+    return Bos.id(model.config(), tokenizer).orElseThrow(() -> new IllegalArgumentException(
+        "the prompt is empty and neither the tokenizer nor the model has a BOS id to start from"));
   }
 
   private Set<Integer> stopTokens(GenerationOptions options) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.config.ModelConfig;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.sampling.Samplers;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.io.hf.HuggingFaceCheckpoint;
 import dev.llmkit.model.io.llama2c.Llama2cCheckpoint;
-import dev.llmkit.model.transformer.Transformer;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.RopeStyle;
 import java.io.IOException;

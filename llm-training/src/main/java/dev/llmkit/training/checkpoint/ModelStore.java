@@ -7,8 +7,8 @@ import java.nio.file.Path;
 
 /**
  * Writes and reads a model's parameters (and optionally its tokenizer) as files in a directory: the
- * seam between the trainer's checkpoints and a checkpoint format. The default is
- * {@link SafetensorsModelStore}.
+ * seam between the trainer's checkpoints and a checkpoint format. The one format is the Hugging Face
+ * folder ({@link HuggingFaceModelStore}): config.json and model.safetensors, loadable by transformers.
  */
 public interface ModelStore {
 

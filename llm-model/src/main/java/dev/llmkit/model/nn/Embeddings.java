@@ -1,0 +1,98 @@
+package dev.llmkit.model.nn;
+
+import dev.llmkit.tensor.Embedding;
+import dev.llmkit.tensor.Tensor;
+import java.util.Objects;
+
+/**
+ * The input layer: token embeddings plus, for additive position schemes, the position vector of
+ * each token's place ({@code x[t] = E[id[t]] + P[start + t]}). Rotary positions act inside attention
+ * instead, so then {@code x[t] = E[id[t]]}.
+ */
+public final class Embeddings {
+
+  private final Tensor tokens;
+  private final Positions positions;
+
+  /**
+   * @param tokens (V, C) token table
+   * @param positions the position scheme (its additive part is applied here)
+   */
+  public Embeddings(Tensor tokens, Positions positions) {
+    this.tokens = Objects.requireNonNull(tokens, "tokens");
+    this.positions = Objects.requireNonNull(positions, "positions");
+  }
+
+  /** (V, C) token table. */
+  public Tensor tokens() {
+    return tokens;
+  }
+
+  /**
+   * Forward of one sequence (inference and training alike: it keeps nothing).
+   *
+   * <p>ids[offset..offset+T) at positions start..start+T-1 -> x: (T, C), overwritten.
+   */
+  public void forward(int[] ids, int offset, int start, Tensor x) {
+    // ids: (T) -> x: (T, C)
+    Embedding.gather(tokens, ids, offset, x.dim(0), x);
+    positions.addTo(x, start);
+  }
+
+  /** The training state of {@code batch} sequences of {@code block} tokens. */
+  public Training training(int batch, int block, Gradients g) {
+    return new Training(batch, block, g);
+  }
+
+  /** {@link Embeddings}' backward for a fixed (batch, block). */
+  public final class Training {
+
+    private final int batch;
+    private final int block;
+    private final Tensor dTokens;
+    private final Tensor dPositions;
+    private final SequenceViews views;
+
+    private Training(int batch, int block, Gradients g) {
+      this.batch = batch;
+      this.block = block;
+      this.dTokens = g.of(tokens);
+      this.dPositions = g.of(positions.table());
+      this.views = new SequenceViews(batch, block);
+    }
+
+    /**
+     * Forward.
+     *
+     * @param ids batch*block token ids, row-major (b, t)
+     * @param x (batch*block, C), overwritten
+     */
+    public void forward(int[] ids, Tensor x) {
+      if (ids.length != batch * block) {
+        throw new IllegalArgumentException(
+            "Embeddings: " + ids.length + " ids, expected batch*block = " + batch * block);
+      }
+      // ids: (B*T) -> x: (B*T, C)
+      Tensor[] xb = views.of(x);
+      for (int b = 0; b < batch; b++) {
+        Embeddings.this.forward(ids, b * block, 0, xb[b]);
+      }
+    }
+
+    /**
+     * Backward: dx rows added into the token table's gradient (and, summed over the batch, into
+     * a learned position table's gradient).
+     *
+     * @param ids the ids of the forward pass
+     * @param dx (batch*block, C) gradient of the output
+     */
+    public void backward(int[] ids, Tensor dx) {
+      // dx: (B*T, C) -> dE: (V, C) [, dP: (T, C)]
+      Embedding.scatterAddBackward(dx, ids, 0, ids.length, dTokens);
+      Tensor[] dxb = views.of(dx);
+      for (int b = 0; b < batch; b++) {
+        positions.addToBackward(dxb[b], 0, dPositions);
+      }
+    }
+  }
+}

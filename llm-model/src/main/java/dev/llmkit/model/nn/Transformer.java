@@ -1,0 +1,245 @@
+package dev.llmkit.model.nn;
+
+import dev.llmkit.model.InferenceSession;
+import dev.llmkit.model.LanguageModel;
+import dev.llmkit.model.SessionOptions;
+import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.model.weights.LayerWeights;
+import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tensor.CachedAttention;
+import dev.llmkit.tensor.DecodeMatrices;
+import dev.llmkit.tensor.KvCache;
+import dev.llmkit.tensor.Simd;
+import dev.llmkit.tensor.Tensor;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The decoder-only transformer every family of this library is a configuration of, composed from
+ * the layers of this package: {@link Embeddings} (token table plus additive positions), {@code
+ * nLayers} {@link Block}s (causal {@link Attention} with rotary positions when configured,
+ * {@link FeedForward}, pre- or post-{@link Norm}), and the {@link LmHead} (final norm and output
+ * projection; the final norm is applied in both cases, as {@link ModelWeights} always holds it).
+ *
+ * <p>Two modes over the same layers: inference ({@link #newSession}: KV cache, chunked prefill,
+ * decode) and training ({@link #training}: buffers for a fixed (batch, block), backward).
+ *
+ * <p>Immutable and thread-safe: the weights are only read, and every mutable buffer belongs to an
+ * {@link InferenceSession} or a {@link Training}. With {@link DecodeMatrices#HEAP_COPY} one-row
+ * products read copies taken when the model was built: build a new model after training further
+ * (a model built with {@link DecodeMatrices#SHARED} sees the parameters as they change).
+ */
+public final class Transformer implements LanguageModel {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Transformer.class);
+
+  private final ModelWeights weights;
+  private final ModelConfig config;
+  /** Where one-row products read the matrices from: SHARED or HEAP_COPY. */
+  private final DecodeMatrices decodeMatrices;
+  private final Embeddings embeddings;
+  private final Block[] blocks;
+  private final LmHead head;
+
+  /**
+   * A model over the given weights (which it keeps, not copies), with {@link DecodeMatrices#AUTO}:
+   * heap copies of the matrices for decoding when the Vector API is on and the heap has room.
+   */
+  public Transformer(ModelWeights weights) {
+    this(weights, DecodeMatrices.AUTO);
+  }
+
+  /**
+   * A model over the given weights, whose one-token products read the matrices as {@code decode}
+   * says (see {@link DecodeMatrices}).
+   */
+  public Transformer(ModelWeights weights, DecodeMatrices decode) {
+    this.weights = Objects.requireNonNull(weights, "weights");
+    this.config = weights.config();
+    long bytes = 4L * weights.lmHead().length();
+    for (int l = 0; l < config.nLayers(); l++) {
+      LayerWeights w = weights.layer(l);
+      for (Tensor m : new Tensor[] {w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w3(), w.w2()}) {
+        bytes += m == null ? 0 : 4L * m.length();
+      }
+    }
+    this.decodeMatrices = Objects.requireNonNull(decode, "decode").resolve(bytes);
+    if (decode == DecodeMatrices.AUTO) {
+      LOG.info("decode matrices: {} ({} MB of matrices; Vector API {})",
+          decodeMatrices, bytes >> 20, Simd.enabled() ? "on" : "off");
+    }
+    ModelConfig c = config;
+    DecodeMatrices m = decodeMatrices;
+    Positions positions = Positions.of(c, weights.positionEmbedding());
+    this.embeddings = new Embeddings(weights.tokenEmbedding(), positions);
+    this.blocks = new Block[c.nLayers()];
+    for (int l = 0; l < blocks.length; l++) {
+      blocks[l] = Block.of(c, weights.layer(l), positions, m);
+    }
+    this.head = new LmHead(
+        Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
+        Linear.of(weights.lmHead(), null, m));
+  }
+
+  @Override
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** The parameters this model runs. */
+  public ModelWeights weights() {
+    return weights;
+  }
+
+  /** Where this model's one-token products read the matrices from (AUTO resolved). */
+  public DecodeMatrices decodeMatrices() {
+    return decodeMatrices;
+  }
+
+  /** Block {@code l}. */
+  public Block block(int l) {
+    return blocks[l];
+  }
+
+  @Override
+  public InferenceSession newSession(SessionOptions options) {
+    return new TransformerSession(this, Objects.requireNonNull(options, "options"));
+  }
+
+  /**
+   * The inference forward of a chunk of T = ws.rows tokens at positions pos..pos+T-1 against the
+   * cache, which already holds positions 0..pos-1.
+   *
+   * <p>ids[offset..offset+T) -> ws.x: (T, C) final residual stream; then either allLogits (T, V)
+   * when non-null, or lastLogits (1, V) of the last row.
+   *
+   * @param probs per layer (nHeads, T, pos+T) attention weights to fill, or null
+   */
+  void forward(Workspace ws, KvCache cache, CachedAttention kernel, int[] ids, int offset, int pos,
+      Tensor lastLogits, Tensor allLogits, Tensor[] probs) {
+    // ids: (T) -> x: (T, C)
+    embeddings.forward(ids, offset, pos, ws.x);
+    for (int l = 0; l < blocks.length; l++) {
+      blocks[l].forward(ws, cache, l, kernel, pos, probs == null ? null : probs[l]);
+    }
+    if (allLogits != null) {
+      // x: (T, C) -> logits: (T, V)
+      head.forward(ws.x, ws.xn, allLogits);
+    } else {
+      // x[T-1]: (1, C) -> logits: (1, V)
+      head.forward(ws.xLast, ws.xnLast, lastLogits);
+    }
+  }
+
+  /**
+   * The training state of {@code batch} sequences of {@code block} tokens, adding into the
+   * gradients {@code g} names. Build the model with {@link DecodeMatrices#SHARED} to train it, so
+   * that every product reads the parameters as the optimiser changes them.
+   *
+   * @throws IllegalArgumentException when batch or block is out of range
+   */
+  public Training training(int batch, int block, Gradients g) {
+    return new Training(batch, block, g);
+  }
+
+  /**
+   * The whole model's training forward ({@code ids -> logits}) and backward ({@code dlogits ->}
+   * every parameter gradient), with every activation allocated once: the residual stream after each
+   * block and each layer's kept activations. Matrix products run over all batch*block rows at once;
+   * attention runs in parallel over the sequences of the batch. Not thread-safe.
+   */
+  public final class Training {
+
+    private final int batch;
+    private final int block;
+    private final Embeddings.Training embed;
+    private final Block.Training[] layers;
+    private final Trainable out;
+    // residual stream x_0..x_L, (B*T, C) each
+    private final Tensor[] residual;
+    // two residual-stream gradients used alternately
+    private final Tensor dresA;
+    private final Tensor dresB;
+
+    private Training(int batch, int block, Gradients g) {
+      if (batch < 1) {
+        throw new IllegalArgumentException("training: batch must be >= 1, got " + batch);
+      }
+      if (block < 1 || block > config.contextLength()) {
+        throw new IllegalArgumentException(
+            "training: block must be in [1, " + config.contextLength()
+                + "] (the context length), got " + block);
+      }
+      this.batch = batch;
+      this.block = block;
+      int rows = batch * block;
+      this.embed = embeddings.training(batch, block, g);
+      this.layers = new Block.Training[blocks.length];
+      for (int l = 0; l < layers.length; l++) {
+        layers[l] = blocks[l].training(batch, block, g);
+      }
+      this.out = head.training(rows, g);
+      this.residual = new Tensor[layers.length + 1];
+      for (int l = 0; l < residual.length; l++) {
+        residual[l] = Tensor.zeros(rows, config.dim());
+      }
+      this.dresA = Tensor.zeros(rows, config.dim());
+      this.dresB = Tensor.zeros(rows, config.dim());
+    }
+
+    /** Sequences per step. */
+    public int batch() {
+      return batch;
+    }
+
+    /** Tokens per sequence. */
+    public int block() {
+      return block;
+    }
+
+    /** Block {@code l}'s training state (its attention probabilities). */
+    public Block.Training block(int l) {
+      return layers[l];
+    }
+
+    /**
+     * Training forward: ids: (B*T) row-major (b, t) -> logits: (B*T, V), overwritten. The ids must
+     * stay unchanged until backward.
+     */
+    public void forward(int[] ids, Tensor logits) {
+      // ids: (B*T) -> x0: (B*T, C)
+      embed.forward(ids, residual[0]);
+      // x_l: (B*T, C) -> x_{l+1}: (B*T, C)
+      for (int l = 0; l < layers.length; l++) {
+        layers[l].forward(residual[l], residual[l + 1]);
+      }
+      // x_L: (B*T, C) -> logits: (B*T, V)
+      out.forward(residual[layers.length], logits);
+    }
+
+    /** Backward of the last forward: dlogits: (B*T, V) -> every parameter gradient (+=). */
+    public void backward(int[] ids, Tensor dlogits) {
+      Tensor dout = dresA;
+      Tensor dx = dresB;
+      // dlogits -> d x_L
+      dout.fill(0f);
+      out.backward(residual[layers.length], dlogits, dout);
+      // d x_{l+1} -> d x_l
+      for (int l = layers.length - 1; l >= 0; l--) {
+        dx.fill(0f);
+        layers[l].backward(residual[l], dout, dx);
+        Tensor t = dout;
+        dout = dx;
+        dx = t;
+      }
+      // d x0 -> dE (and dP)
+      embed.backward(ids, dout);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Transformer" + config;
+  }
+}

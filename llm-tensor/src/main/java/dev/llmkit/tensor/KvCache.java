@@ -1,0 +1,124 @@
+package dev.llmkit.tensor;
+
+/**
+ * The keys and values of every layer for the positions a session holds, in the layout the decode
+ * step reads fastest: per layer, keys transposed {@code kT[c][p]} (c = kvHead*headDim + d, so each
+ * head's keys for one dimension are contiguous over positions) and values row-major {@code v[p][c]},
+ * in Java arrays. Sized to the need: it starts small and doubles (copying what it holds) up to the
+ * context length, never beyond. Read and written by {@link CachedAttention}; not thread-safe (one per
+ * session).
+ */
+public final class KvCache {
+
+  private final int nLayers;
+  private final int kvDim;
+  private final int maxCapacity;
+  /** Per layer (kvDim, capacity): keys transposed. */
+  private float[][] keysT;
+  /** Per layer (capacity, kvDim): values. */
+  private float[][] values;
+  private int capacity;
+  /** (kvDim) one key row, for writes of single positions. */
+  private final float[] row;
+
+  /**
+   * @param nLayers number of blocks
+   * @param kvDim nKvHeads * headDim
+   * @param maxCapacity the context length: the cache never holds more positions
+   */
+  public KvCache(int nLayers, int kvDim, int maxCapacity) {
+    this.nLayers = nLayers;
+    this.kvDim = kvDim;
+    this.maxCapacity = maxCapacity;
+    this.keysT = new float[nLayers][];
+    this.values = new float[nLayers][];
+    this.row = new float[kvDim];
+  }
+
+  /** Positions the cache can hold without growing. */
+  public int capacity() {
+    return capacity;
+  }
+
+  /**
+   * Makes room for {@code needed} positions, keeping the first {@code held}: the capacity becomes
+   * at least {@code needed}: a power of two (at least {@code minCapacity} and 64) or the context
+   * length, rounded up to {@link DecodeAttention#STRIDE_MULTIPLE}.
+   */
+  public void ensureCapacity(int needed, int held, int minCapacity) {
+    if (needed <= capacity) {
+      return;
+    }
+    if (needed > maxCapacity) {
+      throw new IllegalStateException(
+          "KV cache of " + maxCapacity + " positions cannot hold " + needed);
+    }
+    int cap = Math.max(Math.max(DecodeAttention.STRIDE_MULTIPLE, minCapacity), capacity * 2);
+    while (cap < needed) {
+      cap *= 2;
+    }
+    // the decode kernel reads whole blocks of positions: the stride is a multiple of its block
+    cap = DecodeAttention.paddedStride(Math.min(cap, maxCapacity));
+    for (int l = 0; l < nLayers; l++) {
+      float[] kt = new float[kvDim * cap];
+      float[] v = new float[cap * kvDim];
+      if (held > 0) {
+        for (int c = 0; c < kvDim; c++) {
+          System.arraycopy(keysT[l], c * capacity, kt, c * cap, held);
+        }
+        System.arraycopy(values[l], 0, v, 0, held * kvDim);
+      }
+      keysT[l] = kt;
+      values[l] = v;
+    }
+    capacity = cap;
+  }
+
+  /** Layer l's keys, transposed: element (c, p) at {@code c * capacity() + p}. */
+  float[] keysT(int l) {
+    return keysT[l];
+  }
+
+  /** Layer l's values: element (p, c) at {@code p * kvDim + c}. */
+  float[] values(int l) {
+    return values[l];
+  }
+
+  /**
+   * Stores rows 0..count-1 of k and v, (≥count, kvDim) tensors, as layer l's positions
+   * pos..pos+count-1.
+   */
+  void write(int l, int pos, Tensor k, Tensor v, int count) {
+    v.buffer().get(0, values[l], pos * kvDim, count * kvDim);
+    float[] kt = keysT[l];
+    for (int t = 0; t < count; t++) {
+      k.buffer().get(t * kvDim, row, 0, kvDim);
+      int p = pos + t;
+      for (int c = 0; c < kvDim; c++) {
+        kt[c * capacity + p] = row[c];
+      }
+    }
+  }
+
+  /**
+   * Copies layer l's positions 0..length-1 into row-major tensors (length, kvDim), as the general
+   * attention kernel takes them.
+   */
+  void copyTo(int l, int length, Tensor k, Tensor v) {
+    v.buffer().put(0, values[l], 0, length * kvDim);
+    float[] kt = keysT[l];
+    for (int p = 0; p < length; p++) {
+      for (int c = 0; c < kvDim; c++) {
+        row[c] = kt[c * capacity + p];
+      }
+      k.buffer().put(p * kvDim, row, 0, kvDim);
+    }
+  }
+
+  /** Drops the memory. */
+  public void release() {
+    keysT = new float[nLayers][];
+    values = new float[nLayers][];
+    capacity = 0;
+  }
+}
