@@ -167,6 +167,36 @@ public final class Mutants {
     }
   }
 
+  /** Opens (and reads) one file, throwing what the reader throws. */
+  @FunctionalInterface
+  public interface Reader {
+    void read(Path file) throws Exception;
+  }
+
+  /**
+   * Makes {@code count(base)} seeded mutants of {@code file}, has {@code reader} open each one and
+   * tallies the outcome against {@code oracle}.
+   */
+  public static Tally run(String format, byte[] file, int header, int base, Path dir, String suffix,
+      java.util.function.Predicate<byte[]> oracle, Reader reader) throws IOException {
+    SplittableRandom r = new SplittableRandom(19);
+    Tally tally = new Tally(format);
+    int n = count(base);
+    for (int i = 0; i < n; i++) {
+      byte[] m = mutate(file, header, r);
+      Path f = write(dir, "m" + (i % 16) + suffix, m);
+      Throwable failure = null;
+      try {
+        reader.read(f);
+      } catch (Exception | StackOverflowError e) {
+        failure = e;
+      }
+      tally.record(f, oracle.test(m), failure);
+    }
+    System.out.println(format + " fuzz: " + tally);
+    return tally;
+  }
+
   /** Writes a mutant to a fresh file in {@code dir}. */
   public static Path write(Path dir, String name, byte[] bytes) throws IOException {
     return Files.write(dir.resolve(name), bytes);

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,26 +51,15 @@ class GgufFuzzTest {
         .tensor("q", Tensor.zeros(32), GgmlType.Q8_0)
         .bytes();
     int header = (int) dataStart(base);
-    SplittableRandom r = new SplittableRandom(19);
-    Mutants.Tally tally = new Mutants.Tally("gguf");
-    int n = Mutants.count(3000);
-    for (int i = 0; i < n; i++) {
-      byte[] m = Mutants.mutate(base, header, r);
-      Path f = Mutants.write(tmp, "m" + (i % 16) + ".gguf", m);
-      Throwable failure = null;
+    Mutants.run("gguf", base, header, 3000, tmp, ".gguf", GgufFuzzTest::valid, f -> {
       try (GgufFile g = GgufFile.open(f)) {
         for (GgufFile.TensorInfo t : g.tensors().values()) {
           if (t.type().readable() && t.elements() > 0) {
             g.read(t.name(), Tensor.zeros(Math.toIntExact(t.elements())));
           }
         }
-      } catch (Exception | StackOverflowError e) {
-        failure = e;
       }
-      tally.record(f, valid(m), failure);
-    }
-    System.out.println("gguf fuzz: " + tally);
-    tally.check();
+    }).check();
   }
 
   static long dataStart(byte[] b) {

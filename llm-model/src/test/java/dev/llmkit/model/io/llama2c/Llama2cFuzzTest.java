@@ -32,22 +32,8 @@ class Llama2cFuzzTest {
       b.putFloat((float) fill.nextGaussian() * 0.1f);
     }
     byte[] base = b.array();
-    SplittableRandom r = new SplittableRandom(19);
-    Mutants.Tally tally = new Mutants.Tally("llama2.c");
-    int n = Mutants.count(2000);
-    for (int i = 0; i < n; i++) {
-      byte[] m = Mutants.mutate(base, Llama2cCheckpoint.HEADER_BYTES, r);
-      Path f = Mutants.write(tmp, "m" + (i % 16) + ".bin", m);
-      Throwable failure = null;
-      try {
-        Llama2cCheckpoint.load(f);
-      } catch (Exception | StackOverflowError e) {
-        failure = e;
-      }
-      tally.record(f, valid(m), failure);
-    }
-    System.out.println("llama2.c fuzz: " + tally);
-    tally.check();
+    Mutants.run("llama2.c", base, Llama2cCheckpoint.HEADER_BYTES, 2000, tmp, ".bin",
+        Llama2cFuzzTest::valid, Llama2cCheckpoint::load).check();
   }
 
   /** Bytes the header implies (run.c's memory_map_weights), or -1 when it is implausible. */

@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,26 +47,17 @@ class SafetensorsFuzzTest {
     SafetensorsWriter.write(basePath, t, Map.of("format", "pt"));
     byte[] base = Files.readAllBytes(basePath);
     int header = 8 + (int) ByteBuffer.wrap(base).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-    SplittableRandom r = new SplittableRandom(19);
-    Mutants.Tally tally = new Mutants.Tally("safetensors");
-    int n = Mutants.count(3000);
-    for (int i = 0; i < n; i++) {
-      byte[] m = Mutants.mutate(base, header, r);
-      Path f = Mutants.write(tmp, "m" + (i % 16) + ".safetensors", m);
-      Throwable failure = null;
-      try (SafetensorsFile sf = SafetensorsFile.open(f)) {
-        for (SafetensorsFile.Entry e : sf.entries().values()) {
-          if (e.elements() > 0 && (e.dtype().equals("F32") || e.dtype().equals("F16") || e.dtype().equals("BF16"))) {
-            sf.read(e.name(), Tensor.zeros(Math.toIntExact(e.elements())));
+    Mutants.run("safetensors", base, header, 3000, tmp, ".safetensors",
+        SafetensorsFuzzTest::valid, f -> {
+          try (SafetensorsFile sf = SafetensorsFile.open(f)) {
+            for (SafetensorsFile.Entry e : sf.entries().values()) {
+              if (e.elements() > 0 && (e.dtype().equals("F32") || e.dtype().equals("F16")
+                  || e.dtype().equals("BF16"))) {
+                sf.read(e.name(), Tensor.zeros(Math.toIntExact(e.elements())));
+              }
+            }
           }
-        }
-      } catch (Exception | StackOverflowError e) {
-        failure = e;
-      }
-      tally.record(f, valid(m), failure);
-    }
-    System.out.println("safetensors fuzz: " + tally);
-    tally.check();
+        }).check();
   }
 
   /** The oracle, written from the format's description, independent of {@link SafetensorsFile}. */
