@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The bad command lines of issue 19: each fails with exactly one line on stderr naming the option,
@@ -24,19 +21,11 @@ class CliErrorsTest {
 
   @TempDir Path tmp;
 
-  private record Result(int rc, String out, String err) {}
-
-  private static Result run(String... args) {
-    CommandLine cli = LlmCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int rc = cli.execute(args);
-    return new Result(rc, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  private static void oneLine(Result r, int rc, String... parts) {
+  private static void oneLine(CliRun r, int rc, String... parts) {
     assertThat(r.rc()).as(r.err()).isEqualTo(rc);
     String[] lines = r.err().strip().split("\\R");
     assertThat(lines).as(r.err()).hasSize(rc == 2 ? 2 : 1);
@@ -64,7 +53,7 @@ class CliErrorsTest {
   @Test
   void outIsCheckedBeforeTraining() throws IOException {
     Path file = Files.writeString(tmp.resolve("existing"), "x");
-    Result r = run("train", "--data", text().toString(), "--out", file.toString(), "--iters", "1");
+    CliRun r = run("train", "--data", text().toString(), "--out", file.toString(), "--iters", "1");
     oneLine(r, 1, "--out " + file, "exists and is not a folder");
     assertThat(r.out()).doesNotContain("final_train_loss");
   }
@@ -73,7 +62,7 @@ class CliErrorsTest {
   void impossibleBlockAndInternalNames() throws IOException {
     oneLine(run("train", "--data", text().toString(), "--out", tmp.resolve("o").toString(),
         "--block", "100000", "--iters", "1"), 1, "--block 100000", "lower --block or --batch");
-    Result batch = run("train", "--data", text().toString(), "--out", tmp.resolve("o2").toString(),
+    CliRun batch = run("train", "--data", text().toString(), "--out", tmp.resolve("o2").toString(),
         "--batch", "0", "--iters", "1");
     oneLine(batch, 1, "llm train: --batch must be >= 1, got 0");
     assertThat(batch.err()).doesNotContain("TrainableModel");
