@@ -6,6 +6,7 @@ import dev.llmkit.tokenizer.hf.HfTokenizerJson;
 import dev.llmkit.tokenizer.hf.HfVocabMerges;
 import dev.llmkit.tokenizer.pretokenize.Cl100kPreTokenizer;
 import dev.llmkit.tokenizer.sentencepiece.Llama2cTokenizerFile;
+import dev.llmkit.tokenizer.sentencepiece.SentencePieceModelFile;
 import dev.llmkit.tokenizer.tiktoken.OpenAiEncodings;
 import dev.llmkit.tokenizer.tiktoken.TiktokenFile;
 import java.io.IOException;
@@ -39,7 +40,10 @@ public final class Tokenizers {
    * Loads a tokenizer from a file or folder: a Hugging Face {@code tokenizer.json}; a folder that
    * holds {@code tokenizer.json}, or {@code vocab.json} + {@code merges.txt}; a GGUF file
    * ({@code .gguf}, vocabulary from its {@code tokenizer.ggml.*} metadata); a llama2.c tokenizer
-   * ({@code tok*.bin}); a tiktoken rank file ({@code .tiktoken}).
+   * ({@code tok*.bin}); a tiktoken rank file ({@code .tiktoken}); a SentencePiece model
+   * ({@code .model}, e.g. {@code spiece.model}, {@code tokenizer.model}; a folder with one of those
+   * two and no {@code tokenizer.json}); BERT's {@code vocab.txt} (read as uncased; use
+   * {@code BertVocabFile} for cased vocabularies).
    *
    * @param path the file or folder
    * @return the tokenizer
@@ -54,8 +58,17 @@ public final class Tokenizers {
       if (Files.exists(path.resolve("vocab.json")) && Files.exists(path.resolve("merges.txt"))) {
         return HfVocabMerges.load(path);
       }
+      if (Files.exists(path.resolve("vocab.txt"))) {
+        return dev.llmkit.tokenizer.wordpiece.BertVocabFile.load(path.resolve("vocab.txt"), true);
+      }
+      for (String spm : new String[] {"spiece.model", "tokenizer.model"}) {
+        if (Files.exists(path.resolve(spm))) {
+          return SentencePieceModelFile.load(path.resolve(spm));
+        }
+      }
       throw new IllegalArgumentException(
-          path + ": folder has neither tokenizer.json nor vocab.json + merges.txt");
+          path + ": folder has neither tokenizer.json, vocab.json + merges.txt, vocab.txt nor"
+              + " spiece.model / tokenizer.model");
     }
     if (!Files.exists(path)) {
       throw new java.nio.file.NoSuchFileException(path.toString());
@@ -66,6 +79,12 @@ public final class Tokenizers {
     }
     if (name.endsWith(".tiktoken")) {
       return tiktoken(path);
+    }
+    if (name.equals("vocab.txt")) {
+      return dev.llmkit.tokenizer.wordpiece.BertVocabFile.load(path, true);
+    }
+    if (name.endsWith(".model")) {
+      return SentencePieceModelFile.load(path);
     }
     byte[] head = new byte[4];
     try (java.io.InputStream in = Files.newInputStream(path)) {
@@ -82,7 +101,8 @@ public final class Tokenizers {
     }
     throw new IllegalArgumentException(
         path + ": unknown tokenizer file; expected tokenizer.json, a folder with tokenizer.json or"
-            + " vocab.json + merges.txt, a .gguf, a llama2.c tok*.bin or a .tiktoken file");
+            + " vocab.json + merges.txt, a .gguf, a llama2.c tok*.bin, a .tiktoken or a SentencePiece"
+            + " .model file");
   }
 
   private static Tokenizer tiktoken(Path path) throws IOException {

@@ -34,7 +34,8 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
         description = "A tokenizer.json, a folder with tokenizer.json or vocab.json + merges.txt,"
-            + " a .gguf or a llama2.c tok*.bin.")
+            + " a .gguf, a llama2.c tok*.bin, a SentencePiece .model (spiece.model, tokenizer.model)"
+            + " or a BERT vocab.txt.")
     Path tokenizer;
   }
 

@@ -64,8 +64,8 @@ enum Components {
     } else if (types.contains(type)) {
       out.add(n);
     } else {
-      throw json.error(path + ".type", "unknown " + field + " type '" + type + "' (expected one of "
-          + new TreeSet<>(types) + " or Sequence)");
+      throw json.error(path + " type '" + type + "'", "not a " + field + " type of Hugging Face "
+          + "tokenizers (expected one of " + new TreeSet<>(types) + " or Sequence)");
     }
   }
 }

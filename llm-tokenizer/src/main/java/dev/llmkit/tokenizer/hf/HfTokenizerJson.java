@@ -79,7 +79,8 @@ public final class HfTokenizerJson {
       type = model.has("merges") ? "BPE" : model.has("continuing_subword_prefix") ? "WordPiece"
           : "";
     }
-    Map<String, Integer> vocab = vocab(model, json);
+    // Unigram stores its vocabulary as [piece, score] pairs, the others as piece -> id
+    Map<String, Integer> vocab = type.equals("Unigram") ? unigramVocab(model, json) : vocab(model, json);
     Map<String, Integer> specials = new LinkedHashMap<>();
     Map<String, Integer> added = new LinkedHashMap<>();
     int size = addedTokens(root, json, vocab, specials, added);
@@ -92,10 +93,27 @@ public final class HfTokenizerJson {
         return bpe(model, vocab, specials, added, p, json, fileName);
       case "WordPiece":
         return wordPiece(model, vocab, specials, p, json, fileName);
+      case "Unigram":
+        return HfUnigramJson.fromJson(root, specials, added, fileName);
       default:
         throw json.error("model.type", "model type '" + type
-            + "' is not supported (expected BPE or WordPiece)");
+            + "' is not supported (expected BPE, WordPiece or Unigram)");
     }
+  }
+
+  /** A Unigram {@code model.vocab}: an array of [piece, score]; a piece's id is its index. */
+  private static Map<String, Integer> unigramVocab(JsonNode model, StrictJson json) {
+    JsonNode v = json.array(model, "vocab", "model.vocab");
+    Map<String, Integer> vocab = new LinkedHashMap<>();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode e = v.get(i);
+      String path = "model.vocab[" + i + "]";
+      if (!e.isArray() || e.size() != 2 || !e.get(1).isNumber()) {
+        throw json.error(path, "found " + StrictJson.describe(e) + ", expected [piece, score]");
+      }
+      vocab.putIfAbsent(json.text(e.get(0), path + "[0]"), i);
+    }
+    return vocab;
   }
 
   /** The validated components of the pipeline (Sequences flattened). */
