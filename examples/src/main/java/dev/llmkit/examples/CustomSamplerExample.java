@@ -1,41 +1,50 @@
 package dev.llmkit.examples;
 
-import dev.llmkit.sampling.Choice;
+import dev.llmkit.model.generate.GenerationOptions;
+import dev.llmkit.model.generate.Generator;
+import dev.llmkit.model.io.LoadedModel;
+import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.sampling.LogitsProcessor;
 import dev.llmkit.sampling.Sampler;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.sampling.Samplers;
 import dev.llmkit.sampling.SamplingContext;
+import dev.llmkit.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A custom sampler as a user would write it, with llm-sampling alone: a {@link LogitsProcessor}
- * that forbids a list of words, put into the usual chain (temperature, top-k, top-p), and the
- * top-N report that shows why a word was chosen.
+ * A custom sampler as a user would write it: a {@link LogitsProcessor} that forbids words, put in
+ * front of the usual chain and plugged into a {@link Generator} on the bundled pretrained
+ * stories260K. The greedy story names its heroine Lily; with the processor she gets another name.
  *
- * <p>Run: {@code java -cp "examples/target/llm.jar:examples/target/lib/*"
- * dev.llmkit.examples.CustomSamplerExample}
+ * <p>Run: {@code ./llm example custom-sampler}
  */
 public final class CustomSamplerExample {
 
-  /** A tiny vocabulary: the id of a word is its position. */
-  static final String[] VOCAB = {
-    "the", "cat", "dog", "sat", "on", "mat", "darn", "heck", "quietly", "."
-  };
-
   /**
-   * A processor that forbids words: their logits become -Infinity, so no later step can bring them
-   * back and the draw never picks them. Stateless, so one instance serves every generation.
+   * A processor that forbids words: every token whose text (spaces trimmed) starts one of the words
+   * gets the logit -Infinity, so no later step can bring it back and no draw picks it. Stateless, so
+   * one instance serves every generation.
    */
-  static final class ForbiddenWords implements LogitsProcessor {
+  public static final class ForbiddenWords implements LogitsProcessor {
     private final int[] ids;
 
-    ForbiddenWords(Set<String> words, String[] vocab) {
-      List<String> v = Arrays.asList(vocab);
-      this.ids = words.stream().mapToInt(v::indexOf).filter(i -> i >= 0).toArray();
+    /** Forbids {@code words} in the vocabulary of {@code tokenizer}. */
+    public ForbiddenWords(Tokenizer tokenizer, Set<String> words) {
+      TreeSet<Integer> found = new TreeSet<>();
+      for (int id = 0; id < tokenizer.vocabSize(); id++) {
+        String text = tokenizer.decode(id).strip();
+        for (String w : words) {
+          if (text.length() >= 2 && w.startsWith(text)) {
+            found.add(id);
+          }
+        }
+      }
+      ids = found.stream().mapToInt(Integer::intValue).toArray();
     }
 
     @Override
@@ -47,35 +56,33 @@ public final class CustomSamplerExample {
 
     @Override
     public String toString() {
-      return "forbidden-words(" + ids.length + ")";
+      return "forbidden-words(" + ids.length + " tokens)";
     }
   }
 
-  public static void main(String[] args) {
-    // the model's logits for the next word (hard-coded here; a model would compute them)
-    float[] logits = {0.5f, 2.0f, 1.8f, 0.1f, -0.3f, 1.2f, 2.4f, 1.9f, 0.7f, -1.0f};
-
-    // start from the usual settings, then insert our processor first in the chain
-    SamplerConfig config = SamplerConfig.builder().temperature(0.8f).topK(5).topP(0.9f).seed(7).build();
+  /**
+   * The story the model tells after {@code prompt}: greedy (temperature 0, so every run gives the
+   * same text), with {@code processor} in front of the chain when not null.
+   */
+  public static String story(LoadedModel stories, String prompt, LogitsProcessor processor) {
+    SamplerConfig config = SamplerConfig.builder().temperature(0f).build();
     List<LogitsProcessor> chain = new ArrayList<>(config.processors());
-    chain.add(0, new ForbiddenWords(Set.of("darn", "heck"), VOCAB));
-    Sampler sampler = Samplers.chain(Samplers.random(), chain);
-    System.out.println("chain: " + sampler);
-
-    SamplingContext context = config.newContext();
-    StringBuilder text = new StringBuilder();
-    for (int step = 0; step < 5; step++) {
-      int token = sampler.sample(logits.clone(), context); // the sampler may modify its input
-      context.accept(token);
-      Choice choice = context.lastChoice();
-      text.append(VOCAB[token]).append(' ');
-      System.out.printf("step %d: chose %-8s p=%.3f logp=%.3f   candidates:", step, VOCAB[token],
-          choice.probability(), choice.logProbability());
-      for (Choice c : context.topCandidates(3)) {
-        System.out.printf(" %s=%.3f", VOCAB[c.token()], c.probability());
-      }
-      System.out.println();
+    if (processor != null) {
+      chain.add(0, processor);
     }
-    System.out.println("text: " + text.toString().trim());
+    Sampler sampler = Samplers.chain(Samplers.greedy(), chain);
+    Generator generator = new Generator(new Transformer(stories.weights()), stories.tokenizer(), sampler);
+    return generator.generate(prompt, GenerationOptions.maxTokens(60), config.newContext(), null).text();
+  }
+
+  public static void main(String[] args) throws IOException {
+    LoadedModel stories = BundledData.stories260K();
+    String prompt = "Once upon a time";
+    ForbiddenWords noLily = new ForbiddenWords(stories.tokenizer(), Set.of("Lily"));
+    System.out.println("processor: " + noLily);
+    System.out.println("-- the usual chain --");
+    System.out.println(prompt + story(stories, prompt, null));
+    System.out.println("-- with the forbidden word in front of it --");
+    System.out.println(prompt + story(stories, prompt, noLily));
   }
 }

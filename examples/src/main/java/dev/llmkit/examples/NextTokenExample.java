@@ -30,7 +30,7 @@ public final class NextTokenExample {
     for (int i = 0; i < top.size(); i++) {
       TokenProbability t = top.get(i);
       sum += t.probability();
-      String bar = "#".repeat((int) Math.round(t.probability() * 50));
+      String bar = "#".repeat(Math.round(t.probability() * 50));
       System.out.printf("%-4d %-14s %-11.4f %-7.3f %s%n", i + 1,
           TokenText.quoted(TokenText.continuation(tok, ids, t.token())), t.probability(), t.logit(), bar);
     }

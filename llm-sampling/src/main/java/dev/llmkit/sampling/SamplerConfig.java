@@ -21,7 +21,7 @@ import java.util.TreeMap;
  *
  * <pre>{@code
  * SamplerConfig config = SamplerConfig.builder().temperature(0.8f).topK(40).topP(0.95f).seed(42).build();
- * Sampler sampler = config.build();                 // shareable between generations
+ * Sampler sampler = config.sampler();               // shareable between generations
  * SamplingContext context = config.newContext();    // one per generation
  * int token = sampler.sample(logits, context);
  * context.accept(token);
@@ -185,11 +185,25 @@ public record SamplerConfig(
   }
 
   /**
-   * Builds the sampler: {@link #processors()} in front of a random draw, or of the greedy choice
-   * when the temperature is 0. The sampler is stateless and can serve many generations.
+   * The sampler of this configuration — the one way from a {@code SamplerConfig} to a
+   * {@link Sampler}: {@link #processors()} in front of a random draw, or of the greedy choice when
+   * the temperature is 0. The sampler is stateless and can serve many generations.
+   *
+   * @return the sampler
    */
-  public Sampler build() {
+  public Sampler sampler() {
     return Samplers.chain(temperature == 0f ? Samplers.greedy() : Samplers.random(), processors());
+  }
+
+  /**
+   * The same as {@link #sampler()}, whose name does not read like {@link Builder#build()}.
+   *
+   * @return the sampler
+   * @deprecated use {@link #sampler()}
+   */
+  @Deprecated
+  public Sampler build() {
+    return sampler();
   }
 
   /** Builds a {@link SamplerConfig}; every setter checks its value only when {@link #build()} runs. */
@@ -369,13 +383,13 @@ public record SamplerConfig(
     }
 
     /**
-     * Validates the settings and builds the sampler ({@code build().build()}).
+     * Validates the settings and builds the sampler ({@code build().sampler()}).
      *
      * @return the sampler
      * @throws IllegalArgumentException naming the first invalid setting
      */
     public Sampler buildSampler() {
-      return build().build();
+      return build().sampler();
     }
   }
 

@@ -30,7 +30,7 @@ class SamplerConfigTest {
 
   @Test
   void disabledSettingsAddNoProcessorAndTemperatureZeroIsGreedy() {
-    assertThat(SamplerConfig.defaults().build().toString()).isEqualTo("[random]");
+    assertThat(SamplerConfig.defaults().sampler().toString()).isEqualTo("[random]");
     assertThat(SamplerConfig.builder().temperature(0f).topK(5).repetitionPenalty(1.2f)
             .buildSampler().toString())
         .isEqualTo("[repetition-penalty(1.2) -> greedy]");

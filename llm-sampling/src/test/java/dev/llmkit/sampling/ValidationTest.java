@@ -96,7 +96,7 @@ class ValidationTest {
     float[] logits = {0f, 1f, Float.NaN, 2f};
     for (Sampler sampler :
         new Sampler[] {
-          Samplers.greedy(), Samplers.random(), SamplerConfig.defaults().build(),
+          Samplers.greedy(), Samplers.random(), SamplerConfig.defaults().sampler(),
           SamplerConfig.builder().topK(2).topP(0.5f).buildSampler(),
           SamplerConfig.builder().temperature(0f).buildSampler()
         }) {

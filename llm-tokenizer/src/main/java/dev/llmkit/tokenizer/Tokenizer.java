@@ -108,4 +108,33 @@ public interface Tokenizer {
   default String decode(int id) {
     return decode(new int[] {id});
   }
+
+  /**
+   * Counts the tokens of a text, as a context-window or billing check would: the length of
+   * {@link #encode(String)} (no BOS/EOS; special-token text counts as ordinary text).
+   *
+   * @param text the text
+   * @return the number of tokens
+   */
+  default int countTokens(String text) {
+    return encode(text).length;
+  }
+
+  /**
+   * The id of one token given its text: a special token by its text ({@code "<|endoftext|>"},
+   * {@code "<s>"}), else the single token that this text encodes to and that decodes back to it
+   * ({@code "hello"} in GPT-2, {@code " world"} with its space).
+   *
+   * @param piece the token's text
+   * @return its id, or empty when the text is not exactly one token
+   */
+  default OptionalInt tokenId(String piece) {
+    Integer special = specialTokens().get(piece);
+    if (special != null) {
+      return OptionalInt.of(special);
+    }
+    int[] ids = encode(piece);
+    return ids.length == 1 && decode(ids[0]).equals(piece) ? OptionalInt.of(ids[0])
+        : OptionalInt.empty();
+  }
 }

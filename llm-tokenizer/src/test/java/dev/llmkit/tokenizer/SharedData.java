@@ -1,24 +1,34 @@
 package dev.llmkit.tokenizer;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The shared reference data folder; tests that need it are skipped when it is absent. */
+/**
+ * Test data: the repository's {@code testdata/} folder, and for tests tagged {@code shared-data}
+ * (run only in the {@code shared-data} profile) the larger shared data folder. A missing file fails
+ * the test; nothing is skipped.
+ */
 public final class SharedData {
   private SharedData() {}
 
   /**
-   * A file or folder in the shared data folder; skips the calling test when it is missing.
+   * A file or folder of {@code testdata/}, else of the shared data folder ({@code ../../shared/data}
+   * from the module, or {@code -Dllmkit.shared.data=DIR}).
    *
    * @param relative the path inside the data folder
    * @return the path
    */
   public static Path require(String relative) {
-    String root = System.getProperty("llmkit.shared.data", "../shared/data");
-    Path p = Path.of(root).resolve(relative);
-    assumeTrue(Files.exists(p), "shared data " + p + " is absent");
-    return p;
+    Path p = Path.of(System.getProperty("llmkit.test.data", "../testdata")).resolve(relative);
+    if (Files.exists(p)) {
+      return p;
+    }
+    String shared = System.getProperty("llmkit.shared.data", "../../shared/data");
+    if (Files.exists(Path.of(shared).resolve(relative))) {
+      return Path.of(shared).resolve(relative);
+    }
+    throw new IllegalStateException("test data " + relative + " is neither in " + p.getParent()
+        + " nor in the shared data folder (" + shared + "); tests that need the shared data are"
+        + " tagged shared-data and run with -Pshared-data");
   }
 }

@@ -1,7 +1,6 @@
 package dev.llmkit.training;
 
 import dev.llmkit.tokenizer.Tokenizer;
-import dev.llmkit.training.checkpoint.HuggingFaceModelStore;
 import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.checkpoint.TrainingState;
 import dev.llmkit.training.data.BatchSource;
@@ -50,8 +49,9 @@ public final class Trainer {
 
   private Path checkpointDir;
   private Tokenizer tokenizer;
-  private TrainingCheckpoints checkpoints = new TrainingCheckpoints(new HuggingFaceModelStore());
+  private TrainingCheckpoints checkpoints = TrainingCheckpoints.huggingFace();
   private long lastCheckpointStep = -1;
+  private GradientReducer reducer = GradientReducer.NONE;
 
   private long step;
   private long tokensSeen;
@@ -98,12 +98,31 @@ public final class Trainer {
 
   /**
    * Writes checkpoints into {@code dir} (every {@code checkpointInterval} steps and after the last
+   * step), with {@code tokenizer} beside the model when not null, in the default store: a
+   * Hugging Face folder ({@link TrainingCheckpoints#huggingFace()}) that {@code Checkpoints.load}
+   * reads as a model.
+   */
+  public Trainer checkpointTo(Path dir, Tokenizer tokenizer) {
+    return checkpointTo(dir, tokenizer, TrainingCheckpoints.huggingFace());
+  }
+
+  /**
+   * Writes checkpoints into {@code dir} (every {@code checkpointInterval} steps and after the last
    * step), with {@code tokenizer} beside the model when not null.
    */
   public Trainer checkpointTo(Path dir, Tokenizer tokenizer, TrainingCheckpoints checkpoints) {
     this.checkpointDir = Objects.requireNonNull(dir, "dir");
     this.tokenizer = tokenizer;
     this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+    return this;
+  }
+
+  /**
+   * Averages gradients across data-parallel replicas with {@code reducer} after every step's
+   * backward, before clipping (default {@link GradientReducer#NONE}: this trainer is the only one).
+   */
+  public Trainer reduceGradientsWith(GradientReducer reducer) {
+    this.reducer = Objects.requireNonNull(reducer, "reducer");
     return this;
   }
 
@@ -121,6 +140,11 @@ public final class Trainer {
   /**
    * Restores parameters, optimiser state, step and batch generator from the checkpoint in
    * {@code dir}; {@link #run()} then continues from there.
+   *
+   * <p>The step count of the {@link TrainerConfig} is the whole run's, not the steps left: a run
+   * configured for 1000 steps and resumed from a checkpoint of step 400 runs steps 401 to 1000, and
+   * ends bit-identical to an uninterrupted run of 1000 steps. Build the resumed trainer with the
+   * same configuration (and the same {@link TrainingCheckpoints} store) as the interrupted one.
    *
    * @return the step the checkpoint was written at
    * @throws IllegalArgumentException when the checkpoint belongs to another configuration
@@ -179,6 +203,7 @@ public final class Trainer {
         model.backward();
         loss += l / accumulation;
       }
+      loss = reducer.allReduceMean(model.gradients(), loss);
       double norm = GradientNorms.scaleAndClip(
           model.gradients(), 1f / accumulation, config.gradientClip());
       if (!Double.isFinite(norm)) {

@@ -8,11 +8,10 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Test helper: nanoGPT's character vocabulary (the sorted distinct characters of a text), and access
- * to the shared data folder.
+ * to the test data folder.
  */
 public final class TestChars implements Tokenizer {
 
@@ -34,12 +33,10 @@ public final class TestChars implements Tokenizer {
     }
   }
 
-  /** Tiny Shakespeare from the shared data folder; skips the test when it is absent. */
+  /** Tiny Shakespeare from the repository's {@code testdata/} folder. */
   public static String shakespeare() throws Exception {
-    String dir = System.getProperty("llmkit.shared.data", "../shared/data");
-    Path p = Path.of(dir, "tinyshakespeare.txt");
-    Assumptions.assumeTrue(Files.isRegularFile(p), "shared data absent: " + p);
-    return Files.readString(p);
+    String dir = System.getProperty("llmkit.test.data", "../testdata");
+    return Files.readString(Path.of(dir, "tinyshakespeare.txt"));
   }
 
   @Override

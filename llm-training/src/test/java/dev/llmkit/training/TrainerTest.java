@@ -120,8 +120,7 @@ class TrainerTest {
     TrainingResult whole = run(tiny(v), 1, 2, 1, 6, 0).trainer().run();
     Path dir = tmp.resolve("hf");
     Run first = run(ModelConfig.gpt2(v, 16, 2, 2, 16), 1, 2, 1, 6, 3);
-    first.trainer().checkpointTo(dir, null,
-        new TrainingCheckpoints(new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
+    first.trainer().checkpointTo(dir, null); // the default store: a Hugging Face folder
     first.trainer().addListener(new TrainingListener() {
       @Override
       public void onCheckpoint(long step, Path d) {
@@ -136,8 +135,7 @@ class TrainerTest {
       assertThat(loaded.named().get(e.getKey()).toArray()).as(e.getKey()).isEqualTo(e.getValue().toArray());
     }
     Run resumed = run(tiny(v), 2, 2, 1, 6, 3);
-    resumed.trainer().checkpointTo(dir, null,
-        new TrainingCheckpoints(new dev.llmkit.training.checkpoint.HuggingFaceModelStore()));
+    resumed.trainer().checkpointTo(dir, null); // the default store: a Hugging Face folder
     resumed.trainer().resumeFrom(dir);
     assertThat(resumed.trainer().run().losses())
         .containsExactly(java.util.Arrays.copyOfRange(whole.losses(), 3, 6));

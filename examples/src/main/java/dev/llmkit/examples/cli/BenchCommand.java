@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    header = "Measure a model's prefill and decode speed in tokens per second.",
     description = {
       "Measure batch-1 inference speed: prefill of a random prompt, then greedy decoding.",
       "Prints prefill_tok_per_s X and decode_tok_per_s Y on stdout (best of --repeats runs, after a"
@@ -32,27 +33,28 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true,
-      description = "Hugging Face folder, llama2.c .bin, GGUF file, or random:gpt2-124m.")
+      paramLabel = "MODEL",
+      description = "Hugging Face folder, llama2.c .bin, GGUF file, bundled:stories260K or random:gpt2-124m.")
   String model;
 
   @Option(names = "--tokenizer", description = "Tokenizer file (not needed: the prompt is random ids).")
   Path tokenizer;
 
-  @Option(names = "--prompt-len", defaultValue = "512", description = "Prompt tokens (${DEFAULT-VALUE}).")
+  @Option(names = "--prompt-len", defaultValue = "512", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
   int promptLen;
 
-  @Option(names = "--new", defaultValue = "128", description = "Tokens to decode (${DEFAULT-VALUE}).")
+  @Option(names = "--new", defaultValue = "128", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
   int newTokens;
 
-  @Option(names = "--repeats", defaultValue = "3", description = "Measured runs (${DEFAULT-VALUE}).")
+  @Option(names = "--repeats", defaultValue = "3", description = "Measured runs (default: ${DEFAULT-VALUE}).")
   int repeats;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt (${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--decode-matrices", defaultValue = "AUTO",
       description = "Where decoding reads the weight matrices: ${COMPLETION-CANDIDATES}"
-          + " (${DEFAULT-VALUE}: heap copies when the Vector API is on and the heap has room).")
+          + " (default: ${DEFAULT-VALUE}: heap copies when the Vector API is on and the heap has room).")
   DecodeMatrices decodeMatrices;
 
   @Override

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "convert",
     mixinStandardHelpOptions = true,
+    header = "Convert a checkpoint to a Hugging Face folder.",
     description = {
       "Convert a checkpoint (Hugging Face folder, llama2.c .bin, GGUF) to a Hugging Face folder.",
       "Prints 'format F', 'parameters N' and one 'wrote FILE' line per file on stdout."
@@ -31,8 +32,8 @@ public final class ConvertCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true,
-      description = "Hugging Face folder, llama2.c .bin or GGUF file.")
-  Path model;
+      description = "Hugging Face folder, llama2.c .bin, GGUF file or bundled:stories260K.")
+  String model;
 
   @Option(names = "--tokenizer",
       description = "Tokenizer file to save with the model (e.g. llama2.c tok512.bin); default: the"
@@ -45,8 +46,9 @@ public final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
-    Checkpoints.Format format = Checkpoints.detect(model);
-    LoadedModel m = Checkpoints.load(model, tokenizer);
+    ModelSource.ModelFiles in = ModelSource.files(model, tokenizer);
+    Checkpoints.Format format = Checkpoints.detect(in.model());
+    LoadedModel m = Checkpoints.load(in.model(), in.tokenizer());
     if (HfConfig.savedConfig(m.config()).ropeStyle() != m.config().ropeStyle()) {
       spec.commandLine().getErr().println(
           "note: q/k are permuted from adjacent-pair to rotate-half RoPE, as Hugging Face's converter does");

@@ -1,5 +1,6 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.examples.CheckpointExample;
 import dev.llmkit.examples.CustomSamplerExample;
 import dev.llmkit.examples.EmbeddingsExample;
 import dev.llmkit.examples.FineTuneExample;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "example",
     mixinStandardHelpOptions = true,
+    header = "Run one of the examples.",
     description = {"Run an example (its source is in examples/src/main/java/dev/llmkit/examples).", ""},
     footer = {
       "",
@@ -29,10 +31,11 @@ import picocli.CommandLine.Spec;
       "  embeddings         nearest tokens by cosine similarity in the pretrained stories260K",
       "  next-token         top-10 next-token probabilities of a prompt",
       "  sampling-dials     temperature, top-k, top-p and min-p on the same prompt",
-      "  custom-sampler     a user-written logits processor that forbids words",
+      "  custom-sampler     a user-written logits processor that forbids a name, in a Generator",
       "  train-shakespeare  train a character-level GPT on Tiny Shakespeare, then generate",
       "  finetune           supervised fine-tuning and DPO on small bundled JSONL sets",
-      "  huggingface        save and load a Hugging Face checkpoint folder, then generate"
+      "  huggingface        save and load a Hugging Face checkpoint folder, then generate",
+      "  checkpoint         train with checkpoints, resume from one, reload it and generate"
     })
 public final class ExampleCommand implements Callable<Integer> {
 
@@ -52,6 +55,7 @@ public final class ExampleCommand implements Callable<Integer> {
     EXAMPLES.put("train-shakespeare", TrainShakespeareExample::main);
     EXAMPLES.put("finetune", FineTuneExample::main);
     EXAMPLES.put("huggingface", HuggingFaceExample::main);
+    EXAMPLES.put("checkpoint", CheckpointExample::main);
   }
 
   @Spec CommandSpec spec;

@@ -1,13 +1,11 @@
 package dev.llmkit.examples.cli;
 
-import dev.llmkit.examples.BundledData;
 import dev.llmkit.examples.TokenText;
 import dev.llmkit.examples.plot.Charts;
 import dev.llmkit.model.Models;
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
 import dev.llmkit.model.generate.Bos;
-import dev.llmkit.model.io.LoadedModel;
 import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.Tokenizer;
@@ -31,6 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "explain",
     mixinStandardHelpOptions = true,
+    header = "Draw a prompt's next-token probabilities and attention heatmaps.",
     description = {
       "Show the next-token probabilities of a prompt (table on stdout, bar chart PNG) and the",
       "attention weights of every layer and head (heatmap PNGs) in --out."
@@ -39,8 +38,8 @@ public final class ExplainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "bundled:stories260K",
-      description = "Hugging Face folder, llama2.c .bin (with --tokenizer), .gguf, or ${DEFAULT-VALUE}.")
+  @Option(names = "--model", defaultValue = "bundled:stories260K", paramLabel = "MODEL",
+      description = "Hugging Face folder, llama2.c .bin, GGUF file or bundled:stories260K (default: ${DEFAULT-VALUE}).")
   String model;
 
   @Option(names = "--tokenizer", description = "Tokenizer file, when the model has none (llama2.c tok*.bin).")
@@ -52,7 +51,7 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Folder for the PNG files.")
   Path out;
 
-  @Option(names = "--top", defaultValue = "10", description = "How many next tokens to show (${DEFAULT-VALUE}).")
+  @Option(names = "--top", defaultValue = "10", description = "How many next tokens to show (default: ${DEFAULT-VALUE}).")
   int top;
 
   @Option(names = "--layer", description = "Draw the heads of this layer only (default: every layer).")
@@ -61,17 +60,9 @@ public final class ExplainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
-    Transformer m;
-    Tokenizer tok;
-    if (model.equals("bundled:stories260K")) {
-      LoadedModel loaded = BundledData.stories260K();
-      m = new Transformer(loaded.weights());
-      tok = loaded.tokenizer();
-    } else {
-      Models.Ready loaded = ModelSource.load(model, tokenizer, true);
-      m = loaded.model();
-      tok = loaded.tokenizer();
-    }
+    Models.Ready loaded = ModelSource.load(model, tokenizer, true);
+    Transformer m = loaded.model();
+    Tokenizer tok = loaded.tokenizer();
     if (tok == null) {
       throw new IllegalArgumentException("model " + model + " has no tokenizer; name one with --tokenizer");
     }

@@ -9,7 +9,6 @@ import dev.llmkit.training.Trainer;
 import dev.llmkit.training.TrainerConfig;
 import dev.llmkit.training.TrainingResult;
 import dev.llmkit.training.checkpoint.HuggingFaceModelStore;
-import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.finetune.DirectPreferenceOptimization;
 import dev.llmkit.training.finetune.DpoConfig;
 import dev.llmkit.training.finetune.DpoMetrics;
@@ -39,6 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "finetune",
     mixinStandardHelpOptions = true,
+    header = "Fine-tune a model folder with supervised fine-tuning (sft) or DPO.",
     description = {
       "Fine-tune a model folder: --method sft on JSONL {prompt, response} records (loss on the response",
       "only), or --method dpo on JSONL {prompt, chosen, rejected} records against the starting model.",
@@ -71,28 +71,28 @@ public final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Folder for the fine-tuned model.")
   Path out;
 
-  @Option(names = "--iters", defaultValue = "100", description = "Optimiser steps (${DEFAULT-VALUE}).")
+  @Option(names = "--iters", defaultValue = "100", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
   long iters;
 
-  @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate, constant (${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate, constant (default: ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--batch", defaultValue = "4", description = "Examples (pairs, for DPO) per step (${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "4", description = "Examples (pairs, for DPO) per step (default: ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(names = "--block", description = "Positions per row (default: the model's context length).")
   Integer block;
 
-  @Option(names = "--beta", defaultValue = "0.1", description = "DPO beta (${DEFAULT-VALUE}).")
+  @Option(names = "--beta", defaultValue = "0.1", description = "DPO beta (default: ${DEFAULT-VALUE}).")
   double beta;
 
-  @Option(names = "--weight-decay", defaultValue = "0.0", description = "AdamW weight decay (${DEFAULT-VALUE}).")
+  @Option(names = "--weight-decay", defaultValue = "0.0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
   float weightDecay;
 
-  @Option(names = "--eval-iters", defaultValue = "20", description = "SFT: batches per evaluation (${DEFAULT-VALUE}).")
+  @Option(names = "--eval-iters", defaultValue = "20", description = "SFT: batches per evaluation (default: ${DEFAULT-VALUE}).")
   int evalIters;
 
-  @Option(names = "--seed", defaultValue = "1337", description = "Seed of the example sampling (${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1337", description = "Seed of the example sampling (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Override
@@ -119,7 +119,7 @@ public final class FinetuneCommand implements Callable<Integer> {
           TrainerConfig.builder().steps(iters).schedule(LearningRateSchedule.constant(lr))
               .evalBatches(evalIters).build());
       trainer.addEvaluation("sft", new SupervisedBatches(examples, tok, batch, t, seed + 1));
-      trainer.checkpointTo(out, tok, new TrainingCheckpoints(new HuggingFaceModelStore()));
+      trainer.checkpointTo(out, tok);
       trainer.addListener(progress);
       float before = trainer.evaluate().get("sft");
       TrainingResult r = trainer.run();

@@ -23,17 +23,19 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
+    header = "Stream a model's continuation of a prompt.",
     description = {
       "Generate the continuation of a prompt and stream it to stdout as it is produced (the prompt"
           + " is not repeated). A summary (finish reason, token counts, speed) goes to stderr.",
       "PATH is a Hugging Face folder, a llama2.c .bin (then --tokenizer names its tok*.bin), a GGUF"
-          + " file, or random:gpt2-124m."
+          + " file, bundled:stories260K (the pretrained model in the jar) or random:gpt2-124m."
     })
 public final class GenerateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "PATH", description = "The model.")
+  @Option(names = "--model", required = true, paramLabel = "MODEL",
+      description = "Hugging Face folder, llama2.c .bin, GGUF file, bundled:stories260K or random:gpt2-124m.")
   String model;
 
   @Option(names = "--tokenizer", paramLabel = "PATH",
@@ -43,20 +45,20 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--prompt", required = true, description = "The prompt text (may be empty).")
   String prompt;
 
-  @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (${DEFAULT-VALUE}).")
+  @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (default: ${DEFAULT-VALUE}).")
   int maxTokens;
 
   @Option(names = "--temperature", defaultValue = "1.0",
-      description = "Sampling temperature; 0 is greedy (${DEFAULT-VALUE}).")
+      description = "Sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
   float temperature;
 
-  @Option(names = "--top-k", defaultValue = "0", description = "Keep the k most likely tokens; 0: off (${DEFAULT-VALUE}).")
+  @Option(names = "--top-k", defaultValue = "0", description = "Keep the k most likely tokens; 0 disables (default: ${DEFAULT-VALUE}).")
   int topK;
 
-  @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus mass; 1: off (${DEFAULT-VALUE}).")
+  @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus mass; 1 disables (default: ${DEFAULT-VALUE}).")
   float topP;
 
-  @Option(names = "--min-p", defaultValue = "0.0", description = "Min-p threshold; 0: off (${DEFAULT-VALUE}).")
+  @Option(names = "--min-p", defaultValue = "0.0", description = "Min-p threshold; 0 disables (default: ${DEFAULT-VALUE}).")
   float minP;
 
   @Option(names = "--seed", description = "Seed of the random draws (default: from the clock, printed on stderr).")
@@ -66,7 +68,7 @@ public final class GenerateCommand implements Callable<Integer> {
   List<String> stop = List.of();
 
   @Option(names = "--decode-matrices", defaultValue = "AUTO",
-      description = "Where decoding reads the weight matrices: ${COMPLETION-CANDIDATES} (${DEFAULT-VALUE}:"
+      description = "Where decoding reads the weight matrices: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}:"
           + " heap copies, faster, when the Vector API is on and the heap has room; SHARED saves that memory).")
   DecodeMatrices decodeMatrices;
 
@@ -85,7 +87,7 @@ public final class GenerateCommand implements Callable<Integer> {
     long s = seed != null ? seed : System.nanoTime();
     SamplerConfig sampling = SamplerConfig.builder()
         .temperature(temperature).topK(topK).topP(topP).minP(minP).seed(s).build();
-    Generator generator = new Generator(loaded.model(), loaded.tokenizer(), sampling.build());
+    Generator generator = new Generator(loaded.model(), loaded.tokenizer(), sampling.sampler());
     GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
         .withStopStrings(stop.toArray(String[]::new)).withSlidingWindow(slidingWindow);
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);

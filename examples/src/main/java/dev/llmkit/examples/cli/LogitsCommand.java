@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "logits",
     mixinStandardHelpOptions = true,
+    header = "Write a model's logits for token ids to a .npy file.",
     description = {
       "Run a model on token ids and write the logits of every position to a float32 .npy file of"
           + " shape [T, vocab].",
@@ -35,7 +36,8 @@ public final class LogitsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true,
-      description = "Hugging Face folder, llama2.c .bin, GGUF file, or random:gpt2-124m.")
+      paramLabel = "MODEL",
+      description = "Hugging Face folder, llama2.c .bin, GGUF file, bundled:stories260K or random:gpt2-124m.")
   String model;
 
   @Option(names = "--ids", required = true, description = "Token ids separated by spaces or commas.")

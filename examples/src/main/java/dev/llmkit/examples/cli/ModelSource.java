@@ -1,5 +1,6 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.examples.BundledData;
 import dev.llmkit.model.Models;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.io.Checkpoints;
@@ -20,8 +21,10 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * The {@code --model} argument of generate, logits and bench: a Hugging Face folder, a llama2.c
- * {@code .bin} (with {@code --tokenizer tok*.bin}), a GGUF file, or {@code random:gpt2-124m} — a
+ * The {@code --model} argument of every command that takes a model: a Hugging Face folder, a
+ * llama2.c {@code .bin} (with {@code --tokenizer tok*.bin}), a GGUF file, {@code bundled:stories260K}
+ * — the pretrained stories260K and its tokenizer that ship inside the examples jar — or (generate,
+ * logits and bench) {@code random:gpt2-124m} — a
  * GPT-2 124M-shaped model (12 layers, 12 heads, width 768, vocab 50257, context 1024) with random
  * weights, made in memory in about a second, for benchmarking without files (its tokenizer is GPT-2's
  * r50k_base).
@@ -30,6 +33,29 @@ final class ModelSource {
 
   /** The spec of the random GPT-2 124M-shaped model. */
   static final String RANDOM_GPT2_124M = "random:gpt2-124m";
+
+  /** The spec of the pretrained stories260K bundled in the examples jar. */
+  static final String BUNDLED_STORIES260K = "bundled:stories260K";
+
+  /** A checkpoint on disk and the tokenizer file to load with it (null: the checkpoint's own). */
+  record ModelFiles(Path model, Path tokenizer) {}
+
+  /**
+   * The files behind a {@code --model} argument that names a checkpoint: the path itself, or for
+   * {@code bundled:stories260K} the bundled model and (unless {@code tokenizer} is given) its
+   * tokenizer, copied out of the jar.
+   */
+  static ModelFiles files(String model, Path tokenizer) throws IOException {
+    if (model.startsWith("bundled:")) {
+      if (!model.equals(BUNDLED_STORIES260K)) {
+        throw new IllegalArgumentException(
+            "unknown bundled model " + model + "; expected " + BUNDLED_STORIES260K);
+      }
+      return new ModelFiles(BundledData.file("stories260K.bin"),
+          tokenizer != null ? tokenizer : BundledData.file("tok512.bin"));
+    }
+    return new ModelFiles(Path.of(model), tokenizer);
+  }
 
   private ModelSource() {}
 
@@ -56,7 +82,8 @@ final class ModelSource {
           : tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.encoding("r50k_base");
       return new Models.Ready(t, tok);
     }
-    return Models.of(loadShowingProgress(Path.of(model), tokenizer), decode);
+    ModelFiles f = files(model, tokenizer);
+    return Models.of(loadShowingProgress(f.model(), f.tokenizer()), decode);
   }
 
   /**
@@ -89,9 +116,15 @@ final class ModelSource {
 
   /**
    * Loads a checkpoint behind an indeterminate progress bar on stderr (loading reports no partial
-   * progress), which ends showing the parameter count.
+   * progress), which ends showing the parameter count; one plain line when stderr is no terminal.
    */
   private static LoadedModel loadShowingProgress(Path path, Path tokenizer) throws IOException {
+    if (ProgressLines.plain()) {
+      LoadedModel m = Checkpoints.load(path, tokenizer);
+      System.err.printf("loading %s: %,d parameters%n", path.getFileName(),
+          m.weights().parameterCount());
+      return m;
+    }
     ProgressBar bar = new ProgressBarBuilder()
         .setTaskName("loading " + path.getFileName())
         .setInitialMax(-1)

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "sample",
     mixinStandardHelpOptions = true,
+    header = "Draw tokens from one logits vector.",
     description = {
       "Draw N tokens independently from one logits vector with llm-sampling's sampler.",
       "Prints one line 'ID COUNT' for each id drawn at least once, sorted by id."

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "tokenize",
     mixinStandardHelpOptions = true,
+    header = "Turn text into token ids, or ids back into text.",
     description = {
       "Encode the whole input (stdin when no --input) and print the ids on one line, separated"
           + " by single spaces. No BOS/EOS is added and special-token text is ordinary text.",

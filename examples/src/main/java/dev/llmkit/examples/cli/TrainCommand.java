@@ -1,25 +1,13 @@
 package dev.llmkit.examples.cli;
 
-import dev.llmkit.model.config.ModelConfig;
-import dev.llmkit.model.weights.ModelWeights;
-import dev.llmkit.tokenizer.Tokenizer;
-import dev.llmkit.training.TrainableModel;
 import dev.llmkit.training.Trainer;
-import dev.llmkit.training.TrainerConfig;
 import dev.llmkit.training.TrainingResult;
-import dev.llmkit.training.checkpoint.HuggingFaceModelStore;
 import dev.llmkit.training.checkpoint.TrainingCheckpoints;
-import dev.llmkit.training.data.Corpus;
 import dev.llmkit.training.data.MappedTokenFile;
-import dev.llmkit.training.data.RandomWindowBatches;
-import dev.llmkit.training.data.TokenSequence;
 import dev.llmkit.training.data.TokenWidth;
-import dev.llmkit.training.optim.AdamW;
-import dev.llmkit.training.optim.AdamWConfig;
-import dev.llmkit.training.schedule.LearningRateSchedule;
+import dev.llmkit.training.spark.GradientPrecision;
+import dev.llmkit.training.spark.ReplicaFactory;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -36,9 +24,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
+    header = "Train a GPT-2-style model from scratch on a text file.",
     description = {
       "Train a GPT-2-style language model from scratch on a text file (90/10 train/val split).",
-      "Prints train_tok_per_s, final_train_loss and final_val_loss on stdout; progress on stderr."
+      "Prints train_tok_per_s, final_train_loss and final_val_loss on stdout; progress on stderr.",
+      "With --spark MASTER --workers N: data-parallel on Spark; also prints comm_s_per_step."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -50,7 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--tokenizer", defaultValue = "char",
       description = "char (the corpus' characters), a built-in encoding (r50k_base, cl100k_base, ...) "
-          + "or a tokenizer file/folder. Default: ${DEFAULT-VALUE}.")
+          + "or a tokenizer file/folder. (default: ${DEFAULT-VALUE}).")
   String tokenizer;
 
   @Option(names = "--vocab-size", description = "Vocabulary size of a token-file corpus (*.bin).")
@@ -59,59 +49,59 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--token-width", defaultValue = "2", description = "Bytes per id in a *.bin corpus: 2 or 4.")
   int tokenWidth;
 
-  @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (${DEFAULT-VALUE}).")
+  @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
   int layers;
 
-  @Option(names = "--heads", defaultValue = "4", description = "Attention heads (${DEFAULT-VALUE}).")
+  @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
   int heads;
 
-  @Option(names = "--dim", defaultValue = "128", description = "Model width (${DEFAULT-VALUE}).")
+  @Option(names = "--dim", defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
   int dim;
 
-  @Option(names = "--block", defaultValue = "64", description = "Context length in tokens (${DEFAULT-VALUE}).")
+  @Option(names = "--block", defaultValue = "64", description = "Context length in tokens (default: ${DEFAULT-VALUE}).")
   int block;
 
-  @Option(names = "--batch", defaultValue = "12", description = "Sequences per micro-batch (${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "12", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per step (${DEFAULT-VALUE}).")
+  @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
   int accumulation;
 
-  @Option(names = "--iters", defaultValue = "2000", description = "Optimiser steps (${DEFAULT-VALUE}).")
+  @Option(names = "--iters", defaultValue = "2000", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
   long iters;
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--min-lr", defaultValue = "1e-4", description = "Floor of the cosine decay (${DEFAULT-VALUE}).")
+  @Option(names = "--min-lr", defaultValue = "1e-4", description = "Floor of the cosine decay (default: ${DEFAULT-VALUE}).")
   double minLr;
 
-  @Option(names = "--warmup", defaultValue = "100", description = "Warm-up steps (${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "100", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
   long warmup;
 
-  @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW weight decay on matrices (${DEFAULT-VALUE}).")
+  @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
   float weightDecay;
 
-  @Option(names = "--beta2", defaultValue = "0.99", description = "AdamW beta2 (${DEFAULT-VALUE}, nanoGPT's char config).")
+  @Option(names = "--beta2", defaultValue = "0.99", description = "AdamW beta2 (default: ${DEFAULT-VALUE}, nanoGPT's char config).")
   float beta2;
 
-  @Option(names = "--grad-clip", defaultValue = "1.0", description = "Global gradient-norm clip, 0 = off (${DEFAULT-VALUE}).")
+  @Option(names = "--grad-clip", defaultValue = "1.0", description = "Global gradient-norm clip, 0 disables (default: ${DEFAULT-VALUE}).")
   float gradClip;
 
-  @Option(names = "--eval-iters", defaultValue = "20", description = "Batches per split in each evaluation (${DEFAULT-VALUE}).")
+  @Option(names = "--eval-iters", defaultValue = "20", description = "Batches per split in each evaluation (default: ${DEFAULT-VALUE}).")
   int evalIters;
 
-  @Option(names = "--eval-interval", defaultValue = "0", description = "Evaluate every N steps; 0 = only at the end (${DEFAULT-VALUE}).")
+  @Option(names = "--eval-interval", defaultValue = "0", description = "Evaluate every N steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
   long evalInterval;
 
   @Option(names = "--checkpoint-interval", defaultValue = "0",
-      description = "Write a checkpoint into --out every N steps; 0 = only at the end (${DEFAULT-VALUE}).")
+      description = "Write a checkpoint into --out every N steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
   long checkpointInterval;
 
   @Option(names = "--resume", description = "Continue from the checkpoint in --out (same settings).")
   boolean resume;
 
-  @Option(names = "--seed", defaultValue = "1337", description = "Seed of initialisation and batches (${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1337", description = "Seed of initialisation and batches (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--out", required = true, description = "Folder for the model, its tokenizer and the training state.")
@@ -125,56 +115,43 @@ public final class TrainCommand implements Callable<Integer> {
           + "for later runs with --data FILE.bin.")
   Path writeTokens;
 
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "Train data-parallel on Spark at this master URL (local[2], spark://host:7077, "
+          + "yarn, ...): one replica per worker, gradients averaged every step. "
+          + "Needs Spark on the classpath (./llm adds it).")
+  String sparkMaster;
+
+  @Option(names = "--workers", defaultValue = "1",
+      description = "Replicas with --spark, each with --batch rows per micro-batch (${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--grad-precision", defaultValue = "FLOAT32",
+      description = "Gradients on the wire with --spark: ${COMPLETION-CANDIDATES} (${DEFAULT-VALUE}).")
+  GradientPrecision gradPrecision;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     RunChecks.outputFolder("--out", out);
-    Tokenizer tok = null;
-    TokenSequence tokens;
-    int vocab;
-    String name = data.getFileName().toString();
-    if (name.endsWith(".bin")) {
-      if (vocabSize == null) {
-        throw new IllegalArgumentException("--vocab-size is required with a token file " + data);
-      }
-      tokens = MappedTokenFile.open(data, tokenWidth == 4 ? TokenWidth.UINT32 : TokenWidth.UINT16);
-      vocab = vocabSize;
-    } else {
-      String text = Files.readString(data, StandardCharsets.UTF_8);
-      tok = TrainTokenizers.resolve(tokenizer, text);
-      long t0 = System.nanoTime();
-      tokens = TokenSequence.of(tok.encode(text));
-      vocab = tok.vocabSize();
-      System.err.printf(Locale.ROOT, "%s: %,d tokens, vocabulary %,d (tokenized in %.1f s)%n",
-          data, tokens.length(), vocab, (System.nanoTime() - t0) / 1e9);
-      if (writeTokens != null) {
-        TokenWidth w = TokenWidth.forVocabulary(vocab);
-        MappedTokenFile.write(writeTokens, tokens, w);
-        System.err.printf(Locale.ROOT, "wrote %s (%s)%n", writeTokens, w);
-      }
+    if (sparkMaster == null && workers != 1) {
+      throw new IllegalArgumentException("--workers " + workers + " needs --spark MASTER");
     }
-    RunChecks.trainingBuffers(batch, block, heads, vocab);
-    Corpus corpus = Corpus.split(tokens, Corpus.DEFAULT_TRAIN_FRACTION);
-    ModelConfig config = ModelConfig.gpt2(vocab, block, layers, heads, dim);
-    ModelWeights weights = ModelWeights.init(config, seed, 0.02f);
-    System.err.printf(Locale.ROOT, "model: %d layers, %d heads, dim %d, block %d: %,d parameters%n",
-        layers, heads, dim, block, weights.parameterCount());
-    TrainableModel model = new TrainableModel(weights, batch, block);
-    AdamW optimizer = new AdamW(weights, model.gradients(), new AdamWConfig(0.9f, beta2, 1e-8f, weightDecay));
-    TrainerConfig tc = TrainerConfig.builder()
-        .steps(iters)
-        .accumulation(accumulation)
-        .schedule(LearningRateSchedule.warmupCosine(lr, minLr, warmup, Math.max(iters, warmup + 1)))
-        .gradientClip(gradClip)
-        .evalInterval(evalInterval)
-        .evalBatches(evalIters)
-        .checkpointInterval(checkpointInterval)
-        .build();
-    Trainer trainer = new Trainer(model, optimizer,
-        new RandomWindowBatches(corpus.train(), batch, block, seed + 1), tc);
-    trainer.addEvaluation("train", new RandomWindowBatches(corpus.train(), batch, block, seed + 2));
-    trainer.addEvaluation("val", new RandomWindowBatches(corpus.validation(), batch, block, seed + 3));
-    trainer.checkpointTo(out, tok, new TrainingCheckpoints(new HuggingFaceModelStore()));
+    TrainSetup setup = new TrainSetup(data.toAbsolutePath().toString(), tokenizer, vocabSize,
+        tokenWidth, layers, heads, dim, block, batch, accumulation, iters, lr, minLr, warmup,
+        weightDecay, beta2, gradClip, evalIters, evalInterval, checkpointInterval, seed,
+        out.toAbsolutePath().toString());
+    if (sparkMaster != null) {
+      return trainOnSpark(setup, stdout);
+    }
+    TrainSetup.Prepared prepared = setup.prepare(true);
+    RunChecks.trainingBuffers(batch, block, heads, prepared.vocab());
+    if (writeTokens != null && prepared.tokenizer() != null) {
+      TokenWidth w = TokenWidth.forVocabulary(prepared.vocab());
+      MappedTokenFile.write(writeTokens, prepared.tokens(), w);
+      System.err.printf(Locale.ROOT, "wrote %s (%s)%n", writeTokens, w);
+    }
+    ReplicaFactory.Replica replica = setup.replica(prepared, 0, 1, true);
+    Trainer trainer = replica.trainer();
     if (resume) {
       trainer.resumeFrom(out);
     }
@@ -188,6 +165,39 @@ public final class TrainCommand implements Callable<Integer> {
     if (plot != null) {
       progress.plot("training loss", plot);
     }
+    return 0;
+  }
+
+  private int trainOnSpark(TrainSetup setup, PrintWriter stdout) {
+    if (plot != null) {
+      throw new IllegalArgumentException("--plot is not available with --spark (the loss curve is "
+          + "drawn on the executors); run without --spark to plot");
+    }
+    if (writeTokens != null) {
+      throw new IllegalArgumentException("--write-tokens is not available with --spark; "
+          + "write the token file in a run without --spark first");
+    }
+    if (workers < 1) {
+      throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
+    }
+    if (TrainingCheckpoints.exists(out) && !resume) {
+      throw new IllegalArgumentException("--out " + out + " already holds a training checkpoint; "
+          + "pass --resume to continue it, or choose another folder (with --spark every retried "
+          + "replica resumes from --out)");
+    }
+    if (!SparkSupport.available()) {
+      throw new IllegalStateException("--spark needs Apache Spark 4 (Scala 2.13) on the classpath: "
+          + "run through ./llm, which adds it, or spark-submit (see README)");
+    }
+    SparkSupport.Summary s = SparkSupport.train(sparkMaster, workers, gradPrecision, setup);
+    stdout.printf(Locale.ROOT, "train_tok_per_s %.1f%n", s.tokensPerSecond());
+    stdout.printf(Locale.ROOT, "final_train_loss %.4f%n", s.finalEvaluation().get("train"));
+    stdout.printf(Locale.ROOT, "final_val_loss %.4f%n", s.finalEvaluation().get("val"));
+    stdout.printf(Locale.ROOT, "comm_s_per_step %.4f%n", s.commSecondsPerStep());
+    stdout.flush();
+    System.err.printf(Locale.ROOT, "%d replicas on %s, stage attempt %d, %,.0f bytes sent per "
+        + "replica and step (%s), replicas identical: %s%n", workers, sparkMaster, s.attempt(),
+        s.bytesSentPerStep(), gradPrecision, s.replicasIdentical());
     return 0;
   }
 }

@@ -15,13 +15,18 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Renders trainer events as a progress bar on stderr, and collects the loss curve for a plot. */
+/**
+ * Renders trainer events on stderr, as a progress bar on a terminal and as plain lines otherwise
+ * ({@link ProgressLines}), and collects the loss curve for a plot.
+ */
 final class TrainingProgress implements TrainingListener {
 
   private final PrintStream err;
   private final String task;
   private ProgressBar bar;
   private ProgressBar evalBar;
+  private ProgressLines lines;
+  private String last = "";
   private final List<Charts.Point> train = new ArrayList<>();
   private final List<Charts.Point> val = new ArrayList<>();
 
@@ -32,6 +37,10 @@ final class TrainingProgress implements TrainingListener {
 
   @Override
   public void onStart(long startStep, long totalSteps) {
+    if (ProgressLines.plain()) {
+      lines = new ProgressLines(err, task, totalSteps, startStep);
+      return;
+    }
     bar = new ProgressBarBuilder()
         .setTaskName(task)
         .setInitialMax(totalSteps)
@@ -46,14 +55,22 @@ final class TrainingProgress implements TrainingListener {
   @Override
   public void onStep(StepEvent e) {
     train.add(new Charts.Point(e.step(), e.loss()));
+    last = String.format(" loss %.4f lr %.2e %,.0f tok/s ETA %s", e.loss(),
+        e.learningRate(), e.tokensPerSecond(), format(e.eta()));
+    if (lines != null) {
+      lines.update(e.step(), last);
+      return;
+    }
     bar.stepTo(e.step());
-    bar.setExtraMessage(String.format(" loss %.4f lr %.2e %,.0f tok/s ETA %s", e.loss(),
-        e.learningRate(), e.tokensPerSecond(), format(e.eta())));
+    bar.setExtraMessage(last);
   }
 
   /** A second bar for each evaluation set while it runs; the training bar waits meanwhile. */
   @Override
   public void onEvaluationBatch(String set, int batch, int batches) {
+    if (lines != null) {
+      return;
+    }
     if (batch == 1) {
       if (bar != null) {
         bar.pause();
@@ -88,6 +105,10 @@ final class TrainingProgress implements TrainingListener {
     if (v != null) {
       val.add(new Charts.Point(e.step(), v));
     }
+    if (lines != null) {
+      err.println(sb);
+      return;
+    }
     bar.pause();
     err.println();
     err.println(sb);
@@ -96,6 +117,10 @@ final class TrainingProgress implements TrainingListener {
 
   @Override
   public void onFinish(TrainingResult result) {
+    if (lines != null) {
+      lines.update(result.steps(), last);
+      return;
+    }
     bar.stepTo(result.steps());
     bar.close();
   }

@@ -7,9 +7,7 @@ import dev.llmkit.model.io.LoadedModel;
 import dev.llmkit.tensor.RopeStyle;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -30,9 +28,8 @@ class ConvertCommandTest {
 
   @Test
   void llama2cCheckpointBecomesAHuggingFaceFolder() throws Exception {
-    Path data = Path.of(System.getProperty("llmkit.shared.data", "../shared/data"))
+    Path data = Path.of(System.getProperty("llmkit.test.data", "../testdata"))
         .resolve("llama2c-stories260K");
-    Assumptions.assumeTrue(Files.exists(data.resolve("stories260K.bin")), "shared data absent");
     Path out = tmp.resolve("hf");
     String[] r = run("convert", "--model", data.resolve("stories260K.bin").toString(),
         "--tokenizer", data.resolve("tok512.bin").toString(), "--out", out.toString());

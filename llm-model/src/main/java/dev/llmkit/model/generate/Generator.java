@@ -81,6 +81,12 @@ public final class Generator {
     Objects.requireNonNull(context, "context");
     TokenListener out = listener == null ? TokenListener.NONE : listener;
     int[] ids = prompt.length > 0 ? prompt : new int[] {bos()};
+    if (ids.length > model.config().contextLength() && !options.slidingWindow()) {
+      throw new IllegalArgumentException("the prompt has " + ids.length
+          + " tokens, more than the context length " + model.config().contextLength()
+          + " of the model; shorten it, or pass options.withSlidingWindow(true)"
+          + " (GenerationOptions.withSlidingWindow) to keep only the last tokens");
+    }
     Set<Integer> stops = stopTokens(options);
     // the KV cache sized once for the prompt and every token asked for (within the context), so it
     // never grows, copying itself, in the middle of the generation

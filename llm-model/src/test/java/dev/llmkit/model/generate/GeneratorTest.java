@@ -157,7 +157,7 @@ class GeneratorTest {
 
   @Test
   void theSameSeedGivesTheSameRandomTokens() {
-    var sampler = SamplerConfig.builder().temperature(1.2f).topK(20).build().build();
+    var sampler = SamplerConfig.builder().temperature(1.2f).topK(20).build().sampler();
     Generator g = new Generator(MODEL, TOKENIZER, sampler);
     GenerationOptions o = GenerationOptions.maxTokens(25);
     int[] a = g.generate("12", o, new SamplingContext(42), null).tokens();
@@ -187,8 +187,10 @@ class GeneratorTest {
     int[] longPrompt = new int[41];
     assertThatThrownBy(() -> g.generate(longPrompt, GenerationOptions.maxTokens(1), new SamplingContext(0), null))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("41")
-        .hasMessageContaining("40");
+        .hasMessageContaining("41 tokens")
+        .hasMessageContaining("context length 40")
+        .hasMessageContaining("GenerationOptions.withSlidingWindow")
+        .hasMessageNotContaining("session");
     GenerationResult r = g.generate(longPrompt,
         GenerationOptions.maxTokens(3).withSlidingWindow(true), new SamplingContext(0), null);
     assertThat(r.generatedTokens()).isEqualTo(3);

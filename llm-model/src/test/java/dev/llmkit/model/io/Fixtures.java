@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 
 /** Paths of the committed fixtures and of the shared data, and comparisons used by the io tests. */
 public final class Fixtures {
@@ -26,12 +25,32 @@ public final class Fixtures {
     }
   }
 
-  /** A file of the shared data folder; skips the test when it is absent. */
+  /**
+   * A file of the repository's {@code testdata/} folder, else of the shared data folder that the
+   * {@code shared-data} profile reads ({@code ../../shared/data}, or {@code -Dllmkit.shared.data}); fails
+   * when absent.
+   */
   public static Path sharedData(String relative) {
-    String root = System.getProperty("llmkit.shared.data", "../shared/data");
-    Path p = Path.of(root).resolve(relative);
-    Assumptions.assumeTrue(Files.exists(p), "shared data absent: " + p);
+    Path p = Path.of(System.getProperty("llmkit.test.data", "../testdata")).resolve(relative);
+    String shared = System.getProperty("llmkit.shared.data", "../../shared/data");
+    if (!Files.exists(p) && Files.exists(Path.of(shared).resolve(relative))) {
+      return Path.of(shared).resolve(relative);
+    }
+    if (!Files.exists(p)) {
+      throw new IllegalStateException("test data " + relative + " is neither in " + p.getParent()
+          + " nor in the shared data folder (" + shared + "); run tagged tests with -Pshared-data");
+    }
     return p;
+  }
+
+  /** A path of the shared data folder itself, for tests tagged {@code shared-data}. */
+  public static Path sharedDataOnly(String relative) {
+    String shared = System.getProperty("llmkit.shared.data", "../../shared/data");
+    if (!Files.exists(Path.of(shared).resolve(relative))) {
+      throw new IllegalStateException("shared data " + relative + " is absent (" + shared
+          + "); tests tagged shared-data run with -Pshared-data -Dllmkit.shared.data=DIR");
+    }
+    return Path.of(shared).resolve(relative);
   }
 
   /**
@@ -44,7 +63,7 @@ public final class Fixtures {
     JsonNode root = new ObjectMapper().readTree(samplesJson.toFile());
     Map<String, Tensor> named = w.named();
     int n = 0;
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       Tensor t = named.get(e.getKey());
       if (t == null) {

@@ -1,7 +1,6 @@
 package dev.llmkit.model.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.generate.GenerationOptions;
@@ -22,9 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real pretrained stories260K (llama2.c format) from the shared data folder: logits at positions
+ * The real pretrained stories260K (llama2.c format) from the testdata folder: logits at positions
  * 0–4 of {@code Once upon a time} against the float64 reference, and both greedy golden id sequences
- * of llama2.c's run.c reproduced exactly. Skipped when the shared data is absent.
+ * of llama2.c's run.c reproduced exactly.
  */
 class Stories260KTest {
 
@@ -33,9 +32,8 @@ class Stories260KTest {
 
   @BeforeAll
   static void load() throws IOException {
-    String data = System.getProperty("llmkit.shared.data", "../shared/data");
+    String data = System.getProperty("llmkit.test.data", "../testdata");
     dir = Path.of(data, "llama2c-stories260K");
-    assumeTrue(Files.isRegularFile(dir.resolve("stories260K.bin")), "shared data absent: " + dir);
     model = new Transformer(Checkpoints.load(dir.resolve("stories260K.bin")).weights());
   }
 

@@ -43,7 +43,7 @@ public final class HfVocabMerges {
     Map<String, Integer> vocab = new HashMap<>();
     Map<Integer, String> byId = new HashMap<>();
     int maxId = -1;
-    Iterator<Map.Entry<String, JsonNode>> it = vocabJson.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = vocabJson.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();

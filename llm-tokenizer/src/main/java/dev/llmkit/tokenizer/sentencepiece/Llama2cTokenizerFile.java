@@ -14,7 +14,8 @@ import java.util.OptionalInt;
 /**
  * llama2.c's tokenizer file ({@code tokenizer.bin}, {@code tok512.bin}): a little-endian int32
  * {@code max_token_length}, then for each token a float32 score, an int32 byte length and the
- * bytes. Ids 0, 1, 2 are {@code <unk>}, BOS and EOS; {@code <0xXX>} pieces are byte fallback;
+ * bytes. Ids 0, 1, 2 are {@code <unk>}, BOS and EOS (special tokens keyed by their text without
+ * the newlines the file wraps them in: {@code <s>}, {@code </s>}); {@code <0xXX>} pieces are byte fallback;
  * spaces are stored as plain spaces. Encoding is llama2.c's: a space in front of the text, one
  * symbol per character, merge the highest-scoring pair until none merges.
  */
@@ -83,6 +84,9 @@ public final class Llama2cTokenizerFile {
           : i <= 2 ? SentencePieceTokenizer.CONTROL
           : SentencePieceTokenizer.parseByte(p[i]) >= 0 ? SentencePieceTokenizer.BYTE
           : SentencePieceTokenizer.NORMAL;
+      if (i <= 2) {
+        p[i] = p[i].strip(); // llama2.c stores BOS and EOS as "\n<s>\n" and "\n</s>\n"
+      }
     }
     return SentencePieceTokenizer.fromScores(
         file.getFileName().toString(), p, s, types, ' ', true, OptionalInt.of(1),

@@ -75,6 +75,16 @@ public final class TrainingCheckpoints {
     this.store = Objects.requireNonNull(store, "store");
   }
 
+  /**
+   * Checkpoints in the default store: the model as a Hugging Face folder ({@code config.json},
+   * {@code model.safetensors}, the tokenizer), which {@code Checkpoints.load} reads as a model.
+   *
+   * @return the checkpoints
+   */
+  public static TrainingCheckpoints huggingFace() {
+    return new TrainingCheckpoints(new HuggingFaceModelStore());
+  }
+
   /** The model store. */
   public ModelStore store() {
     return store;

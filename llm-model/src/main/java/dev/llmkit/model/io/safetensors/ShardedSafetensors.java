@@ -53,7 +53,7 @@ public final class ShardedSafetensors implements TensorSource {
     Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
     Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
     try {
-      for (Iterator<Map.Entry<String, JsonNode>> it = wm.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = wm.properties().iterator(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         String shard = e.getValue().asText();
         if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/")

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -186,9 +187,11 @@ class GgufTest {
     }
   }
 
+  /** Every llama.cpp vocabulary (19 MB, not shipped in testdata/). */
   @Test
+  @Tag("shared-data")
   void realVocabularyOnlyFilesParse() throws IOException {
-    Path dir = Fixtures.sharedData("llamacpp-vocab");
+    Path dir = Fixtures.sharedDataOnly("llamacpp-vocab");
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();

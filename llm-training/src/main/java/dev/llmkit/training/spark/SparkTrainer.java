@@ -1,0 +1,213 @@
+package dev.llmkit.training.spark;
+
+import dev.llmkit.model.weights.ModelWeights;
+import dev.llmkit.tensor.Tensor;
+import dev.llmkit.training.Trainer;
+import dev.llmkit.training.TrainingResult;
+import dev.llmkit.training.checkpoint.TrainingCheckpoints;
+import java.io.Serializable;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.IntStream;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Data-parallel training on Spark: one barrier stage of {@code workers} tasks (all start together,
+ * or none does), each task a replica built by a {@link ReplicaFactory} and trained by its
+ * {@link Trainer}, with gradients averaged through {@link AllGatherReducer} every optimiser step.
+ * Accumulation, clipping on the global norm, schedules, evaluation and listeners are the
+ * {@code Trainer}'s own; rank 0 writes the checkpoints.
+ *
+ * <p>Faults: when a task fails, Spark kills the others and retries the whole stage (up to
+ * {@code spark.stage.maxConsecutiveAttempts}; in local mode the master {@code local[N,F]} allows
+ * task failures). With {@link #resumeFrom(String)}, every retried replica continues from the last
+ * checkpoint, so the run ends with the losses of an undisturbed one.
+ */
+public final class SparkTrainer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
+
+  private final JavaSparkContext spark;
+  private final int workers;
+  private GradientPrecision precision = GradientPrecision.FLOAT32;
+  private int bucketValues = AllGatherReducer.DEFAULT_BUCKET_VALUES;
+  private String resumeDir;
+  private int pollMicros = 200;
+
+  /**
+   * A trainer of {@code workers} replicas; the cluster must offer that many task slots at once.
+   *
+   * @throws IllegalArgumentException when {@code workers < 1}
+   */
+  public SparkTrainer(JavaSparkContext spark, int workers) {
+    this.spark = Objects.requireNonNull(spark, "spark");
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+    }
+    this.workers = workers;
+  }
+
+  /** Wire precision of the gradients (default float32). */
+  public SparkTrainer precision(GradientPrecision precision) {
+    this.precision = Objects.requireNonNull(precision, "precision");
+    return this;
+  }
+
+  /** Gradient values per all-gather message (default {@value AllGatherReducer#DEFAULT_BUCKET_VALUES}). */
+  public SparkTrainer bucketValues(int values) {
+    if (values < 1) {
+      throw new IllegalArgumentException("bucketValues must be >= 1, got " + values);
+    }
+    this.bucketValues = values;
+    return this;
+  }
+
+  /**
+   * How often a replica checks whether an all-gather has been answered, in microseconds (default
+   * 200); 0 leaves Spark's own check, once a second (see {@link BarrierAllGather}).
+   */
+  public SparkTrainer pollMicros(int micros) {
+    if (micros < 0) {
+      throw new IllegalArgumentException("pollMicros must be >= 0, got " + micros);
+    }
+    this.pollMicros = micros;
+    return this;
+  }
+
+  /**
+   * Every replica of every attempt first resumes from the checkpoint in {@code dir} when there is
+   * one (a path all executors see, e.g. on a shared file system).
+   */
+  public SparkTrainer resumeFrom(String dir) {
+    this.resumeDir = Objects.requireNonNull(dir, "dir");
+    return this;
+  }
+
+  /**
+   * Starts Spark at {@code master} (unless {@code spark-submit} already set {@code spark.master}),
+   * trains as {@link #fit} does, and stops Spark: for callers that do not otherwise use Spark.
+   *
+   * @param resumeDir see {@link #resumeFrom}; may be null
+   */
+  public static SparkTrainingResult runOn(String master, int workers, GradientPrecision precision,
+      String resumeDir, ReplicaFactory factory) {
+    SparkConf conf = new SparkConf().setAppName("llmkit train")
+        .set("spark.ui.showConsoleProgress", "false");
+    if (!conf.contains("spark.master")) {
+      conf.setMaster(Objects.requireNonNull(master, "master"));
+    }
+    try (JavaSparkContext spark = new JavaSparkContext(conf)) {
+      spark.setLogLevel("WARN");
+      SparkTrainer t = new SparkTrainer(spark, workers).precision(precision);
+      if (resumeDir != null) {
+        t.resumeFrom(resumeDir);
+      }
+      return t.fit(factory);
+    }
+  }
+
+  /**
+   * Runs the training as one barrier stage and waits for it.
+   *
+   * @return every replica's report, rank 0 first
+   * @throws org.apache.spark.SparkException (unchecked here) when the stage fails for good
+   */
+  public SparkTrainingResult fit(ReplicaFactory factory) {
+    Objects.requireNonNull(factory, "factory");
+    List<Integer> ranks = IntStream.range(0, workers).boxed().toList();
+    RDD<Integer> rdd = spark.parallelize(ranks, workers).rdd();
+    ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
+    RDD<WorkerResult> out = rdd.barrier().mapPartitions(
+        new BarrierWorker(factory, precision, bucketValues, resumeDir, pollMicros), false, tag);
+    // A barrier result stage is never retried (its output may be committed), a barrier shuffle-map
+    // stage is: the shuffle makes the training stage one.
+    List<WorkerResult> results =
+        new ArrayList<>(JavaRDD.fromRDD(out, tag).repartition(1).collect());
+    results.sort(Comparator.comparingInt(WorkerResult::rank));
+    return new SparkTrainingResult(results);
+  }
+
+  /** The barrier task: one replica's whole run. */
+  private static final class BarrierWorker
+      extends AbstractFunction1<Iterator<Integer>, Iterator<WorkerResult>> implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final ReplicaFactory factory;
+    private final GradientPrecision precision;
+    private final int bucketValues;
+    private final String resumeDir;
+    private final int pollMicros;
+
+    BarrierWorker(ReplicaFactory factory, GradientPrecision precision, int bucketValues,
+        String resumeDir, int pollMicros) {
+      this.pollMicros = pollMicros;
+      this.factory = factory;
+      this.precision = precision;
+      this.bucketValues = bucketValues;
+      this.resumeDir = resumeDir;
+    }
+
+    @Override
+    public Iterator<WorkerResult> apply(Iterator<Integer> partition) {
+      BarrierTaskContext ctx = BarrierTaskContext.get();
+      WorkerContext worker = new WorkerContext(
+          ctx.partitionId(), ctx.getTaskInfos().length, ctx.stageAttemptNumber());
+      ReplicaFactory.Replica replica;
+      try {
+        replica = factory.create(worker);
+      } catch (Exception e) {
+        throw new IllegalStateException("replica " + worker.rank() + " could not be built: "
+            + e.getMessage(), e);
+      }
+      Trainer trainer = replica.trainer();
+      TrainingResult r;
+      AllGatherReducer reducer;
+      long resumedAt = -1;
+      try (BarrierAllGather collective = new BarrierAllGather(ctx, pollMicros)) {
+        reducer = new AllGatherReducer(collective, worker.worldSize(), precision, bucketValues);
+        trainer.reduceGradientsWith(reducer);
+        if (resumeDir != null && TrainingCheckpoints.exists(Path.of(resumeDir))) {
+          resumedAt = trainer.resumeFrom(Path.of(resumeDir));
+        }
+        LOG.info("replica {}/{} (stage attempt {}) starts at step {}", worker.rank(),
+            worker.worldSize(), worker.attempt(), trainer.step());
+        r = trainer.run();
+      }
+      WorkerResult result = new WorkerResult(worker.rank(), worker.attempt(), resumedAt, r.steps(),
+          r.losses(), new LinkedHashMap<>(r.finalEvaluation()), r.tokensPerSecond(),
+          r.trainingSeconds(), reducer.seconds(), reducer.firstSeconds(), reducer.steps(), reducer.bytesSent(),
+          digest(replica.parameters()));
+      return CollectionConverters.asScala(List.of(result).iterator());
+    }
+  }
+
+  /** A 64-bit FNV-1a hash of the bits of every parameter, in canonical order. */
+  static long digest(ModelWeights weights) {
+    long h = 0xcbf29ce484222325L;
+    for (Tensor t : weights.named().values()) {
+      FloatBuffer b = t.buffer();
+      for (int i = 0; i < t.length(); i++) {
+        h ^= Float.floatToRawIntBits(b.get(i));
+        h *= 0x100000001b3L;
+      }
+    }
+    return h;
+  }
+}
