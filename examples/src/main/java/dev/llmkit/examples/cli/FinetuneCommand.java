@@ -100,6 +100,7 @@ public final class FinetuneCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    RunChecks.outputFolder("--out", out);
     ModelWeights weights = HuggingFaceCheckpoint.loadWeights(modelDir);
     Tokenizer tok = tokenizer != null
         ? TrainTokenizers.resolve(tokenizer, "")

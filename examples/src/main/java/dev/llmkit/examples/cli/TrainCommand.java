@@ -140,6 +140,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    RunChecks.outputFolder("--out", out);
     if (sparkMaster == null && workers != 1) {
       throw new IllegalArgumentException("--workers " + workers + " needs --spark MASTER");
     }
@@ -151,6 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
       return trainOnSpark(setup, stdout);
     }
     TrainSetup.Prepared prepared = setup.prepare(true);
+    RunChecks.trainingBuffers(batch, block, heads, prepared.vocab());
     if (writeTokens != null && prepared.tokenizer() != null) {
       TokenWidth w = TokenWidth.forVocabulary(prepared.vocab());
       MappedTokenFile.write(writeTokens, prepared.tokens(), w);
