@@ -4,7 +4,7 @@ import dev.llmkit.tensor.Activations;
 import dev.llmkit.tensor.Attention;
 import dev.llmkit.tensor.AttentionMask;
 import dev.llmkit.tensor.DecodeAttention;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.nio.FloatBuffer;
 import java.util.concurrent.ForkJoinPool;

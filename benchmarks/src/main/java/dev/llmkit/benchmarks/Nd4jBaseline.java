@@ -1,6 +1,6 @@
 package dev.llmkit.benchmarks;
 
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import java.util.function.Supplier;
 import org.nd4j.linalg.factory.Nd4j;
 

@@ -27,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code char}: nanoGPT's small CPU char-level config (4 layers, 4 heads, dim 128, block 64,
  *       batch 12, vocabulary 65) — the configuration of the issue's PyTorch comparison;
- *   <li>{@code gpt2}: GPT-2 124M (12 layers, 12 heads, dim 768, vocabulary 50257), batch 4 × 64.
+ *   <li>{@code gpt2}: GPT-2 124M (12 layers, 12 heads, dim 768, vocabulary 50257), batch 4 × 64;
+ *   <li>{@code deep} and {@code deep-recompute}: 8 layers, 4 heads, width 64, vocabulary 65, batch
+ *       8 × 256, without and with activation recomputation (issue 21: at most 1.4× the plain step).
  * </ul>
  *
  * <p>The baseline is PyTorch eager on the same machine ({@code scripts/bench_torch_train.py}); the
@@ -42,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TrainStepBenchmark {
 
   /** Which model shape. */
-  @Param({"char", "gpt2"})
+  @Param({"char", "gpt2", "deep", "deep-recompute"})
   public String shape;
 
   private TrainableModel model;
@@ -59,12 +61,16 @@ public class TrainStepBenchmark {
     if (shape.equals("char")) {
       cfg = ModelConfig.gpt2(65, block, 4, 4, 128);
       batch = 12;
+    } else if (shape.startsWith("deep")) {
+      block = 256;
+      cfg = ModelConfig.gpt2(65, block, 8, 4, 64);
+      batch = 8;
     } else {
       cfg = ModelConfig.gpt2(50257, 1024, 12, 12, 768);
       batch = 4;
     }
     ModelWeights w = ModelWeights.init(cfg, 1337, 0.02f);
-    model = new TrainableModel(w, batch, block);
+    model = new TrainableModel(w, batch, block, shape.endsWith("recompute"));
     optimizer = new AdamW(w, model.gradients(), new AdamWConfig(0.9f, 0.99f, 1e-8f, 0.1f));
     inputs = new int[batch * block];
     targets = new int[batch * block];

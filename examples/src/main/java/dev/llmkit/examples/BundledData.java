@@ -1,5 +1,6 @@
 package dev.llmkit.examples;
 
+import dev.llmkit.model.Models;
 import dev.llmkit.model.io.Checkpoints;
 import dev.llmkit.model.io.LoadedModel;
 import java.io.IOException;
@@ -27,6 +28,11 @@ public final class BundledData {
    */
   public static LoadedModel stories260K() throws IOException {
     return Checkpoints.load(file("stories260K.bin"), file("tok512.bin"));
+  }
+
+  /** stories260K with its tokenizer, ready to run: the one-call {@link Models#load} path. */
+  public static Models.Ready stories260KReady() throws IOException {
+    return Models.load(file("stories260K.bin"), file("tok512.bin"));
   }
 
   /** The 1,115,394 characters of Tiny Shakespeare. */

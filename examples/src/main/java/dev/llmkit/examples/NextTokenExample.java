@@ -1,9 +1,9 @@
 package dev.llmkit.examples;
 
+import dev.llmkit.model.Models;
 import dev.llmkit.model.Probabilities;
 import dev.llmkit.model.TokenProbability;
 import dev.llmkit.model.generate.Bos;
-import dev.llmkit.model.io.LoadedModel;
 import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -19,8 +19,8 @@ public final class NextTokenExample {
 
   public static void main(String[] args) throws Exception {
     String prompt = args.length > 0 ? String.join(" ", args) : "Once upon a time, there was a little";
-    LoadedModel stories = BundledData.stories260K();
-    Transformer model = new Transformer(stories.weights());
+    Models.Ready stories = BundledData.stories260KReady();
+    Transformer model = stories.model();
     Tokenizer tok = stories.tokenizer();
     int[] ids = Bos.prepend(model.config(), tok, tok.encode(prompt));
     System.out.println("prompt: \"" + prompt + "\" -> ids " + Arrays.toString(ids));

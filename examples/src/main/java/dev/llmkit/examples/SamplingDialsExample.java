@@ -1,8 +1,8 @@
 package dev.llmkit.examples;
 
+import dev.llmkit.model.Models;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.Generator;
-import dev.llmkit.model.io.LoadedModel;
 import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.sampling.SamplingContext;
@@ -16,8 +16,8 @@ import dev.llmkit.sampling.SamplingContext;
 public final class SamplingDialsExample {
 
   public static void main(String[] args) throws Exception {
-    LoadedModel stories = BundledData.stories260K();
-    Transformer model = new Transformer(stories.weights());
+    Models.Ready stories = BundledData.stories260KReady();
+    Transformer model = stories.model();
     String prompt = "Once upon a time, there was a dog";
     long seed = 7;
     Object[][] dials = {

@@ -1,5 +1,7 @@
 package dev.llmkit.tensor;
 
+import dev.llmkit.tensor.kernel.Parallel;
+
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,5 +1,7 @@
 package dev.llmkit.tensor;
 
+import dev.llmkit.tensor.kernel.Parallel;
+
 /**
  * Causal attention of one new query row over every cached position: the batch-1 decode path of
  * masked multi-head self-attention, reading a KV cache in place (no copy per step).

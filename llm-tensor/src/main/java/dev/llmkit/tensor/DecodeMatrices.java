@@ -23,7 +23,30 @@ public enum DecodeMatrices {
    * {@link #HEAP_COPY} when the Vector API kernels are on ({@link Simd#enabled()}) and the copies
    * take at most half of the Java heap still free; otherwise {@link #SHARED}.
    */
-  AUTO;
+  AUTO,
+
+  /**
+   * Every matrix quantized once to Q8_0 ({@link dev.llmkit.tensor.quant.QuantizedMatrix}), read
+   * quantized by decode and prefill alike: about a quarter of the bytes per token. The F32 tensors
+   * stay where they are (the model's weights keep them), so this saves no memory.
+   */
+  Q8_0,
+
+  /** As {@link #Q8_0}, in Q4_0 blocks (about an eighth of the bytes, coarser). */
+  Q4_0,
+
+  /** As {@link #Q8_0}, in Q4_K super-blocks (matrices whose rows are whole 256-weight blocks). */
+  Q4_K;
+
+  /** The block type of the quantized modes, null for the F32 ones. */
+  public dev.llmkit.tensor.quant.QuantType quantType() {
+    return switch (this) {
+      case Q8_0 -> dev.llmkit.tensor.quant.QuantType.Q8_0;
+      case Q4_0 -> dev.llmkit.tensor.quant.QuantType.Q4_0;
+      case Q4_K -> dev.llmkit.tensor.quant.QuantType.Q4_K;
+      default -> null;
+    };
+  }
 
   /** AUTO resolved for copies of {@code bytes} bytes; the others as they are. */
   public DecodeMatrices resolve(long bytes) {
@@ -47,6 +70,7 @@ public enum DecodeMatrices {
     return switch (this) {
       case SHARED -> F32Matrix.of(w);
       case HEAP_COPY -> HeapMatrix.copyOf(w);
+      case Q8_0, Q4_0, Q4_K -> dev.llmkit.tensor.quant.QuantizedMatrix.quantize(w, quantType());
       case AUTO -> throw new IllegalStateException("DecodeMatrices.AUTO must be resolved first");
     };
   }

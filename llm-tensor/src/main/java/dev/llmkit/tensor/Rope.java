@@ -1,5 +1,7 @@
 package dev.llmkit.tensor;
 
+import dev.llmkit.tensor.kernel.Parallel;
+
 import java.nio.FloatBuffer;
 
 /**

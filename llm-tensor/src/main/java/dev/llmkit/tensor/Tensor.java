@@ -1,5 +1,7 @@
 package dev.llmkit.tensor;
 
+import dev.llmkit.tensor.kernel.Parallel;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -56,10 +58,23 @@ public final class Tensor {
 
   // ---------------------------------------------------------------------------------- factories
 
+  /** Bytes of tensor memory this thread has allocated, ever (see {@link #bytesAllocatedByThisThread}). */
+  private static final ThreadLocal<long[]> ALLOCATED = ThreadLocal.withInitial(() -> new long[1]);
+
+  /**
+   * Bytes of new tensor memory (every factory below) the calling thread has allocated since it
+   * started; never decreases. The difference of two readings is what the code in between allocated,
+   * which is how a trainer accounts for the buffers it holds.
+   */
+  public static long bytesAllocatedByThisThread() {
+    return ALLOCATED.get()[0];
+  }
+
   /** A new tensor of zeros. */
   public static Tensor zeros(int... shape) {
     int n = checkedLength(shape);
     INDArray flat = Nd4j.create(DataType.FLOAT, Math.max(n, 1));
+    ALLOCATED.get()[0] += 4L * Math.max(n, 1);
     return new Tensor(flat, 0, shape.clone());
   }
 

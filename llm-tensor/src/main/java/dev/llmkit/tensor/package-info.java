@@ -21,7 +21,10 @@
  * {@code AttentionMask}, {@code DecodeAttention}, {@code Matmul}, {@code Elementwise},
  * {@code Activations}, {@code LayerNorm}, {@code RmsNorm}, {@code Softmax}, {@code Rope},
  * {@code RopeTable}, {@code RopeStyle}, {@code PositionalEncoding}, {@code Embedding},
- * {@code Parallel}, {@code Simd}. The rest (SIMD dispatch, scratch rows, fast exp, BLAS binding,
- * shape checks) is package-private.
+ * {@code Simd} (whether the Vector API kernels are on, for diagnostics) — 22 public types, the
+ * module's only unqualified export. The rest (SIMD dispatch, scratch rows, fast exp, BLAS binding,
+ * shape checks, the prefill kernel) is package-private; the thread team
+ * {@link dev.llmkit.tensor.kernel.Parallel} is in {@code dev.llmkit.tensor.kernel}, exported only
+ * to {@code dev.llmkit.model} and {@code dev.llmkit.training} (see {@code module-info.java}).
  */
 package dev.llmkit.tensor;

@@ -1,7 +1,7 @@
 package dev.llmkit.training;
 
 import dev.llmkit.model.weights.ModelWeights;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.nio.FloatBuffer;
 

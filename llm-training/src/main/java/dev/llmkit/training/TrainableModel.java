@@ -38,6 +38,8 @@ public final class TrainableModel {
   private final CrossEntropyLoss loss;
   private final Tensor logits;
   private final int[] inputs;
+  /** Bytes of the tensors the constructor allocated: gradients and every activation buffer. */
+  private final long bufferBytes;
   private boolean forwardDone;
 
   /**
@@ -49,6 +51,15 @@ public final class TrainableModel {
    * @param block tokens per sequence (1 &lt;= T &lt;= the context length of the config)
    */
   public TrainableModel(ModelWeights parameters, int batch, int block) {
+    this(parameters, batch, block, false);
+  }
+
+  /**
+   * As {@link #TrainableModel(ModelWeights, int, int)}; with {@code recompute}, activation
+   * recomputation (see {@link Transformer#training(int, int, Gradients, boolean)}): the same
+   * gradients, one block's activations held instead of every block's, about one more forward pass.
+   */
+  public TrainableModel(ModelWeights parameters, int batch, int block, boolean recompute) {
     this.parameters = Objects.requireNonNull(parameters, "parameters");
     this.config = parameters.config();
     if (batch < 1) {
@@ -59,15 +70,26 @@ public final class TrainableModel {
           "TrainableModel: block must be in [1, " + config.contextLength() + "] (the context length), got "
               + block);
     }
+    long allocatedBefore = Tensor.bytesAllocatedByThisThread();
     this.gradients = ModelWeights.zeros(config);
     this.batch = batch;
     this.block = block;
     this.rows = batch * block;
     this.model = new Transformer(parameters, DecodeMatrices.SHARED)
-        .training(batch, block, Gradients.mirror(parameters, gradients));
+        .training(batch, block, Gradients.mirror(parameters, gradients), recompute);
     this.loss = new CrossEntropyLoss(rows, config.vocabSize());
     this.logits = Tensor.zeros(rows, config.vocabSize());
     this.inputs = new int[rows];
+    this.bufferBytes = Tensor.bytesAllocatedByThisThread() - allocatedBefore;
+  }
+
+  /**
+   * Bytes of tensor memory this model holds for training: the parameters, their gradients and every
+   * activation and scratch buffer allocated for the (batch, block) shape (the optimiser's state is
+   * the optimiser's). Counted from the allocations themselves, not from a formula.
+   */
+  public long trainingBytes() {
+    return 4L * parameters.parameterCount() + bufferBytes;
   }
 
   /** The model's configuration. */

@@ -126,6 +126,16 @@ public final class Trainer {
     return this;
   }
 
+  /**
+   * Bytes of tensor memory this run holds, all allocated before the first step and constant after:
+   * {@link TrainableModel#trainingBytes()} (parameters, gradients, activations) plus
+   * {@link AdamW#stateBytes()} (the moments): the buffers the model and optimiser allocate once,
+   * before the first step, and hold for the whole run.
+   */
+  public long peakMemoryBytes() {
+    return model.trainingBytes() + optimizer.stateBytes();
+  }
+
   /** Steps completed so far. */
   public long step() {
     return step;

@@ -3,10 +3,14 @@ package dev.llmkit.examples.cli;
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.Models;
 import dev.llmkit.model.SessionOptions;
+import dev.llmkit.model.cost.ArchitectureShape;
+import dev.llmkit.model.cost.CostModel;
+import dev.llmkit.model.cost.MachineProbe;
 import dev.llmkit.tensor.DecodeMatrices;
 import dev.llmkit.model.nn.Transformer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,8 +28,11 @@ import picocli.CommandLine.Spec;
     header = "Measure a model's prefill and decode speed in tokens per second.",
     description = {
       "Measure batch-1 inference speed: prefill of a random prompt, then greedy decoding.",
-      "Prints prefill_tok_per_s X and decode_tok_per_s Y on stdout (best of --repeats runs, after a"
+      "Prints weights TYPE, weight_bytes_per_token N, prefill_tok_per_s X and decode_tok_per_s Y on"
+          + " stdout (best of --repeats runs, after a"
           + " warm-up run; each run starts after a GC); details on stderr.",
+      "Then decode_bytes_per_token, memory_bandwidth (a short matvec probe) and bandwidth_fraction"
+          + " (bytes per token x decode tok/s / memory_bandwidth).",
       "--model random:gpt2-124m benchmarks a GPT-2 124M-shaped model with random weights, no files needed."
     })
 public final class BenchCommand implements Callable<Integer> {
@@ -53,7 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--decode-matrices", defaultValue = "AUTO",
-      description = "Where decoding reads the weight matrices: ${COMPLETION-CANDIDATES}"
+      description = "Where decoding reads the weight matrices (Q8_0, Q4_0, Q4_K: quantized on load): ${COMPLETION-CANDIDATES}"
           + " (default: ${DEFAULT-VALUE}: heap copies when the Vector API is on and the heap has room).")
   DecodeMatrices decodeMatrices;
 
@@ -96,10 +103,30 @@ public final class BenchCommand implements Callable<Integer> {
       bestPrefill = Math.max(bestPrefill, tps[0]);
       bestDecode = Math.max(bestDecode, tps[1]);
     }
+    DecodeMatrices mode = m.decodeMatrices();
+    out.printf("weights %s%n", mode.quantType() != null ? mode.quantType() : "F32");
+    out.printf("weight_bytes_per_token %d%n", weightBytes(m.weights(), mode.quantType()));
     out.printf("prefill_tok_per_s %.1f%n", bestPrefill);
     out.printf("decode_tok_per_s %.1f%n", bestDecode);
+    printBandwidthFraction(out, m, promptLen, newTokens, bestDecode);
     out.flush();
     return 0;
+  }
+
+  /**
+   * Prints {@code decode_bytes_per_token} (every f32 weight matrix once, the tied table as the head,
+   * and the f32 KV cache at its mean length over the decode), {@code memory_bandwidth} (a short
+   * matvec probe) and {@code bandwidth_fraction}, their product with tokens/s over the bandwidth.
+   */
+  static void printBandwidthFraction(PrintWriter out, Transformer m, int promptLen, int newTokens,
+      double decodeTokPerS) {
+    CostModel cost = CostModel.of(ArchitectureShape.of(m.config()));
+    double bytesPerToken = 4.0 * cost.matmulParams()
+        + cost.kvCacheBytesPerToken(4) * (promptLen + (newTokens - 1) / 2.0);
+    double bandwidth = MachineProbe.memoryBandwidth();
+    out.printf(Locale.ROOT, "decode_bytes_per_token %.0f%n", bytesPerToken);
+    out.printf(Locale.ROOT, "memory_bandwidth %.4e%n", bandwidth);
+    out.printf(Locale.ROOT, "bandwidth_fraction %.4f%n", bytesPerToken * decodeTokPerS / bandwidth);
   }
 
   /**
@@ -124,6 +151,23 @@ public final class BenchCommand implements Callable<Integer> {
       long c = t;
       return new double[] {prompt.length * 1e9 / (b - a), n * 1e9 / (c - b)};
     }
+  }
+
+  /** Bytes of the weight matrices one token's products read: F32, or {@code type}'s blocks. */
+  static long weightBytes(dev.llmkit.model.weights.ModelWeights w, dev.llmkit.tensor.quant.QuantType type) {
+    java.util.List<dev.llmkit.tensor.Tensor> ms = new java.util.ArrayList<>();
+    ms.add(w.lmHead());
+    for (int l = 0; l < w.config().nLayers(); l++) {
+      dev.llmkit.model.weights.LayerWeights lw = w.layer(l);
+      ms.addAll(java.util.Arrays.asList(lw.wq(), lw.wk(), lw.wv(), lw.wo(), lw.w1(), lw.w3(), lw.w2()));
+    }
+    long bytes = 0;
+    for (dev.llmkit.tensor.Tensor t : ms) {
+      if (t != null) {
+        bytes += type == null ? 4L * t.length() : type.bytes(t.dim(0), t.dim(1));
+      }
+    }
+    return bytes;
   }
 
   static int argmax(float[] v) {

@@ -2,10 +2,10 @@ package dev.llmkit.examples.cli;
 
 import dev.llmkit.examples.BundledData;
 import dev.llmkit.examples.ShakespeareModel;
+import dev.llmkit.model.Models;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
-import dev.llmkit.model.io.LoadedModel;
 import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.sampling.SamplingContext;
@@ -52,8 +52,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     // ---- Act one: a real pretrained model -------------------------------------------------------
     out.println("== 1. A real pretrained model: stories260K (Llama architecture, 260K parameters) ==");
-    LoadedModel stories = BundledData.stories260K();
-    Transformer storyModel = new Transformer(stories.weights());
+    Models.Ready stories = BundledData.stories260KReady();
+    Transformer storyModel = stories.model();
     out.printf(Locale.ROOT, "%d layers, %d heads (%d KV heads), width %d, vocabulary %d%n%n",
         storyModel.config().nLayers(), storyModel.config().nHeads(), storyModel.config().nKvHeads(),
         storyModel.config().dim(), storyModel.config().vocabSize());

@@ -42,7 +42,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Fine-tune a model folder: --method sft on JSONL {prompt, response} records (loss on the response",
       "only), or --method dpo on JSONL {prompt, chosen, rejected} records against the starting model.",
-      "Prints initial/final losses (and DPO margins) on stdout; progress on stderr."
+      "Prints initial/final losses (and DPO margins) on stdout; progress on stderr.",
+      "Then peak_flops (a short matmul probe), mfu (training FLOPs per token, 6N plus attention, times"
+          + " tokens/s, over peak_flops) and peak_memory_bytes (the tensors the trainer held)."
     })
 public final class FinetuneCommand implements Callable<Integer> {
 
@@ -98,6 +100,7 @@ public final class FinetuneCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    RunChecks.outputFolder("--out", out);
     ModelWeights weights = HuggingFaceCheckpoint.loadWeights(modelDir);
     Tokenizer tok = tokenizer != null
         ? TrainTokenizers.resolve(tokenizer, "")
@@ -125,6 +128,7 @@ public final class FinetuneCommand implements Callable<Integer> {
       stdout.printf(Locale.ROOT, "examples %d%n", examples.size());
       stdout.printf(Locale.ROOT, "initial_response_loss %.4f%n", before);
       stdout.printf(Locale.ROOT, "final_response_loss %.4f%n", r.finalEvaluation().get("sft"));
+      TrainingUtilisation.print(stdout, weights.config(), t, r.tokensPerSecond(), trainer.peakMemoryBytes());
     } else {
       List<PreferencePair> pairs = Jsonl.readPreferences(data);
       ModelWeights reference = ModelWeights.zeros(weights.config());
@@ -135,7 +139,7 @@ public final class FinetuneCommand implements Callable<Integer> {
           tok, adam, new DpoConfig(beta, batch, t, iters, LearningRateSchedule.constant(lr), 1f, seed));
       dpo.addListener(progress);
       DpoMetrics before = dpo.evaluate();
-      dpo.run();
+      TrainingResult r = dpo.run();
       DpoMetrics after = dpo.evaluate();
       new HuggingFaceModelStore().save(out, weights, tok);
       stdout.printf(Locale.ROOT, "pairs %d%n", pairs.size());
@@ -143,6 +147,7 @@ public final class FinetuneCommand implements Callable<Integer> {
       stdout.printf(Locale.ROOT, "final_dpo_loss %.4f%n", after.loss());
       stdout.printf(Locale.ROOT, "final_margin %.4f%n", after.meanMargin());
       stdout.printf(Locale.ROOT, "final_accuracy %.4f%n", after.accuracy());
+      TrainingUtilisation.print(stdout, weights.config(), t, r.tokensPerSecond(), dpo.peakMemoryBytes());
     }
     stdout.flush();
     return 0;

@@ -19,14 +19,20 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LlmCli.Version.class,
     description = "Tokenize, run, sample from and train language models.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:bad input: a missing or corrupt file, a value the run cannot use, a failure while running",
+      "2:usage error: unknown option, missing or malformed value (see the command's --help)"
+    },
     subcommands = {
       CommandLine.HelpCommand.class,
       SampleCommand.class,
       TokenizeCommand.class,
       GenerateCommand.class, TemplateCommand.class, LogitsCommand.class, BenchCommand.class,
-      TrainCommand.class, FinetuneCommand.class,
+      TrainCommand.class, FinetuneCommand.class, EstimateCommand.class,
       DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
-      ConvertCommand.class,
+      ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class,
     })
 public final class LlmCli implements Runnable {
 
@@ -39,16 +45,7 @@ public final class LlmCli implements Runnable {
 
   /** Builds the command line with every subcommand registered. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new LlmCli());
-    cli.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          commandLine.getErr().println("llm: " + ex.getMessage());
-          if (System.getenv("LLM_DEBUG") != null) {
-            ex.printStackTrace(commandLine.getErr());
-          }
-          return 1;
-        });
-    return cli;
+    return CliErrors.install(new CommandLine(new LlmCli()));
   }
 
   public static void main(String[] args) {

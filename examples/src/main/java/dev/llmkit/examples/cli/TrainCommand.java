@@ -1,5 +1,6 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.training.Trainer;
 import dev.llmkit.training.TrainingResult;
 import dev.llmkit.training.checkpoint.TrainingCheckpoints;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Train a GPT-2-style language model from scratch on a text file (90/10 train/val split).",
       "Prints train_tok_per_s, final_train_loss and final_val_loss on stdout; progress on stderr.",
-      "With --spark MASTER --workers N: data-parallel on Spark; also prints comm_s_per_step."
+      "With --spark MASTER --workers N: data-parallel on Spark; also prints comm_s_per_step.",
+      "Then peak_flops (a short matmul probe), mfu (training FLOPs per token, 6N plus attention, times"
+          + " tokens/s, over peak_flops) and peak_memory_bytes (the tensors the trainer held)."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -98,6 +101,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Write a checkpoint into --out every N steps; 0 = only at the end (default: ${DEFAULT-VALUE}).")
   long checkpointInterval;
 
+  @Option(names = "--recompute",
+      description = "Activation recomputation: keep only each block's input, recompute its activations"
+          + " in backward (same gradients, less memory, about a third more time).")
+  boolean recompute;
+
   @Option(names = "--resume", description = "Continue from the checkpoint in --out (same settings).")
   boolean resume;
 
@@ -132,17 +140,19 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    RunChecks.outputFolder("--out", out);
     if (sparkMaster == null && workers != 1) {
       throw new IllegalArgumentException("--workers " + workers + " needs --spark MASTER");
     }
     TrainSetup setup = new TrainSetup(data.toAbsolutePath().toString(), tokenizer, vocabSize,
         tokenWidth, layers, heads, dim, block, batch, accumulation, iters, lr, minLr, warmup,
         weightDecay, beta2, gradClip, evalIters, evalInterval, checkpointInterval, seed,
-        out.toAbsolutePath().toString());
+        out.toAbsolutePath().toString(), recompute);
     if (sparkMaster != null) {
       return trainOnSpark(setup, stdout);
     }
     TrainSetup.Prepared prepared = setup.prepare(true);
+    RunChecks.trainingBuffers(batch, block, heads, prepared.vocab());
     if (writeTokens != null && prepared.tokenizer() != null) {
       TokenWidth w = TokenWidth.forVocabulary(prepared.vocab());
       MappedTokenFile.write(writeTokens, prepared.tokens(), w);
@@ -159,6 +169,8 @@ public final class TrainCommand implements Callable<Integer> {
     stdout.printf(Locale.ROOT, "train_tok_per_s %.1f%n", r.tokensPerSecond());
     stdout.printf(Locale.ROOT, "final_train_loss %.4f%n", r.finalEvaluation().get("train"));
     stdout.printf(Locale.ROOT, "final_val_loss %.4f%n", r.finalEvaluation().get("val"));
+    ModelConfig config = ModelConfig.gpt2(prepared.vocab(), block, layers, heads, dim);
+    TrainingUtilisation.print(stdout, config, block, r.tokensPerSecond(), trainer.peakMemoryBytes());
     stdout.flush();
     if (plot != null) {
       progress.plot("training loss", plot);

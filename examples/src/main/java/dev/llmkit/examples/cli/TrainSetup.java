@@ -52,7 +52,8 @@ record TrainSetup(
     long evalInterval,
     long checkpointInterval,
     long seed,
-    String out) implements Serializable {
+    String out,
+    boolean recompute) implements Serializable {
 
   /** The corpus and its tokenizer (null for a token file). */
   record Prepared(TokenSequence tokens, Tokenizer tokenizer, int vocab) {}
@@ -91,7 +92,7 @@ record TrainSetup(
       System.err.printf(Locale.ROOT, "model: %d layers, %d heads, dim %d, block %d: %,d parameters%n",
           layers, heads, dim, block, weights.parameterCount());
     }
-    TrainableModel model = new TrainableModel(weights, batch, block);
+    TrainableModel model = new TrainableModel(weights, batch, block, recompute);
     AdamW optimizer = new AdamW(weights, model.gradients(),
         new AdamWConfig(0.9f, beta2, 1e-8f, weightDecay));
     TrainerConfig tc = TrainerConfig.builder()

@@ -5,25 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.llmkit.model.io.Checkpoints;
 import dev.llmkit.model.io.LoadedModel;
 import dev.llmkit.tensor.RopeStyle;
+import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ConvertCommandTest {
 
   @TempDir Path tmp;
 
   private static String[] run(String... args) {
-    CommandLine cli = LlmCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int rc = cli.execute(args);
-    return new String[] {Integer.toString(rc), out.toString(), err.toString()};
+    return CliRun.run(args).asArray();
   }
 
   @Test

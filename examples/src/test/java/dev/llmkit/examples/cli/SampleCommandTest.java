@@ -2,21 +2,12 @@ package dev.llmkit.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class SampleCommandTest {
 
   private static String[] run(String... args) {
-    CommandLine cli = LlmCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int rc = cli.execute(args);
-    return new String[] {Integer.toString(rc), out.toString(), err.toString()};
+    return CliRun.run(args).asArray();
   }
 
   @Test

@@ -46,7 +46,8 @@ public final class Checkpoints {
   /**
    * The format of a path: a folder with config.json (or a file inside one: config.json or a
    * .safetensors file) is Hugging Face; a file starting with the magic {@code GGUF} is GGUF; any
-   * other file is taken as a llama2.c checkpoint.
+   * file named {@code *.gguf} is GGUF as well (so a damaged magic is reported as one); any other
+   * file is taken as a llama2.c checkpoint.
    *
    * @throws NoSuchFileException if the path does not exist
    */
@@ -74,6 +75,9 @@ public final class Checkpoints {
     if (n == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F') {
       return Format.GGUF;
     }
+    if (name.toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
+      return Format.GGUF; // a damaged magic is then reported as such, not as a llama2.c header
+    }
     return Format.LLAMA2C;
   }
 
@@ -94,6 +98,8 @@ public final class Checkpoints {
    * @param path a Hugging Face folder, a llama2.c {@code .bin} or a {@code .gguf}
    * @param tokenizer a tokenizer file for {@code Tokenizers.load} (e.g. llama2.c's
    *     {@code tok512.bin}), replacing the checkpoint's own; or null
+   * @throws CheckpointFormatException if that tokenizer has fewer tokens than the model's
+   *     vocabulary (it could not decode every id the model produces)
    */
   public static LoadedModel load(Path path, Path tokenizer) throws IOException {
     Format format = detect(path);
@@ -117,6 +123,12 @@ public final class Checkpoints {
     }
     if (tokenizer != null) {
       tok = Tokenizers.load(tokenizer);
+    }
+    if (tokenizer != null && tok.vocabSize() < weights.config().vocabSize()) {
+      throw new CheckpointFormatException(
+          tokenizer, "the tokenizer has " + tok.vocabSize() + " tokens but the model " + path
+              + " has a vocabulary of " + weights.config().vocabSize()
+              + ": it cannot decode every id the model produces (wrong tokenizer file?)");
     }
     if (tok != null && tok.vocabSize() > weights.config().vocabSize()) {
       LOG.warn("{}: the tokenizer has {} tokens but the model only {}: ids past {} will be rejected",

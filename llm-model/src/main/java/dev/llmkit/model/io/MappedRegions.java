@@ -1,7 +1,7 @@
 package dev.llmkit.model.io;
 
 import java.io.IOException;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;

@@ -6,7 +6,7 @@ import dev.llmkit.tensor.AttentionMask;
 import dev.llmkit.tensor.DecodeMatrices;
 import dev.llmkit.tensor.CachedAttention;
 import dev.llmkit.tensor.KvCache;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Objects;

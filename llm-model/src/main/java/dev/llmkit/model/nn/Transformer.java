@@ -8,9 +8,12 @@ import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.CachedAttention;
 import dev.llmkit.tensor.DecodeMatrices;
+import dev.llmkit.tensor.Elementwise;
 import dev.llmkit.tensor.KvCache;
 import dev.llmkit.tensor.Simd;
 import dev.llmkit.tensor.Tensor;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +43,7 @@ public final class Transformer implements LanguageModel {
   private final DecodeMatrices decodeMatrices;
   private final Embeddings embeddings;
   private final Block[] blocks;
+  private final Positions positions;
   private final LmHead head;
 
   /**
@@ -71,7 +75,7 @@ public final class Transformer implements LanguageModel {
     }
     ModelConfig c = config;
     DecodeMatrices m = decodeMatrices;
-    Positions positions = Positions.of(c, weights.positionEmbedding());
+    this.positions = Positions.of(c, weights.positionEmbedding());
     this.embeddings = new Embeddings(weights.tokenEmbedding(), positions);
     this.blocks = new Block[c.nLayers()];
     for (int l = 0; l < blocks.length; l++) {
@@ -140,7 +144,19 @@ public final class Transformer implements LanguageModel {
    * @throws IllegalArgumentException when batch or block is out of range
    */
   public Training training(int batch, int block, Gradients g) {
-    return new Training(batch, block, g);
+    return new Training(batch, block, g, false);
+  }
+
+  /**
+   * As {@link #training(int, int, Gradients)}; with {@code recompute}, activation recomputation:
+   * the forward pass keeps only each block's input (the residual stream), and the backward pass
+   * recomputes one block's activations at a time, in one set of buffers shared by all blocks (the
+   * block's weights are copied into a scratch block, whose gradients are then added into the
+   * layer's). Same gradients (bit-identical when they start from zero), about one more forward pass
+   * of time, one block's activations of memory instead of every block's.
+   */
+  public Training training(int batch, int block, Gradients g, boolean recompute) {
+    return new Training(batch, block, g, recompute);
   }
 
   /**
@@ -155,6 +171,11 @@ public final class Transformer implements LanguageModel {
     private final int block;
     private final Embeddings.Training embed;
     private final Block.Training[] layers;
+    // recompute: one block's training state over scratch weights and gradients, shared by all layers
+    private final LayerWeights scratchWeights;
+    private final LayerWeights scratchGrads;
+    private final Block.Training scratch;
+    private final LayerWeights[] layerGrads;
     private final Trainable out;
     // residual stream x_0..x_L, (B*T, C) each
     private final Tensor[] residual;
@@ -162,7 +183,7 @@ public final class Transformer implements LanguageModel {
     private final Tensor dresA;
     private final Tensor dresB;
 
-    private Training(int batch, int block, Gradients g) {
+    private Training(int batch, int block, Gradients g, boolean recompute) {
       if (batch < 1) {
         throw new IllegalArgumentException("training: batch must be >= 1, got " + batch);
       }
@@ -175,12 +196,43 @@ public final class Transformer implements LanguageModel {
       this.block = block;
       int rows = batch * block;
       this.embed = embeddings.training(batch, block, g);
-      this.layers = new Block.Training[blocks.length];
-      for (int l = 0; l < layers.length; l++) {
-        layers[l] = blocks[l].training(batch, block, g);
+      if (recompute) {
+        this.layers = null;
+        LayerWeights first = weights.layer(0);
+        this.scratchWeights = zerosLike(first);
+        this.scratchGrads = zerosLike(first);
+        Map<Tensor, Tensor> gradOf = new IdentityHashMap<>();
+        Tensor[] sw = tensors(scratchWeights);
+        Tensor[] sg = tensors(scratchGrads);
+        for (int i = 0; i < sw.length; i++) {
+          if (sw[i] != null) {
+            gradOf.put(sw[i], sg[i]);
+          }
+        }
+        this.scratch = Block.of(config, scratchWeights, positions, DecodeMatrices.SHARED)
+            .training(batch, block, p -> p == null ? null : gradOf.get(p));
+        this.layerGrads = new LayerWeights[blocks.length];
+        for (int l = 0; l < blocks.length; l++) {
+          LayerWeights w = weights.layer(l);
+          Tensor[] wt = tensors(w);
+          Tensor[] gt = new Tensor[wt.length];
+          for (int i = 0; i < wt.length; i++) {
+            gt[i] = g.of(wt[i]);
+          }
+          layerGrads[l] = layer(gt);
+        }
+      } else {
+        this.layers = new Block.Training[blocks.length];
+        for (int l = 0; l < layers.length; l++) {
+          layers[l] = blocks[l].training(batch, block, g);
+        }
+        this.scratchWeights = null;
+        this.scratchGrads = null;
+        this.scratch = null;
+        this.layerGrads = null;
       }
       this.out = head.training(rows, g);
-      this.residual = new Tensor[layers.length + 1];
+      this.residual = new Tensor[blocks.length + 1];
       for (int l = 0; l < residual.length; l++) {
         residual[l] = Tensor.zeros(rows, config.dim());
       }
@@ -198,8 +250,15 @@ public final class Transformer implements LanguageModel {
       return block;
     }
 
-    /** Block {@code l}'s training state (its attention probabilities). */
+    /**
+     * Block {@code l}'s training state (its attention probabilities).
+     *
+     * @throws IllegalStateException under recomputation, which keeps no block's state
+     */
     public Block.Training block(int l) {
+      if (layers == null) {
+        throw new IllegalStateException("training with recomputation keeps no block's activations");
+      }
       return layers[l];
     }
 
@@ -211,11 +270,11 @@ public final class Transformer implements LanguageModel {
       // ids: (B*T) -> x0: (B*T, C)
       embed.forward(ids, residual[0]);
       // x_l: (B*T, C) -> x_{l+1}: (B*T, C)
-      for (int l = 0; l < layers.length; l++) {
-        layers[l].forward(residual[l], residual[l + 1]);
+      for (int l = 0; l < blocks.length; l++) {
+        blockForward(l);
       }
       // x_L: (B*T, C) -> logits: (B*T, V)
-      out.forward(residual[layers.length], logits);
+      out.forward(residual[blocks.length], logits);
     }
 
     /** Backward of the last forward: dlogits: (B*T, V) -> every parameter gradient (+=). */
@@ -224,11 +283,30 @@ public final class Transformer implements LanguageModel {
       Tensor dx = dresB;
       // dlogits -> d x_L
       dout.fill(0f);
-      out.backward(residual[layers.length], dlogits, dout);
+      out.backward(residual[blocks.length], dlogits, dout);
       // d x_{l+1} -> d x_l
-      for (int l = layers.length - 1; l >= 0; l--) {
+      for (int l = blocks.length - 1; l >= 0; l--) {
         dx.fill(0f);
-        layers[l].backward(residual[l], dout, dx);
+        if (layers != null) {
+          layers[l].backward(residual[l], dout, dx);
+        } else {
+          // recompute block l's activations from its kept input, then its backward into scratch
+          // gradients, added into the layer's: x_l: (B*T, C) -> x_{l+1} (the same values again)
+          blockForward(l);
+          for (Tensor t : tensors(scratchGrads)) {
+            if (t != null) {
+              t.fill(0f);
+            }
+          }
+          scratch.backward(residual[l], dout, dx);
+          Tensor[] sg = tensors(scratchGrads);
+          Tensor[] lg = tensors(layerGrads[l]);
+          for (int i = 0; i < sg.length; i++) {
+            if (sg[i] != null) {
+              Elementwise.addInPlace(lg[i], sg[i]);
+            }
+          }
+        }
         Tensor t = dout;
         dout = dx;
         dx = t;
@@ -236,6 +314,43 @@ public final class Transformer implements LanguageModel {
       // d x0 -> dE (and dP)
       embed.backward(ids, dout);
     }
+
+    /** Block l's training forward, x_l -> x_{l+1}; under recomputation through the scratch block. */
+    private void blockForward(int l) {
+      if (layers != null) {
+        layers[l].forward(residual[l], residual[l + 1]);
+        return;
+      }
+      Tensor[] src = tensors(weights.layer(l));
+      Tensor[] dst = tensors(scratchWeights);
+      for (int i = 0; i < src.length; i++) {
+        if (src[i] != null) {
+          dst[i].copyFrom(src[i]);
+        }
+      }
+      scratch.forward(residual[l], residual[l + 1]);
+    }
+  }
+
+  /** The 17 tensors of a layer, in record order (null where absent). */
+  private static Tensor[] tensors(LayerWeights w) {
+    return new Tensor[] {w.attnNormWeight(), w.attnNormBias(), w.wq(), w.bq(), w.wk(), w.bk(), w.wv(),
+        w.bv(), w.wo(), w.bo(), w.mlpNormWeight(), w.mlpNormBias(), w.w1(), w.b1(), w.w3(), w.w2(),
+        w.b2()};
+  }
+
+  private static LayerWeights layer(Tensor[] t) {
+    return new LayerWeights(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11],
+        t[12], t[13], t[14], t[15], t[16]);
+  }
+
+  private static LayerWeights zerosLike(LayerWeights w) {
+    Tensor[] src = tensors(w);
+    Tensor[] out = new Tensor[src.length];
+    for (int i = 0; i < src.length; i++) {
+      out[i] = src[i] == null ? null : Tensor.zeros(src[i].shape());
+    }
+    return layer(out);
   }
 
   @Override

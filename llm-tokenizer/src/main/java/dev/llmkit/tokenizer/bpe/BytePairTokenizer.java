@@ -171,7 +171,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       byte[] a = p[0] < tokens.length ? tokens[p[0]] : null;
       byte[] b = p[1] < tokens.length ? tokens[p[1]] : null;
       if (a == null || b == null) {
-        throw new IllegalArgumentException(
+        throw new dev.llmkit.tokenizer.TokenizerFormatException(
             fileName + ": merge " + r + " (ids " + p[0] + " + " + p[1]
                 + ") names a token that is not an ordinary token");
       }
@@ -182,7 +182,7 @@ public final class BytePairTokenizer extends AbstractTokenizer {
       System.arraycopy(b, 0, buf, a.length, b.length);
       int merged = enc.get(buf, 0, a.length + b.length);
       if (merged < 0) {
-        throw new IllegalArgumentException(
+        throw new dev.llmkit.tokenizer.TokenizerFormatException(
             fileName + ": merge " + r + " (ids " + p[0] + " + " + p[1]
                 + ") makes a token that is not in the vocabulary");
       }

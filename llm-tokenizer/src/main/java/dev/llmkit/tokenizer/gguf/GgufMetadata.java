@@ -1,5 +1,6 @@
 package dev.llmkit.tokenizer.gguf;
 
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,10 +123,10 @@ public final class GgufMetadata {
   public <T> T require(String key, Class<T> type) {
     Object v = values.get(key);
     if (v == null) {
-      throw new IllegalArgumentException(file + ": GGUF metadata key '" + key + "' is missing");
+      throw new TokenizerFormatException(file + ": GGUF metadata key '" + key + "' is missing");
     }
     if (!type.isInstance(v)) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           file + ": GGUF metadata key '" + key + "' is " + v.getClass().getSimpleName()
               + ", expected " + type.getSimpleName());
     }
@@ -184,7 +185,7 @@ public final class GgufMetadata {
     }
 
     IllegalArgumentException corrupt(long at, String what) {
-      return new IllegalArgumentException(
+      return new TokenizerFormatException(
           file + " at byte offset " + at + ": " + (entry.isEmpty() ? "" : entry + ": ") + what);
     }
 
@@ -365,13 +366,19 @@ public final class GgufMetadata {
         long at = pos;
         entry = "metadata entry " + i;
         String key = string();
-        entry = "metadata '" + key + "'";
+        entry = "metadata '" + dev.llmkit.tokenizer.UntrustedText.name(key) + "'";
         long typeAt = pos;
         int type = u32();
         if (type < 0 || type > 12) {
           throw corrupt(typeAt, "unknown value type " + type);
         }
-        values.put(key, value(type, typeAt));
+        Object value = value(type, typeAt);
+        Object before = values.put(key, value);
+        // gguf.cpp rejects any repeated key; older gguf-py wrote some twice with the same value
+        // (llama.cpp's own ggml-vocab-dbrx.gguf), which is harmless; a different value is not
+        if (before != null && !java.util.Objects.deepEquals(before, value)) {
+          throw corrupt(at, "the key appears twice with different values");
+        }
         if (pos > size) {
           throw corrupt(at, "runs past the end of the file");
         }

@@ -1,6 +1,7 @@
 package dev.llmkit.tokenizer.gguf;
 
 import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import dev.llmkit.tokenizer.Utf8;
 import dev.llmkit.tokenizer.bpe.ByteLevel;
 import dev.llmkit.tokenizer.bpe.BytePairTokenizer;
@@ -53,7 +54,7 @@ public final class GgufTokenizers {
         ? (int[]) md.get("tokenizer.ggml.token_type")
         : filled(tokens.length, SentencePieceTokenizer.NORMAL);
     if (types.length != tokens.length) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           md.file() + ": " + tokens.length + " tokens but " + types.length + " token types");
     }
     String name = md.file().getFileName().toString();
@@ -96,7 +97,7 @@ public final class GgufTokenizers {
             cls.isPresent() ? cls : bos, sep.isPresent() ? sep : eos);
       }
       default:
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             md.file() + ": tokenizer.ggml.model '" + model
                 + "' is not supported (expected gpt2, llama or bert)");
     }
@@ -114,7 +115,7 @@ public final class GgufTokenizers {
       return OptionalInt.empty();
     }
     if (v >= n) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           md.file() + ": " + key + " = " + v + " is outside the vocabulary of " + n + " tokens");
     }
     return OptionalInt.of((int) v);
@@ -149,14 +150,14 @@ public final class GgufTokenizers {
       String m = mergeLines[r];
       int sp = m.indexOf(' ', 1);
       if (sp < 0 || m.indexOf(' ', sp + 1) >= 0) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             md.file() + ": tokenizer.ggml.merges[" + r + "] = '" + m
                 + "', expected two tokens separated by one space");
       }
       Integer a = ids.get(m.substring(0, sp));
       Integer b = ids.get(m.substring(sp + 1));
       if (a == null || b == null) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             md.file() + ": tokenizer.ggml.merges[" + r + "] = '" + m
                 + "' names a token that is not in tokenizer.ggml.tokens");
       }

@@ -1,6 +1,5 @@
 package dev.llmkit.tokenizer.hf;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmkit.tokenizer.CharTokenizer;
 import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import dev.llmkit.tokenizer.Utf8;
 import dev.llmkit.tokenizer.bpe.ByteLevel;
 import dev.llmkit.tokenizer.bpe.BytePairTokenizer;
@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,8 @@ public final class HfTokenizerJson {
   private static final ObjectMapper MAPPER =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final String SPACE = "\u2581";
+  /** Unused ids below the largest id that are always allowed (see {@link #addedTokens}). */
+  private static final int MAX_UNUSED_IDS = 1024;
 
   private HfTokenizerJson() {}
 
@@ -50,145 +53,247 @@ public final class HfTokenizerJson {
    *     naming the file and the line or the field
    */
   public static Tokenizer load(Path file) throws IOException {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(file.toFile());
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
-          file + " line " + e.getLocation().getLineNr() + " column "
-              + e.getLocation().getColumnNr() + ": malformed JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException(file + ": expected a JSON object");
-    }
-    return fromJson(root, file.toString());
+    return fromJson(JsonFiles.readObject(file), file.toString());
   }
 
   /**
-   * Builds a tokenizer from a parsed {@code tokenizer.json}.
+   * Builds a tokenizer from a parsed {@code tokenizer.json}. The tree is walked strictly: JSON types
+   * are checked, not coerced; component types unknown to Hugging Face {@code tokenizers} are errors;
+   * ids are unique and in int range, with few unused ids below the largest;
+   * every merge names two tokens of the vocabulary and makes a third.
    *
    * @param root the JSON root
    * @param fileName the file, for messages
    * @return the tokenizer
+   * @throws TokenizerFormatException naming the file, the field, what was found and what was
+   *     expected
    */
   public static Tokenizer fromJson(JsonNode root, String fileName) {
-    JsonNode model = root.path("model");
-    if (!model.isObject()) {
-      throw new IllegalArgumentException(fileName + ": field 'model' is missing");
+    StrictJson json = new StrictJson(fileName);
+    if (root == null || !root.isObject()) {
+      throw json.error("root", "found " + StrictJson.describe(root) + ", expected an object");
     }
-    String type = model.path("type").asText("");
-    if (type.isEmpty()) {
+    JsonNode model = json.object(root, "model", "model");
+    String type = json.optString(model, "type", "model.type", "");
+    if (type.isEmpty()) { // files written before "type" was required
       type = model.has("merges") ? "BPE" : model.has("continuing_subword_prefix") ? "WordPiece"
           : "";
     }
+    // Unigram stores its vocabulary as [piece, score] pairs, the others as piece -> id
+    Map<String, Integer> vocab = type.equals("Unigram") ? unigramVocab(model, json) : vocab(model, json);
     Map<String, Integer> specials = new LinkedHashMap<>();
     Map<String, Integer> added = new LinkedHashMap<>();
-    for (JsonNode t : root.path("added_tokens")) {
-      String content = text(t, "content", fileName);
-      int id = t.path("id").asInt(-1);
-      if (id < 0) {
-        throw new IllegalArgumentException(
-            fileName + ": added token '" + content + "' has no valid 'id'");
-      }
-      if (t.path("special").asBoolean(false)) {
-        specials.put(content, id);
-      } else {
-        added.put(content, id);
-      }
-    }
+    int size = addedTokens(root, json, vocab, specials, added);
+    Pipeline p = new Pipeline(
+        Components.NORMALIZER.of(root, json), Components.PRE_TOKENIZER.of(root, json),
+        Components.DECODER.of(root, json), Components.POST_PROCESSOR.of(root, json));
+    postProcessor(p.post, json, size);
     switch (type) {
       case "BPE":
-        return bpe(root, model, specials, added, fileName);
+        return bpe(model, vocab, specials, added, p, json, fileName);
       case "WordPiece":
-        return wordPiece(root, model, specials, fileName);
+        return wordPiece(model, vocab, specials, p, json, fileName);
       case "Unigram":
         return HfUnigramJson.fromJson(root, specials, added, fileName);
       default:
-        throw new IllegalArgumentException(
-            fileName + ": model type '" + type + "' is not supported (expected BPE, WordPiece or Unigram)");
+        throw json.error("model.type", "model type '" + type
+            + "' is not supported (expected BPE, WordPiece or Unigram)");
     }
   }
 
-  private static String text(JsonNode n, String field, String fileName) {
-    JsonNode v = n.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException(fileName + ": field '" + field + "' is missing");
-    }
-    return v.asText();
-  }
-
-  /** Every node of a normalizer/pre_tokenizer/decoder, flattening Sequences. */
-  private static List<JsonNode> flatten(JsonNode n) {
-    List<JsonNode> out = new ArrayList<>();
-    if (n == null || n.isNull() || n.isMissingNode()) {
-      return out;
-    }
-    String t = n.path("type").asText("");
-    if (t.equals("Sequence")) {
-      JsonNode items = n.has("pretokenizers") ? n.get("pretokenizers")
-          : n.has("normalizers") ? n.get("normalizers")
-          : n.has("decoders") ? n.get("decoders") : n.path("processors");
-      for (JsonNode c : items) {
-        out.addAll(flatten(c));
+  /** A Unigram {@code model.vocab}: an array of [piece, score]; a piece's id is its index. */
+  private static Map<String, Integer> unigramVocab(JsonNode model, StrictJson json) {
+    JsonNode v = json.array(model, "vocab", "model.vocab");
+    Map<String, Integer> vocab = new LinkedHashMap<>();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode e = v.get(i);
+      String path = "model.vocab[" + i + "]";
+      if (!e.isArray() || e.size() != 2 || !e.get(1).isNumber()) {
+        throw json.error(path, "found " + StrictJson.describe(e) + ", expected [piece, score]");
       }
-    } else {
-      out.add(n);
+      vocab.putIfAbsent(json.text(e.get(0), path + "[0]"), i);
     }
-    return out;
+    return vocab;
   }
 
-  private static String splitPattern(JsonNode split, String fileName) {
-    JsonNode p = split.path("pattern");
-    if (p.has("Regex")) {
-      return p.get("Regex").asText();
+  /** The validated components of the pipeline (Sequences flattened). */
+  private record Pipeline(
+      List<JsonNode> norms, List<JsonNode> pres, List<JsonNode> decs, List<JsonNode> post) {}
+
+  /** {@code model.vocab}: token to id, ids unique. */
+  private static Map<String, Integer> vocab(JsonNode model, StrictJson json) {
+    JsonNode v = json.object(model, "vocab", "model.vocab");
+    Map<String, Integer> vocab = new LinkedHashMap<>();
+    Map<Integer, String> byId = new HashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String path = "model.vocab" + StrictJson.key(e.getKey());
+      int id = json.id(e.getValue(), path);
+      String other = byId.putIfAbsent(id, e.getKey());
+      if (other != null) {
+        throw json.error(path, "id " + id + " is already the id of " + StrictJson.key(other)
+            + " (ids must be unique)");
+      }
+      vocab.put(e.getKey(), id);
     }
-    if (p.has("String")) {
-      return java.util.regex.Pattern.quote(p.get("String").asText());
-    }
-    throw new IllegalArgumentException(fileName + ": Split pre-tokenizer without a pattern");
+    return vocab;
   }
 
-  private static List<String[]> mergeStrings(JsonNode model, String fileName) {
-    List<String[]> out = new ArrayList<>();
-    int i = 0;
-    for (JsonNode m : model.path("merges")) {
+  /**
+   * Reads {@code added_tokens} into {@code specials} and {@code added}, checks them against the
+   * vocabulary, and returns the vocabulary size (one past the largest id).
+   */
+  private static int addedTokens(JsonNode root, StrictJson json, Map<String, Integer> vocab,
+      Map<String, Integer> specials, Map<String, Integer> added) {
+    Map<Integer, String> byId = new HashMap<>();
+    vocab.forEach((k, id) -> byId.put(id, k));
+    Map<Integer, String> addedById = new HashMap<>();
+    JsonNode list = root.get("added_tokens");
+    if (list != null && !list.isNull()) {
+      if (!list.isArray()) {
+        throw json.error("added_tokens", "found " + StrictJson.describe(list) + ", expected an array");
+      }
+      for (int i = 0; i < list.size(); i++) {
+        String path = "added_tokens[" + i + "]";
+        JsonNode t = list.get(i);
+        if (!t.isObject()) {
+          throw json.error(path, "found " + StrictJson.describe(t) + ", expected an object");
+        }
+        String content = json.string(t, "content", path + ".content");
+        int id = json.id(t.get("id"), path + ".id");
+        boolean special = json.optBool(t, "special", path + ".special", false);
+        for (String flag : new String[] {"single_word", "lstrip", "rstrip", "normalized"}) {
+          json.optBool(t, flag, path + "." + flag, false);
+        }
+        if (specials.containsKey(content) || added.containsKey(content)) {
+          throw json.error(path, "token " + StrictJson.key(content) + " is listed twice");
+        }
+        String prev = addedById.putIfAbsent(id, content);
+        if (prev != null) {
+          throw json.error(path + ".id", "id " + id + " is already the id of added token "
+              + StrictJson.key(prev));
+        }
+        Integer inVocab = vocab.get(content);
+        String owner = byId.get(id);
+        if (inVocab != null && inVocab != id) {
+          throw json.error(path + ".id", "id " + id + " but model.vocab gives "
+              + StrictJson.key(content) + " id " + inVocab);
+        }
+        if (inVocab == null && owner != null) {
+          throw json.error(path + ".id", "id " + id + " of " + StrictJson.key(content)
+              + " is already the id of model.vocab" + StrictJson.key(owner));
+        }
+        byId.putIfAbsent(id, content);
+        (special ? specials : added).put(content, id);
+      }
+    }
+    int max = -1;
+    for (int id : byId.keySet()) {
+      max = Math.max(max, id);
+    }
+    // Unused ids are allowed (tiktoken-derived files such as cl100k have a few), but not so many
+    // that a corrupt id (2^31 - 1 instead of 7) makes the tables mostly empty and huge.
+    long unused = (long) max + 1 - byId.size();
+    if (unused > Math.max(MAX_UNUSED_IDS, byId.size())) {
+      throw json.error("model.vocab", byId.size() + " tokens (model.vocab and added_tokens) but ids "
+          + "up to " + max + ": " + unused + " unused ids, more than the "
+          + Math.max(MAX_UNUSED_IDS, byId.size()) + " allowed (a corrupt id?)");
+    }
+    return max + 1;
+  }
+
+  /** Checks the ids a post-processor names (it adds tokens such as BOS when encoding pairs). */
+  private static void postProcessor(List<JsonNode> post, StrictJson json, int size) {
+    for (JsonNode p : post) {
+      String type = p.get("type").textValue();
+      if (type.equals("TemplateProcessing")) {
+        JsonNode st = json.optObject(p, "special_tokens", "post_processor.special_tokens");
+        if (st == null) {
+          continue;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = st.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          String path = "post_processor.special_tokens" + StrictJson.key(e.getKey());
+          if (!e.getValue().isObject()) {
+            throw json.error(path, "found " + StrictJson.describe(e.getValue())
+                + ", expected an object");
+          }
+          JsonNode ids = json.array(e.getValue(), "ids", path + ".ids");
+          for (int i = 0; i < ids.size(); i++) {
+            int id = json.id(ids.get(i), path + ".ids[" + i + "]");
+            if (id >= size) {
+              throw json.error(path + ".ids[" + i + "]", "id " + id
+                  + " is outside the vocabulary of " + size + " tokens");
+            }
+          }
+        }
+      } else if (type.equals("BertProcessing") || type.equals("RobertaProcessing")) {
+        for (String f : new String[] {"sep", "cls"}) {
+          JsonNode pair = p.get(f);
+          if (pair == null) {
+            continue;
+          }
+          String path = "post_processor." + f;
+          if (!pair.isArray() || pair.size() != 2) {
+            throw json.error(path, "found " + StrictJson.describe(pair)
+                + ", expected [token, id]");
+          }
+          json.text(pair.get(0), path + "[0]");
+          int id = json.id(pair.get(1), path + "[1]");
+          if (id >= size) {
+            throw json.error(path + "[1]", "id " + id + " is outside the vocabulary of " + size
+                + " tokens");
+          }
+        }
+      }
+    }
+  }
+
+  private static String splitPattern(JsonNode split, StrictJson json, String path) {
+    JsonNode p = json.object(split, "pattern", path + ".pattern");
+    if (p.size() == 1 && p.has("Regex")) {
+      return json.text(p.get("Regex"), path + ".pattern.Regex");
+    }
+    if (p.size() == 1 && p.has("String")) {
+      return java.util.regex.Pattern.quote(json.text(p.get("String"), path + ".pattern.String"));
+    }
+    throw json.error(path + ".pattern", "expected {\"Regex\": ...} or {\"String\": ...}");
+  }
+
+  private static List<String[]> mergeStrings(JsonNode model, StrictJson json) {
+    JsonNode list = json.array(model, "merges", "model.merges");
+    List<String[]> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode m = list.get(i);
+      String path = "model.merges[" + i + "]";
       if (m.isTextual()) {
-        String s = m.asText();
+        String s = m.textValue();
         int sp = s.indexOf(' ', 1);
-        if (sp < 0 || s.indexOf(' ', sp + 1) >= 0) {
-          throw new IllegalArgumentException(
-              fileName + ": model.merges[" + i + "] = '" + s
-                  + "', expected two tokens separated by one space");
+        if (sp < 0 || sp == s.length() - 1 || s.indexOf(' ', sp + 1) >= 0) {
+          throw json.error(path, "found " + StrictJson.describe(m)
+              + ", expected two tokens separated by one space");
         }
         out.add(new String[] {s.substring(0, sp), s.substring(sp + 1)});
       } else if (m.isArray() && m.size() == 2) {
-        out.add(new String[] {m.get(0).asText(), m.get(1).asText()});
+        out.add(new String[] {json.text(m.get(0), path + "[0]"), json.text(m.get(1), path + "[1]")});
       } else {
-        throw new IllegalArgumentException(
-            fileName + ": model.merges[" + i + "] is not a pair of tokens");
+        throw json.error(path, "found " + StrictJson.describe(m)
+            + ", expected \"left right\" or [left, right]");
       }
-      i++;
     }
     return out;
   }
 
   private static Tokenizer bpe(
-      JsonNode root,
       JsonNode model,
+      Map<String, Integer> vocab,
       Map<String, Integer> specials,
       Map<String, Integer> added,
+      Pipeline pipeline,
+      StrictJson json,
       String fileName) {
-    Map<String, Integer> vocab = new LinkedHashMap<>();
     int maxId = -1;
-    Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").properties().iterator();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      int id = e.getValue().asInt(-1);
-      if (id < 0) {
-        throw new IllegalArgumentException(
-            fileName + ": model.vocab['" + e.getKey() + "'] is not a non-negative id");
-      }
-      vocab.put(e.getKey(), id);
+    for (int id : vocab.values()) {
       maxId = Math.max(maxId, id);
     }
     for (int id : specials.values()) {
@@ -197,64 +302,92 @@ public final class HfTokenizerJson {
     for (int id : added.values()) {
       maxId = Math.max(maxId, id);
     }
-    List<String[]> merges = mergeStrings(model, fileName);
-    List<JsonNode> pres = flatten(root.get("pre_tokenizer"));
-    List<JsonNode> norms = flatten(root.get("normalizer"));
-    List<JsonNode> decs = flatten(root.get("decoder"));
+    List<String[]> merges = mergeStrings(model, json);
+    for (String f : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
+      String v = json.optString(model, f, "model." + f, "");
+      if (!v.isEmpty()) {
+        throw json.error("model." + f, "'" + v + "' is not supported with a BPE model (expected "
+            + "null)");
+      }
+    }
+    JsonNode dropout = model.get("dropout");
+    if (dropout != null && !dropout.isNull() && !dropout.isNumber()) {
+      throw json.error("model.dropout", "found " + StrictJson.describe(dropout)
+          + ", expected a number or null");
+    }
+    json.optBool(model, "fuse_unk", "model.fuse_unk", false);
     boolean byteLevel = false;
     boolean metaspace = false;
     boolean prependSpace = false;
     boolean prefixSpace = false;
     List<String> splits = new ArrayList<>();
-    for (JsonNode p : pres) {
-      String t = p.path("type").asText();
+    for (JsonNode p : pipeline.pres) {
+      String t = p.get("type").textValue();
+      String path = "pre_tokenizer(" + t + ")";
       switch (t) {
         case "ByteLevel":
           byteLevel = true;
-          prefixSpace |= p.path("add_prefix_space").asBoolean(false);
-          if (p.path("use_regex").asBoolean(true)) {
+          prefixSpace |= json.optBool(p, "add_prefix_space", path + ".add_prefix_space", false);
+          json.optBool(p, "trim_offsets", path + ".trim_offsets", true);
+          if (json.optBool(p, "use_regex", path + ".use_regex", true)) {
             splits.add(Gpt2PreTokenizer.PATTERN);
           }
           break;
         case "Split":
-          if (!p.path("behavior").asText("Isolated").equals("Isolated")
-              || p.path("invert").asBoolean(false)) {
-            throw new IllegalArgumentException(
-                fileName + ": Split pre-tokenizer with behavior "
-                    + p.path("behavior").asText() + " is not supported (expected Isolated)");
+          String behavior = json.optString(p, "behavior", path + ".behavior", "Isolated");
+          if (!behavior.equals("Isolated") || json.optBool(p, "invert", path + ".invert", false)) {
+            throw json.error(path, "Split pre-tokenizer with behavior " + behavior
+                + " is not supported (expected Isolated, not inverted)");
           }
-          splits.add(splitPattern(p, fileName));
+          splits.add(splitPattern(p, json, path));
           break;
         case "Metaspace":
           metaspace = true;
-          prependSpace = !p.path("prepend_scheme").asText("always").equals("never")
-              && p.path("add_prefix_space").asBoolean(true);
+          String scheme = json.optString(p, "prepend_scheme", path + ".prepend_scheme", "always");
+          if (!scheme.equals("always") && !scheme.equals("first") && !scheme.equals("never")) {
+            throw json.error(path + ".prepend_scheme", "'" + scheme
+                + "' (expected always, first or never)");
+          }
+          String replacement = json.optString(p, "replacement", path + ".replacement", SPACE);
+          if (!replacement.equals(SPACE)) {
+            throw json.error(path + ".replacement", "'" + replacement + "' is not supported "
+                + "(expected " + SPACE + ")");
+          }
+          prependSpace = !scheme.equals("never")
+              && json.optBool(p, "add_prefix_space", path + ".add_prefix_space", true);
           break;
         default:
-          throw new IllegalArgumentException(
-              fileName + ": pre-tokenizer '" + t + "' is not supported with a BPE model");
+          throw json.error(path, "pre-tokenizer '" + t + "' is not supported with a BPE model");
       }
     }
-    for (JsonNode n : norms) {
-      String t = n.path("type").asText();
-      if (t.equals("Prepend") && n.path("prepend").asText().equals(SPACE)) {
+    for (JsonNode n : pipeline.norms) {
+      String t = n.get("type").textValue();
+      String path = "normalizer(" + t + ")";
+      if (t.equals("Prepend") && json.string(n, "prepend", path + ".prepend").equals(SPACE)) {
         prependSpace = true;
         metaspace = true;
-      } else if (t.equals("Replace") && n.path("content").asText().equals(SPACE)) {
+      } else if (t.equals("Replace") && json.string(n, "content", path + ".content").equals(SPACE)) {
+        splitPattern(n, json, path);
         metaspace = true;
       } else {
-        throw new IllegalArgumentException(
-            fileName + ": normalizer '" + t + "' is not supported with a BPE model");
+        throw json.error(path, "normalizer '" + t + "' is not supported with a BPE model");
       }
     }
-    for (JsonNode d : decs) {
-      if (d.path("type").asText().equals("ByteLevel")) {
-        byteLevel = true;
+    for (JsonNode d : pipeline.decs) {
+      String t = d.get("type").textValue();
+      switch (t) {
+        case "ByteLevel" -> byteLevel = true;
+        case "Replace", "ByteFallback", "Fuse", "Strip", "Metaspace" -> { }
+        default -> throw json.error("decoder(" + t + ")", "decoder '" + t
+            + "' is not supported with a BPE model");
       }
     }
-    boolean byteFallback = model.path("byte_fallback").asBoolean(false);
-    boolean ignoreMerges = model.path("ignore_merges").asBoolean(false);
-    String unk = model.path("unk_token").isTextual() ? model.get("unk_token").asText() : null;
+    boolean byteFallback = json.optBool(model, "byte_fallback", "model.byte_fallback", false);
+    boolean ignoreMerges = json.optBool(model, "ignore_merges", "model.ignore_merges", false);
+    String unk = json.optString(model, "unk_token", "model.unk_token", null);
+    if (unk != null && !vocab.containsKey(unk)) {
+      throw json.error("model.unk_token", "'" + unk + "' is not in model.vocab");
+    }
     OptionalInt bos = firstPresent(specials, "<|begin_of_text|>", "<s>", "<|endoftext|>");
     OptionalInt eos = firstPresent(specials, "<|end_of_text|>", "</s>", "<|endoftext|>");
     String name = fileName;
@@ -268,7 +401,7 @@ public final class HfTokenizerJson {
         byte[] b = ByteLevel.decode(e.getKey());
         tokens[e.getValue()] = b != null ? b : Utf8.bytes(e.getKey());
       }
-      List<int[]> pairs = pairs(merges, vocab, fileName);
+      List<int[]> pairs = pairs(merges, vocab, json);
       PreTokenizer pre = splits.isEmpty() ? new RegexPreTokenizer("(?s).+")
           : splits.size() == 1 ? PreTokenizers.forPattern(splits.get(0))
           : new RegexPreTokenizer(splits);
@@ -277,8 +410,7 @@ public final class HfTokenizerJson {
           .withAddPrefixSpace(prefixSpace);
     }
     if (!splits.isEmpty()) {
-      throw new IllegalArgumentException(
-          fileName + ": Split pre-tokenizer without ByteLevel is not supported");
+      throw json.error("pre_tokenizer", "Split pre-tokenizer without ByteLevel is not supported");
     }
     String[] pieces = new String[maxId + 1];
     int[] types = new int[maxId + 1];
@@ -317,7 +449,7 @@ public final class HfTokenizerJson {
     }
     return SentencePieceTokenizer.fromMerges(
         name, pieces, types, metaspace ? '\u2581' : ' ', prependSpace, pairs(merges, vocab,
-            fileName), bos, eos, unkId, fileName);
+            json), bos, eos, unkId, fileName);
   }
 
   private static OptionalInt firstPresent(Map<String, Integer> specials, String... names) {
@@ -330,66 +462,69 @@ public final class HfTokenizerJson {
   }
 
   private static List<int[]> pairs(
-      List<String[]> merges, Map<String, Integer> vocab, String fileName) {
+      List<String[]> merges, Map<String, Integer> vocab, StrictJson json) {
     List<int[]> out = new ArrayList<>(merges.size());
     for (int r = 0; r < merges.size(); r++) {
       String[] m = merges.get(r);
       Integer a = vocab.get(m[0]);
       Integer b = vocab.get(m[1]);
+      String path = "model.merges[" + r + "]";
       if (a == null || b == null) {
-        throw new IllegalArgumentException(
-            fileName + ": merge " + r + " '" + m[0] + " " + m[1]
-                + "' names a token that is not in the vocabulary");
+        throw json.error(path, "'" + m[0] + " " + m[1] + "' names "
+            + StrictJson.key(a == null ? m[0] : m[1]) + ", which is not in model.vocab");
+      }
+      if (!vocab.containsKey(m[0] + m[1])) { // as tokenizers' MergeTokenOutOfVocabulary
+        throw json.error(path, "'" + m[0] + " " + m[1] + "' makes "
+            + StrictJson.key(m[0] + m[1]) + ", which is not in model.vocab");
       }
       out.add(new int[] {a, b});
     }
     return out;
   }
 
-  private static Tokenizer wordPiece(
-      JsonNode root, JsonNode model, Map<String, Integer> specials, String fileName) {
-    Map<String, Integer> vocab = new LinkedHashMap<>();
-    int maxId = -1;
-    Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").properties().iterator();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      vocab.put(e.getKey(), e.getValue().asInt());
-      maxId = Math.max(maxId, e.getValue().asInt());
-    }
-    String[] pieces = new String[maxId + 1];
+  private static Tokenizer wordPiece(JsonNode model, Map<String, Integer> vocab,
+      Map<String, Integer> specials, Pipeline pipeline, StrictJson json, String fileName) {
+    String[] pieces = new String[vocab.size()];
     for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+      if (e.getValue() >= pieces.length) {
+        throw json.error("model.vocab" + StrictJson.key(e.getKey()), "id " + e.getValue()
+            + " is outside the vocabulary of " + pieces.length + " tokens");
+      }
       pieces[e.getValue()] = e.getKey();
     }
-    for (int i = 0; i < pieces.length; i++) {
-      if (pieces[i] == null) {
-        throw new IllegalArgumentException(fileName + ": model.vocab has no token with id " + i);
-      }
-    }
-    String unk = model.path("unk_token").asText("[UNK]");
+    String unk = json.optString(model, "unk_token", "model.unk_token", "[UNK]");
     if (!vocab.containsKey(unk)) {
-      throw new IllegalArgumentException(
-          fileName + ": unk_token '" + unk + "' is not in model.vocab");
+      throw json.error("model.unk_token", "'" + unk + "' is not in model.vocab");
+    }
+    for (String id : specials.keySet()) {
+      if (!vocab.containsKey(id)) {
+        throw json.error("added_tokens", "special token " + StrictJson.key(id)
+            + " is not in model.vocab");
+      }
     }
     boolean lowercase = false;
     boolean strip = false;
-    for (JsonNode n : flatten(root.get("normalizer"))) {
-      if (n.path("type").asText().equals("BertNormalizer")) {
-        lowercase = n.path("lowercase").asBoolean(true);
-        strip = n.path("strip_accents").isNull() || n.path("strip_accents").isMissingNode()
-            ? lowercase : n.path("strip_accents").asBoolean();
-      } else if (n.path("type").asText().equals("Lowercase")) {
+    for (JsonNode n : pipeline.norms) {
+      String t = n.get("type").textValue();
+      String path = "normalizer(" + t + ")";
+      if (t.equals("BertNormalizer")) {
+        lowercase = json.optBool(n, "lowercase", path + ".lowercase", true);
+        strip = json.optBool(n, "strip_accents", path + ".strip_accents", lowercase);
+        json.optBool(n, "clean_text", path + ".clean_text", true);
+        json.optBool(n, "handle_chinese_chars", path + ".handle_chinese_chars", true);
+      } else if (t.equals("Lowercase")) {
         lowercase = true;
       } else {
-        throw new IllegalArgumentException(
-            fileName + ": normalizer '" + n.path("type").asText()
-                + "' is not supported with WordPiece");
+        throw json.error(path, "normalizer '" + t + "' is not supported with WordPiece");
       }
     }
     OptionalInt cls = firstPresent(specials, "[CLS]");
     OptionalInt sep = firstPresent(specials, "[SEP]");
     return new WordPieceTokenizer(
-        fileName, pieces, model.path("continuing_subword_prefix").asText("##"),
-        vocab.get(unk), lowercase, strip, model.path("max_input_chars_per_word").asInt(100),
+        fileName, pieces,
+        json.optString(model, "continuing_subword_prefix", "model.continuing_subword_prefix", "##"),
+        vocab.get(unk), lowercase, strip,
+        json.optCount(model, "max_input_chars_per_word", "model.max_input_chars_per_word", 100),
         specials, cls, sep);
   }
 

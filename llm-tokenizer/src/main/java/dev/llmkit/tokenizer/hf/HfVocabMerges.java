@@ -1,8 +1,7 @@
 package dev.llmkit.tokenizer.hf;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import dev.llmkit.tokenizer.Utf8;
 import dev.llmkit.tokenizer.bpe.ByteLevel;
 import dev.llmkit.tokenizer.bpe.BytePairTokenizer;
@@ -38,39 +37,40 @@ public final class HfVocabMerges {
    * @throws IllegalArgumentException if a file is corrupt, naming the file and line
    */
   public static BytePairTokenizer load(Path dir) throws IOException {
-    ObjectMapper mapper = new ObjectMapper();
     Path vocabFile = dir.resolve("vocab.json");
     Path mergesFile = dir.resolve("merges.txt");
-    JsonNode vocabJson;
-    try {
-      vocabJson = mapper.readTree(vocabFile.toFile());
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
-          vocabFile + " line " + e.getLocation().getLineNr() + ": malformed JSON: "
-              + e.getOriginalMessage(), e);
-    }
-    if (vocabJson == null || !vocabJson.isObject()) {
-      throw new IllegalArgumentException(vocabFile + ": expected a JSON object of token to id");
-    }
+    JsonNode vocabJson = JsonFiles.readObject(vocabFile);
     Map<String, Integer> vocab = new HashMap<>();
+    Map<Integer, String> byId = new HashMap<>();
     int maxId = -1;
     Iterator<Map.Entry<String, JsonNode>> it = vocabJson.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-        throw new IllegalArgumentException(
-            vocabFile + ": token '" + e.getKey() + "' has id " + e.getValue()
-                + ", expected a non-negative integer");
+      JsonNode v = e.getValue();
+      if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+        throw new TokenizerFormatException(
+            vocabFile, "token " + StrictJson.key(e.getKey()) + " has id " + StrictJson.describe(v)
+                + ", expected a non-negative integer below 2^31");
       }
-      vocab.put(e.getKey(), e.getValue().asInt());
-      maxId = Math.max(maxId, e.getValue().asInt());
+      String other = byId.putIfAbsent(v.intValue(), e.getKey());
+      if (other != null) {
+        throw new TokenizerFormatException(
+            vocabFile, "token " + StrictJson.key(e.getKey()) + " has id " + v.intValue()
+                + ", already the id of " + StrictJson.key(other) + " (ids must be unique)");
+      }
+      vocab.put(e.getKey(), v.intValue());
+      maxId = Math.max(maxId, v.intValue());
+    }
+    if ((long) maxId + 1 - vocab.size() > Math.max(1024, vocab.size())) {
+      throw new TokenizerFormatException(
+          vocabFile, vocab.size() + " tokens but ids up to " + maxId + " (a corrupt id?)");
     }
     // special tokens
     Map<String, Integer> specials = new LinkedHashMap<>();
     for (String f : List.of("special_tokens_map.json", "tokenizer_config.json")) {
       Path p = dir.resolve(f);
       if (Files.exists(p)) {
-        JsonNode n = mapper.readTree(p.toFile());
+        JsonNode n = JsonFiles.readObject(p);
         for (String k : List.of("bos_token", "eos_token", "unk_token", "pad_token")) {
           JsonNode v = n.path(k);
           String s = v.isTextual() ? v.asText() : v.path("content").asText(null);
@@ -100,14 +100,14 @@ public final class HfVocabMerges {
       }
       int sp = line.indexOf(' ', 1);
       if (sp < 0 || line.indexOf(' ', sp + 1) >= 0) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             mergesFile + " line " + (i + 1) + ": expected two tokens separated by one space, got '"
                 + line + "'");
       }
       Integer a = vocab.get(line.substring(0, sp));
       Integer b = vocab.get(line.substring(sp + 1));
       if (a == null || b == null) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             mergesFile + " line " + (i + 1) + ": '" + line
                 + "' names a token that is not in vocab.json");
       }

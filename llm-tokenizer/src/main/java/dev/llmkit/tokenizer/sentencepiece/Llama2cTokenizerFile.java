@@ -1,5 +1,6 @@
 package dev.llmkit.tokenizer.sentencepiece;
 
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,13 +35,13 @@ public final class Llama2cTokenizerFile {
     byte[] all = Files.readAllBytes(file);
     ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
     if (all.length < 4) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           file + " at byte offset 0: too short for a llama2.c tokenizer (" + all.length
               + " bytes)");
     }
     int maxLen = b.getInt();
     if (maxLen <= 0 || maxLen > 1 << 16) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           file + " at byte offset 0: max_token_length " + maxLen + " is not plausible");
     }
     List<String> pieces = new ArrayList<>();
@@ -48,14 +49,19 @@ public final class Llama2cTokenizerFile {
     while (b.hasRemaining()) {
       int at = b.position();
       if (b.remaining() < 8) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             file + " at byte offset " + at + ": token " + pieces.size()
                 + " is truncated (needs a score and a length)");
       }
       float score = b.getFloat();
+      if (!Float.isFinite(score)) {
+        throw new TokenizerFormatException(
+            file + " at byte offset " + at + ": token " + pieces.size() + " has score " + score
+                + ", expected a finite number");
+      }
       int len = b.getInt();
       if (len < 0 || len > maxLen || len > b.remaining()) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             file + " at byte offset " + (at + 4) + ": token " + pieces.size() + " has length "
                 + len + " (max_token_length " + maxLen + ", " + b.remaining()
                 + " bytes left)");
@@ -66,7 +72,7 @@ public final class Llama2cTokenizerFile {
       scores.add(score);
     }
     if (pieces.size() < 3) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           file + ": only " + pieces.size() + " tokens, expected <unk>, BOS, EOS and more");
     }
     String[] p = pieces.toArray(new String[0]);

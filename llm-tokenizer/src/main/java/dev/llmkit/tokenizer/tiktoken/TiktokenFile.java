@@ -1,5 +1,6 @@
 package dev.llmkit.tokenizer.tiktoken;
 
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -72,7 +73,7 @@ public final class TiktokenFile {
           tokens = Arrays.copyOf(tokens, Math.max(rank + 1, tokens.length * 2));
         }
         if (tokens[rank] != null) {
-          throw new IllegalArgumentException(
+          throw new TokenizerFormatException(
               fileName + " line " + line + ": rank " + rank + " appears twice");
         }
         tokens[rank] = token;
@@ -81,7 +82,7 @@ public final class TiktokenFile {
       p = eol + 1;
     }
     if (maxRank < 0) {
-      throw new IllegalArgumentException(fileName + ": no ranks (empty file)");
+      throw new TokenizerFormatException(fileName + ": no ranks (empty file)");
     }
     return Arrays.copyOf(tokens, maxRank + 1);
   }
@@ -89,7 +90,7 @@ public final class TiktokenFile {
   private static IllegalArgumentException malformed(
       String fileName, int line, byte[] all, int from, int to) {
     String text = new String(all, from, Math.min(to - from, 80), StandardCharsets.UTF_8);
-    return new IllegalArgumentException(
+    return new TokenizerFormatException(
         fileName + " line " + line + ": expected 'base64 rank', got '" + text + "'");
   }
 

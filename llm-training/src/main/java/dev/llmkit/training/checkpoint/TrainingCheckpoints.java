@@ -2,6 +2,7 @@ package dev.llmkit.training.checkpoint;
 
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.UntrustedText;
 import dev.llmkit.tokenizer.Tokenizer;
 import dev.llmkit.training.optim.AdamW;
 import java.io.BufferedInputStream;
@@ -11,10 +12,13 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -26,14 +30,19 @@ import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 
 /**
- * Training checkpoints: the model files of a {@link ModelStore} (so the directory is also a model a
- * user can load) plus {@value #STATE_FILE}, which holds the step, the batch generator's state, the
- * run's shape, a CRC-32 of every model file and the optimiser state.
+ * Training checkpoints: the model files of a {@link ModelStore} plus {@value #STATE_FILE}, which
+ * holds the step, the batch generator's state, the run's shape, a CRC-32 of every model file and the
+ * optimiser state.
  *
- * <p>Writing is atomic per file and ordered: every file is first written into a temporary directory
- * inside the target, then each model file is renamed over its old version, and the state file is
- * renamed last. A crash part-way leaves either the old checkpoint or a state file whose checksums no
- * longer match (reported on resume); the previous state file is never half-written.
+ * <p>Saving is crash-safe at every instant. A save writes a complete new checkpoint into a fresh
+ * generation folder {@code dir/.checkpoint-<n>/} (every file forced to disk), then switches to it
+ * with one atomic rename of the manifest {@value #MANIFEST} (which names the generation), then
+ * publishes the model files at the top of {@code dir} (hard links, so {@code dir} is also a model a
+ * user can load) and deletes the old generation. A process killed at any point leaves the manifest
+ * naming a complete checkpoint (the old one before the rename, the new one after); the next
+ * {@link #save}, {@link #restore} or {@link #recover} deletes what a killed save left behind and
+ * re-publishes the model files. Checkpoints of the earlier layout (state file at the top of
+ * {@code dir}) are still read.
  */
 public final class TrainingCheckpoints {
 
@@ -42,7 +51,22 @@ public final class TrainingCheckpoints {
 
   private static final long MAGIC = 0x4C4C4D4B_54524E31L; // "LLMKTRN1"
   private static final int VERSION = 1;
-  private static final String TMP_DIR = ".checkpoint-tmp";
+  /** Name of the manifest naming the current generation folder. */
+  public static final String MANIFEST = "checkpoint.manifest";
+  private static final String GENERATION_PREFIX = ".checkpoint-";
+  private static final String LEGACY_TMP_DIR = ".checkpoint-tmp";
+  private static final String MANIFEST_HEADER = "llmkit-checkpoint 1";
+
+  /**
+   * Called at each step of the save protocol with the step's name; a test sets it to end the
+   * process there ({@code Runtime.halt}, as {@code kill -9}) and checks that the checkpoint left
+   * behind is resumable.
+   */
+  interface SaveHook {
+    void at(String step);
+  }
+
+  static volatile SaveHook hook = step -> { };
 
   private final ModelStore store;
 
@@ -68,11 +92,12 @@ public final class TrainingCheckpoints {
 
   /** Whether {@code dir} holds a training checkpoint. */
   public static boolean exists(Path dir) {
-    return Files.isRegularFile(dir.resolve(STATE_FILE));
+    return Files.isRegularFile(dir.resolve(MANIFEST)) || Files.isRegularFile(dir.resolve(STATE_FILE));
   }
 
   /**
-   * Writes a checkpoint into {@code dir} (created when absent), replacing the previous one atomically.
+   * Writes a checkpoint into {@code dir} (created when absent), replacing the previous one
+   * atomically: a kill at any instant leaves the previous or the new checkpoint complete.
    *
    * @param tokenizer written with the model when not null
    * @param optimizer its state is saved; may be null (no optimiser state, e.g. a final export)
@@ -81,49 +106,183 @@ public final class TrainingCheckpoints {
   public void save(Path dir, ModelWeights parameters, Tokenizer tokenizer, AdamW optimizer,
       TrainingState state) throws IOException {
     Files.createDirectories(dir);
-    Path tmp = dir.resolve(TMP_DIR);
-    deleteRecursively(tmp);
-    Files.createDirectories(tmp);
-    try {
-      store.save(tmp, parameters, tokenizer);
-      Map<String, Long> crcs = new LinkedHashMap<>();
-      List<Path> files = new ArrayList<>();
-      try (Stream<Path> s = Files.list(tmp)) {
-        s.filter(Files::isRegularFile).sorted().forEach(files::add);
+    String current = recover(dir);
+    long generation = current == null ? 1 : Long.parseLong(current.substring(
+        GENERATION_PREFIX.length())) + 1;
+    String genName = GENERATION_PREFIX + generation;
+    Path gen = dir.resolve(genName);
+    deleteRecursively(gen);
+    Files.createDirectories(gen);
+    hook.at("generation folder created");
+    store.save(gen, parameters, tokenizer);
+    hook.at("model files written");
+    Map<String, Long> crcs = new LinkedHashMap<>();
+    List<Path> files = new ArrayList<>();
+    try (Stream<Path> s = Files.list(gen)) {
+      s.filter(Files::isRegularFile).sorted().forEach(files::add);
+    }
+    for (Path f : files) {
+      crcs.put(f.getFileName().toString(), crc32(f));
+      force(f);
+    }
+    hook.at("model files forced");
+    Path stateFile = gen.resolve(STATE_FILE);
+    try (OutputStream fo = Files.newOutputStream(stateFile);
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fo, 1 << 16))) {
+      out.writeLong(MAGIC);
+      out.writeInt(VERSION);
+      out.writeLong(state.step());
+      out.writeLong(state.rngState());
+      out.writeLong(state.tokensSeen());
+      out.writeUTF(state.shape().modelConfig());
+      out.writeInt(state.shape().batch());
+      out.writeInt(state.shape().block());
+      out.writeInt(state.shape().accumulation());
+      out.writeInt(crcs.size());
+      for (Map.Entry<String, Long> e : crcs.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeLong(e.getValue());
       }
-      for (Path f : files) {
-        crcs.put(f.getFileName().toString(), crc32(f));
+      out.flush();
+      hook.at("state file half written");
+      out.writeBoolean(optimizer != null);
+      if (optimizer != null) {
+        optimizer.writeState(out);
       }
-      Path stateTmp = tmp.resolve(STATE_FILE);
-      try (OutputStream fo = Files.newOutputStream(stateTmp);
-          DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fo, 1 << 16))) {
-        out.writeLong(MAGIC);
-        out.writeInt(VERSION);
-        out.writeLong(state.step());
-        out.writeLong(state.rngState());
-        out.writeLong(state.tokensSeen());
-        out.writeUTF(state.shape().modelConfig());
-        out.writeInt(state.shape().batch());
-        out.writeInt(state.shape().block());
-        out.writeInt(state.shape().accumulation());
-        out.writeInt(crcs.size());
-        for (Map.Entry<String, Long> e : crcs.entrySet()) {
-          out.writeUTF(e.getKey());
-          out.writeLong(e.getValue());
-        }
-        out.writeBoolean(optimizer != null);
-        if (optimizer != null) {
-          optimizer.writeState(out);
-        }
-        out.writeLong(MAGIC);
-        out.flush();
+      out.writeLong(MAGIC);
+      out.flush();
+    }
+    force(stateFile);
+    force(gen);
+    hook.at("state file written");
+    // the switch: one atomic rename of the manifest
+    Path manifestTmp = dir.resolve(MANIFEST + ".tmp");
+    Files.writeString(manifestTmp, MANIFEST_HEADER + "\n" + genName + "\n", StandardCharsets.UTF_8);
+    force(manifestTmp);
+    hook.at("manifest written");
+    move(manifestTmp, dir.resolve(MANIFEST));
+    force(dir);
+    hook.at("manifest renamed");
+    publish(dir, gen);
+    if (current != null) {
+      deleteRecursively(dir.resolve(current));
+      hook.at("old generation deleted");
+    }
+  }
+
+  /**
+   * Finishes or undoes what a killed save left in {@code dir}: deletes generation folders other
+   * than the manifest's and temporary files, and re-publishes the current model files at the top.
+   * Called by {@link #save} and {@link #restore}; safe to call any time no save is running.
+   *
+   * @return the current generation folder's name, or null when {@code dir} holds none
+   * @throws IOException when the manifest is corrupt or a file cannot be deleted
+   */
+  public static String recover(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return null;
+    }
+    String current = readManifest(dir);
+    List<Path> leftovers = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.filter(p -> {
+        String n = p.getFileName().toString();
+        return (n.startsWith(GENERATION_PREFIX) && !n.equals(current))
+            || n.equals(MANIFEST + ".tmp") || (n.startsWith(".") && n.endsWith(".tmp"));
+      }).forEach(leftovers::add);
+    }
+    for (Path p : leftovers) {
+      deleteRecursively(p);
+    }
+    if (current != null) {
+      publish(dir, dir.resolve(current));
+    }
+    return current;
+  }
+
+  /** The generation named by the manifest, or null when there is no manifest. */
+  private static String readManifest(Path dir) throws IOException {
+    Path m = dir.resolve(MANIFEST);
+    if (!Files.isRegularFile(m)) {
+      return null;
+    }
+    List<String> lines = Files.readAllLines(m, StandardCharsets.UTF_8);
+    if (lines.size() != 2 || !lines.get(0).equals(MANIFEST_HEADER)
+        || !lines.get(1).matches(java.util.regex.Pattern.quote(GENERATION_PREFIX) + "[0-9]{1,18}")
+        || !Files.isDirectory(dir.resolve(lines.get(1)))) {
+      throw new IOException(m + " is corrupt: expected '" + MANIFEST_HEADER
+          + "' and the name of an existing " + GENERATION_PREFIX + "<n> folder");
+    }
+    return lines.get(1);
+  }
+
+  /** The folder holding the current checkpoint's files: the manifest's generation, or dir. */
+  private static Path current(Path dir) throws IOException {
+    String gen = readManifest(dir);
+    return gen == null ? dir : dir.resolve(gen);
+  }
+
+  /**
+   * Makes the model files of generation {@code gen} visible at the top of {@code dir} (hard links
+   * where the file system has them, else copies), each by an atomic rename.
+   */
+  private static void publish(Path dir, Path gen) throws IOException {
+    List<Path> files = new ArrayList<>();
+    try (Stream<Path> s = Files.list(gen)) {
+      s.filter(Files::isRegularFile)
+          .filter(f -> !f.getFileName().toString().equals(STATE_FILE))
+          .sorted().forEach(files::add);
+    }
+    for (Path f : files) {
+      Path target = dir.resolve(f.getFileName().toString());
+      if (Files.exists(target) && Files.isSameFile(f, target)) {
+        continue;
       }
-      for (Path f : files) {
-        move(f, dir.resolve(f.getFileName()));
+      Path tmp = dir.resolve("." + f.getFileName() + ".publish.tmp");
+      Files.deleteIfExists(tmp);
+      try {
+        Files.createLink(tmp, f);
+      } catch (UnsupportedOperationException | IOException e) {
+        Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
       }
-      move(stateTmp, dir.resolve(STATE_FILE));
-    } finally {
-      deleteRecursively(tmp);
+      move(tmp, target);
+      hook.at("published " + f.getFileName());
+    }
+    Files.deleteIfExists(dir.resolve(STATE_FILE)); // of the earlier layout, now stale
+    Files.deleteIfExists(dir.resolve(LEGACY_TMP_DIR).resolve(STATE_FILE));
+    deleteRecursively(dir.resolve(LEGACY_TMP_DIR));
+  }
+
+  /**
+   * Checks that the checkpoint in {@code dir} is complete and consistent (state file readable, every
+   * model file present with the checksum the state file records) without loading parameters.
+   *
+   * @return its state
+   * @throws IOException when it is missing, corrupt or inconsistent, naming the file
+   */
+  public static TrainingState verify(Path dir) throws IOException {
+    Path cur = current(dir);
+    try (DataInputStream in = openState(cur)) {
+      TrainingState state = readHeader(cur, in);
+      checkFiles(cur, in);
+      return state;
+    }
+  }
+
+  private static void checkFiles(Path cur, DataInputStream in) throws IOException {
+    int files = in.readInt();
+    if (files < 0 || files > 10_000) {
+      throw new IOException(cur.resolve(STATE_FILE) + " is corrupt: " + files + " model files");
+    }
+    for (int i = 0; i < files; i++) {
+      String name = in.readUTF();
+      long crc = in.readLong();
+      Path f = cur.resolve(name);
+      if (name.contains("/") || name.contains("\\") || !Files.isRegularFile(f) || crc32(f) != crc) {
+        throw new IOException("checkpoint " + cur + " is inconsistent: " + UntrustedText.name(name)
+            + (Files.isRegularFile(f) ? " does not match " : " is missing, listed in ") + STATE_FILE
+            + " (interrupted while saving?)");
+      }
     }
   }
 
@@ -133,8 +292,9 @@ public final class TrainingCheckpoints {
    * @throws IOException when the state file is missing or corrupt
    */
   public static TrainingState readState(Path dir) throws IOException {
-    try (DataInputStream in = openState(dir)) {
-      return readHeader(dir, in);
+    Path cur = current(dir);
+    try (DataInputStream in = openState(cur)) {
+      return readHeader(cur, in);
     }
   }
 
@@ -149,21 +309,13 @@ public final class TrainingCheckpoints {
    */
   public TrainingState restore(Path dir, TrainingState.RunShape expected, ModelWeights parameters,
       AdamW optimizer) throws IOException {
-    try (DataInputStream in = openState(dir)) {
-      TrainingState state = readHeader(dir, in);
+    recover(dir);
+    Path cur = current(dir);
+    try (DataInputStream in = openState(cur)) {
+      TrainingState state = readHeader(cur, in);
       checkShape(dir, state.shape(), expected);
-      int files = in.readInt();
-      for (int i = 0; i < files; i++) {
-        String name = in.readUTF();
-        long crc = in.readLong();
-        Path f = dir.resolve(name);
-        if (!Files.isRegularFile(f) || crc32(f) != crc) {
-          throw new IOException("checkpoint " + dir + " is inconsistent: " + name
-              + (Files.isRegularFile(f) ? " does not match " : " is missing, listed in ") + STATE_FILE
-              + " (interrupted while saving?)");
-        }
-      }
-      ModelWeights loaded = store.load(dir);
+      checkFiles(cur, in);
+      ModelWeights loaded = store.load(cur);
       if (!loaded.config().equals(parameters.config())) {
         throw new IllegalArgumentException("checkpoint " + dir + " holds a model of configuration "
             + loaded.config() + ", this run has " + parameters.config());
@@ -182,7 +334,7 @@ public final class TrainingCheckpoints {
         }
         optimizer.readState(in);
         if (in.readLong() != MAGIC) {
-          throw new IOException(dir.resolve(STATE_FILE) + " is corrupt: bad trailer");
+          throw new IOException(cur.resolve(STATE_FILE) + " is corrupt: bad trailer");
         }
       }
       return state;
@@ -247,6 +399,15 @@ public final class TrainingCheckpoints {
       }
     }
     return crc.getValue();
+  }
+
+  /** Forces a file's (or, where the platform allows, a folder's) content to disk. */
+  private static void force(Path p) {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // folders cannot be opened on every platform; the rename is still atomic
+    }
   }
 
   private static void move(Path from, Path to) throws IOException {

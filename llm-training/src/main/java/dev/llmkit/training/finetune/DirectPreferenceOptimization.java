@@ -48,6 +48,7 @@ public final class DirectPreferenceOptimization {
   private final float[] dLogProb;
   private final SplitMix64 rng;
   private long step;
+  private final long peakMemoryBytes;
 
   /**
    * Prepares DPO of {@code policy} against {@code reference}.
@@ -86,6 +87,17 @@ public final class DirectPreferenceOptimization {
     refRejected = new double[n];
     TrainableModel ref = new TrainableModel(reference, rows, config.block());
     logProbs(ref, refChosen, refRejected);
+    // the reference's training form lives beside the policy's until its log-probabilities are taken
+    this.peakMemoryBytes = this.policy.trainingBytes() + optimizer.stateBytes() + ref.trainingBytes();
+  }
+
+  /**
+   * Bytes of tensor memory at this run's peak, by the models' own account: the policy's training
+   * buffers and AdamW moments, plus the reference model's training form, held together while the
+   * reference log-probabilities are computed.
+   */
+  public long peakMemoryBytes() {
+    return peakMemoryBytes;
   }
 
   /** Adds a listener of steps ({@link StepEvent#loss()} is the DPO loss). */

@@ -17,7 +17,15 @@ import java.util.List;
  */
 public final class Jsonl {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: duplicate keys and anything after the object are errors; nesting is bounded. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  static {
+    JSON.getFactory().setStreamReadConstraints(
+        com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(100).build());
+  }
 
   private Jsonl() {}
 
@@ -79,12 +87,13 @@ public final class Jsonl {
     try {
       JsonNode n = JSON.readTree(text);
       if (!n.isObject()) {
-        throw new IllegalArgumentException(file + " line " + line + ": expected a JSON object");
+        throw new IllegalArgumentException(file + " line " + line + ": expected a JSON object, found "
+            + n.getNodeType());
       }
       return n;
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
-          file + " line " + line + ": not valid JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(dev.llmkit.tokenizer.UntrustedText.message(
+          file + " line " + line + ": not valid JSON: " + e.getOriginalMessage()), e);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.llmkit.training.loss;
 
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Softmax;
 import dev.llmkit.tensor.Tensor;
 import java.nio.FloatBuffer;

@@ -1,7 +1,7 @@
 package dev.llmkit.training.optim;
 
 import dev.llmkit.model.weights.ModelWeights;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -77,6 +77,15 @@ public final class AdamW {
   /** The configuration. */
   public AdamWConfig config() {
     return cfg;
+  }
+
+  /** Bytes of the optimiser's state: the two moments m and v, f32, one per parameter each. */
+  public long stateBytes() {
+    long n = 0;
+    for (int i = 0; i < m.size(); i++) {
+      n += 4L * (m.get(i).length() + v.get(i).length());
+    }
+    return n;
   }
 
   /** Number of steps taken so far. */

@@ -5,8 +5,9 @@ import dev.llmkit.model.io.Float16;
 import dev.llmkit.model.io.MappedRegions;
 import dev.llmkit.model.io.StoredType;
 import dev.llmkit.model.io.TensorSource;
-import dev.llmkit.tensor.Parallel;
+import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.UntrustedText;
 import dev.llmkit.tokenizer.gguf.GgufMetadata;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
@@ -134,11 +135,11 @@ public final class GgufFile implements TensorSource {
       for (long i = 0; i < nTensors; i++) {
         c.what = "tensor info " + i;
         String name = c.string();
-        c.what = "tensor info '" + name + "'";
+        c.what = "tensor info " + quote(name);
         int nDims = c.buf.getInt();
         if (nDims < 1 || nDims > 4) {
           throw new CheckpointFormatException(
-              file, "tensor '" + name + "' has " + nDims + " dimensions (expected 1 to 4)");
+              file, "tensor " + quote(name) + " has " + nDims + " dimensions (expected 1 to 4)");
         }
         long[] dims = new long[nDims];
         long elements = 1;
@@ -146,23 +147,27 @@ public final class GgufFile implements TensorSource {
           dims[d] = c.buf.getLong();
           if (dims[d] < 0 || (dims[d] > 0 && elements > Long.MAX_VALUE / dims[d])) {
             throw new CheckpointFormatException(
-                file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
+                file, "tensor " + quote(name) + " has an invalid dimension " + dims[d]);
           }
           elements *= dims[d];
         }
         int typeId = c.buf.getInt();
         GgmlType type = GgmlType.byId(typeId);
         if (type == null) {
-          throw new CheckpointFormatException(file, "tensor '" + name + "' has unknown ggml type " + typeId);
+          throw new CheckpointFormatException(file, "tensor " + quote(name) + " has unknown ggml type " + typeId);
         }
         if (dims[0] % type.blockSize() != 0) {
           throw new CheckpointFormatException(
-              file, "tensor '" + name + "' row length " + dims[0] + " is not a multiple of the "
+              file, "tensor " + quote(name) + " row length " + dims[0] + " is not a multiple of the "
                   + type + " block size " + type.blockSize());
+        }
+        if (elements / type.blockSize() > Long.MAX_VALUE / type.blockBytes() / 2) {
+          throw new CheckpointFormatException(
+              file, "tensor " + quote(name) + " of " + elements + " elements is impossibly large");
         }
         long offset = c.buf.getLong();
         if (infos.put(name, new TensorInfo(name, dims, type, offset)) != null) {
-          throw new CheckpointFormatException(file, "tensor '" + name + "' is listed twice");
+          throw new CheckpointFormatException(file, "tensor " + quote(name) + " is listed twice");
         }
       }
     } catch (BufferUnderflowException e) { // cut inside the tensor infos
@@ -178,20 +183,43 @@ public final class GgufFile implements TensorSource {
     }
     long pos = c.buf.position();
     long dataStart = (pos + alignment - 1) / alignment * alignment;
+    // As llama.cpp's gguf.cpp: each tensor, in file order, starts exactly where the previous one's
+    // data (padded to the alignment) ended, so the byte size implied by type and shape is the one
+    // used. A retyped tensor (F32 -> F16 with unchanged offsets) or a changed dimension breaks this.
+    long expected = 0;
+    long unpaddedEnd = 0;
     for (TensorInfo t : infos.values()) {
-      if (t.offset() < 0 || t.offset() % alignment != 0) {
+      if (t.offset() != expected) {
         throw new CheckpointFormatException(
-            file, "tensor '" + t.name() + "' offset " + t.offset() + " is not a multiple of the alignment "
-                + alignment);
+            file, "tensor " + quote(t.name()) + " (" + t.type() + ", dims "
+                + java.util.Arrays.toString(t.dims()) + ", " + t.bytes() + " bytes) has offset "
+                + t.offset() + ", expected " + expected + " (the previous tensors' padded sizes)");
       }
-      if (t.offset() > size - dataStart || t.bytes() > size - dataStart - t.offset()) {
+      if (t.bytes() > size - dataStart - t.offset()) {
         throw new CheckpointFormatException(
-            file, "tensor '" + t.name() + "' data [" + (dataStart + t.offset()) + ", "
+            file, "tensor " + quote(t.name()) + " data [" + (dataStart + t.offset()) + ", "
                 + (dataStart + t.offset() + t.bytes()) + ") runs past the end of the file (" + size
                 + " bytes; truncated?)");
       }
+      unpaddedEnd = expected + t.bytes();
+      expected = (unpaddedEnd + alignment - 1) / alignment * alignment;
+    }
+    // The file ends after the last tensor's data, with or without its padding (with no tensors:
+    // after the tensor infos, with or without the padding to the alignment).
+    long endUnpadded = infos.isEmpty() ? pos : dataStart + unpaddedEnd;
+    long endPadded = dataStart + expected;
+    if (size != endUnpadded && size != endPadded) {
+      throw new CheckpointFormatException(
+          file, "file is " + size + " bytes but its header implies " + endPadded
+              + (endUnpadded != endPadded ? " (or " + endUnpadded + " without the final padding)" : "")
+              + " (" + infos.size() + " tensors of " + expected + " padded bytes from byte "
+              + dataStart + "; truncated, trailing bytes, or a tensor's type or shape changed)");
     }
     return new GgufFile(file, ch, header, Collections.unmodifiableMap(infos), dataStart);
+  }
+
+  private static String quote(String name) {
+    return "'" + UntrustedText.name(name) + "'";
   }
 
   /** Reads values off the mapped header with bounds checks that name the entry being read. */
@@ -265,7 +293,7 @@ public final class GgufFile implements TensorSource {
       return null;
     }
     if (!(v instanceof String s)) {
-      throw new CheckpointFormatException(file, "metadata '" + key + "' is not a string: " + v);
+      throw new CheckpointFormatException(file, "metadata " + quote(key) + " is not a string: " + v);
     }
     return s;
   }
@@ -277,7 +305,7 @@ public final class GgufFile implements TensorSource {
       return dflt;
     }
     if (!(v instanceof Long)) {
-      throw new CheckpointFormatException(file, "metadata '" + key + "' is not an integer: " + v);
+      throw new CheckpointFormatException(file, "metadata " + quote(key) + " is not an integer: " + v);
     }
     return ((Number) v).longValue();
   }
@@ -289,7 +317,7 @@ public final class GgufFile implements TensorSource {
     }
     long v = integer(key, 0);
     if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw new CheckpointFormatException(file, "metadata '" + key + "' = " + v + " is out of range");
+      throw new CheckpointFormatException(file, "metadata " + quote(key) + " = " + v + " is out of range");
     }
     return (int) v;
   }
@@ -301,7 +329,7 @@ public final class GgufFile implements TensorSource {
       return dflt;
     }
     if (!(v instanceof Number n)) {
-      throw new CheckpointFormatException(file, "metadata '" + key + "' is not a number: " + v);
+      throw new CheckpointFormatException(file, "metadata " + quote(key) + " is not a number: " + v);
     }
     return n.doubleValue();
   }
@@ -326,7 +354,7 @@ public final class GgufFile implements TensorSource {
     TensorInfo t = require(name);
     if (dest.length() != t.elements()) {
       throw new CheckpointFormatException(
-          file, "tensor '" + name + "' has " + t.elements() + " elements, destination shape "
+          file, "tensor " + quote(name) + " has " + t.elements() + " elements, destination shape "
               + dest.shapeString() + " has " + dest.length());
     }
     long at = dataStart + t.offset();
@@ -336,7 +364,7 @@ public final class GgufFile implements TensorSource {
       case BF16 -> MappedRegions.read(channel, file, name, at, t.elements(), StoredType.BF16, dest.buffer());
       case Q8_0 -> readQ8(t, at, dest.buffer());
       default -> throw new CheckpointFormatException(
-          file, "tensor '" + name + "' has type " + t.type() + "; only F32, F16, BF16 and Q8_0 can be read");
+          file, "tensor " + quote(name) + " has type " + t.type() + "; only F32, F16, BF16 and Q8_0 can be read");
     }
   }
 
@@ -365,7 +393,7 @@ public final class GgufFile implements TensorSource {
   private TensorInfo require(String name) throws CheckpointFormatException {
     TensorInfo t = tensors.get(name);
     if (t == null) {
-      throw new CheckpointFormatException(file, "tensor '" + name + "' is missing");
+      throw new CheckpointFormatException(file, "tensor " + quote(name) + " is missing");
     }
     return t;
   }

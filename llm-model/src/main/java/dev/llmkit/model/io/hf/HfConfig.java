@@ -44,6 +44,10 @@ public record HfConfig(HfFamily family, ModelConfig config) {
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** Reads strictly: duplicate keys and trailing content are errors. */
+  private static final ObjectMapper STRICT = new ObjectMapper()
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /**
    * Reads a {@code config.json}.
@@ -53,7 +57,7 @@ public record HfConfig(HfFamily family, ModelConfig config) {
   public static HfConfig read(Path file) throws IOException {
     JsonNode root;
     try {
-      root = JSON.readTree(file.toFile());
+      root = STRICT.readTree(file.toFile());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new CheckpointFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
     }

@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * llama2.c's legacy checkpoint ({@code run.c}'s {@code .bin}): a header of 7 little-endian int32
@@ -41,8 +39,6 @@ public final class Llama2cCheckpoint {
 
   /** Sanity bound on header sizes: a corrupt header fails before anything is allocated. */
   private static final int MAX_DIM = 1 << 20;
-
-  private static final Logger LOG = LoggerFactory.getLogger(Llama2cCheckpoint.class);
 
   private Llama2cCheckpoint() {}
 
@@ -136,23 +132,28 @@ public final class Llama2cCheckpoint {
       long[] at = {HEADER_BYTES};
       java.util.function.BiConsumer<String, Long> seg = (name, n) -> {
         plan.put(name, new Segment(name, at[0], n));
-        at[0] += 4 * n;
+        at[0] = Math.addExact(at[0], Math.multiplyExact(4L, n)); // sizes up to 2^62 each
       };
-      seg.accept("token_embedding_table", V * C);
-      seg.accept("rms_att_weight", L * C);
-      seg.accept("wq", L * C * C);
-      seg.accept("wk", L * kv * C);
-      seg.accept("wv", L * kv * C);
-      seg.accept("wo", L * C * C);
-      seg.accept("rms_ffn_weight", L * C);
-      seg.accept("w1", L * H * C);
-      seg.accept("w2", L * C * H);
-      seg.accept("w3", L * H * C);
-      seg.accept("rms_final_weight", C);
-      seg.accept("freq_cis_real", (long) c.contextLength() * c.headDim() / 2);
-      seg.accept("freq_cis_imag", (long) c.contextLength() * c.headDim() / 2);
-      if (!c.tiedEmbeddings()) {
-        seg.accept("wcls", V * C);
+      try {
+        seg.accept("token_embedding_table", V * C);
+        seg.accept("rms_att_weight", L * C);
+        seg.accept("wq", L * C * C);
+        seg.accept("wk", L * kv * C);
+        seg.accept("wv", L * kv * C);
+        seg.accept("wo", L * C * C);
+        seg.accept("rms_ffn_weight", L * C);
+        seg.accept("w1", L * H * C);
+        seg.accept("w2", L * C * H);
+        seg.accept("w3", L * H * C);
+        seg.accept("rms_final_weight", C);
+        seg.accept("freq_cis_real", (long) c.contextLength() * c.headDim() / 2);
+        seg.accept("freq_cis_imag", (long) c.contextLength() * c.headDim() / 2);
+        if (!c.tiedEmbeddings()) {
+          seg.accept("wcls", V * C);
+        }
+      } catch (ArithmeticException e) {
+        throw new CheckpointFormatException(
+            file, "llama2.c header sizes imply more than 2^63 bytes (not a llama2.c checkpoint?)");
       }
       long size = ch.size();
       for (Segment s : plan.values()) {
@@ -164,7 +165,14 @@ public final class Llama2cCheckpoint {
         }
       }
       if (size != at[0]) {
-        LOG.warn("{}: {} bytes after the last array are ignored", file, size - at[0]);
+        // run.c reads the arrays in this order and never checks the length: a header whose sizes
+        // disagree with the file (n_layers or vocab_size changed) would load a wrong model.
+        throw new CheckpointFormatException(
+            file, "llama2.c checkpoint is " + size + " bytes but its header (dim " + c.dim()
+                + ", hidden_dim " + c.ffnDim() + ", n_layers " + c.nLayers() + ", n_heads "
+                + c.nHeads() + ", n_kv_heads " + c.nKvHeads() + ", vocab_size " + c.vocabSize()
+                + (c.tiedEmbeddings() ? "" : " (untied)") + ", seq_len " + c.contextLength()
+                + ") implies exactly " + at[0] + " bytes");
       }
       int c1 = c.dim();
       int h1 = c.ffnDim();

@@ -8,6 +8,7 @@ import dev.llmkit.model.io.MappedRegions;
 import dev.llmkit.model.io.StoredType;
 import dev.llmkit.model.io.TensorSource;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.UntrustedText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -38,6 +39,10 @@ public final class SafetensorsFile implements TensorSource {
 
   /** Largest header accepted (the reference implementation's limit is 100 MB as well). */
   static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+  private static final ObjectMapper HEADER_JSON = new ObjectMapper()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** Element sizes of every dtype the format defines; only F32/F16/BF16 can be read as floats. */
   private static final Map<String, Integer> DTYPE_BYTES = Map.ofEntries(
@@ -110,9 +115,17 @@ public final class SafetensorsFile implements TensorSource {
     ByteBuffer hb = ByteBuffer.allocate((int) n);
     readFully(ch, hb, 8);
     JsonNode root;
+    String text;
+    try { // as the reference reader: valid UTF-8, starting with '{', nothing after the object
+      text = StandardCharsets.UTF_8.newDecoder().decode(hb.flip()).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new CheckpointFormatException(file, "header is not valid UTF-8");
+    }
+    if (!text.startsWith("{")) {
+      throw new CheckpointFormatException(file, "header does not start with '{' (not safetensors?)");
+    }
     try {
-      root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .readTree(new String(hb.array(), StandardCharsets.UTF_8).trim());
+      root = HEADER_JSON.readTree(text);
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "header is not valid JSON: " + e.getMessage(), e);
     }
@@ -123,7 +136,7 @@ public final class SafetensorsFile implements TensorSource {
     long dataSize = size - dataStart;
     List<Entry> list = new ArrayList<>();
     Map<String, String> meta = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> f = it.next();
       String name = f.getKey();
       JsonNode v = f.getValue();
@@ -131,24 +144,46 @@ public final class SafetensorsFile implements TensorSource {
         if (!v.isObject()) {
           throw new CheckpointFormatException(file, "__metadata__ is not a JSON object");
         }
-        v.properties().forEach(m -> meta.put(m.getKey(), m.getValue().asText()));
+        for (Iterator<Map.Entry<String, JsonNode>> mi = v.fields(); mi.hasNext(); ) {
+          Map.Entry<String, JsonNode> m = mi.next();
+          if (!m.getValue().isTextual()) {
+            throw new CheckpointFormatException(
+                file, "__metadata__ value of " + quote(m.getKey()) + " is " + m.getValue().getNodeType()
+                    + ", expected a string");
+          }
+          meta.put(m.getKey(), m.getValue().asText());
+        }
         continue;
       }
       list.add(entry(file, name, v, dataSize));
     }
     list.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+    // The tensors must tile the data area exactly, as the reference reader requires: each one
+    // begins where the previous one ended, and the last one ends at the end of the file. A gap or
+    // an overlap means a header length or an offset was changed, and every tensor would be read
+    // from the wrong bytes.
     Map<String, Entry> entries = new LinkedHashMap<>();
+    long expected = 0;
     Entry prev = null;
     for (Entry e : list) {
-      if (prev != null && e.begin() < prev.end() && e.end() > e.begin()) {
+      if (e.begin() != expected) {
+        String what = e.begin() < expected ? "overlaps" : "leaves a gap of " + (e.begin() - expected)
+            + " bytes after";
         throw new CheckpointFormatException(
-            file, "tensor '" + e.name() + "' data [" + e.begin() + ", " + e.end()
-                + ") overlaps tensor '" + prev.name() + "' [" + prev.begin() + ", " + prev.end() + ")");
+            file, "tensor " + quote(e.name()) + " data_offsets [" + e.begin() + ", " + e.end() + "] "
+                + (prev == null ? "do not start at 0, the beginning of the data area"
+                    : what + " tensor " + quote(prev.name()) + " [" + prev.begin() + ", "
+                        + prev.end() + "]; expected begin " + expected));
       }
       entries.put(e.name(), e);
-      if (e.end() > e.begin()) {
-        prev = e;
-      }
+      expected = e.end();
+      prev = e;
+    }
+    if (expected != dataSize) {
+      throw new CheckpointFormatException(
+          file, "the tensors cover " + expected + " bytes of data but the data area after the "
+              + n + "-byte header has " + dataSize + " bytes (header length or offsets changed, or "
+              + "the file is truncated or has trailing bytes)");
     }
     return new SafetensorsFile(file, ch, dataStart, Collections.unmodifiableMap(entries),
         Collections.unmodifiableMap(meta));
@@ -157,22 +192,22 @@ public final class SafetensorsFile implements TensorSource {
   private static Entry entry(Path file, String name, JsonNode v, long dataSize)
       throws CheckpointFormatException {
     if (!v.isObject()) {
-      throw new CheckpointFormatException(file, "header entry of tensor '" + name + "' is not an object");
+      throw new CheckpointFormatException(file, "header entry of tensor " + quote(name) + " is not an object");
     }
     JsonNode dt = v.get("dtype");
     if (dt == null || !dt.isTextual()) {
-      throw new CheckpointFormatException(file, "tensor '" + name + "' has no dtype");
+      throw new CheckpointFormatException(file, "tensor " + quote(name) + " has no dtype");
     }
     String dtype = dt.asText();
     Integer bytes = DTYPE_BYTES.get(dtype);
     if (bytes == null) {
       throw new CheckpointFormatException(
-          file, "tensor '" + name + "' has unknown dtype '" + dtype + "' (expected one of "
+          file, "tensor " + quote(name) + " has unknown dtype '" + dtype + "' (expected one of "
               + new java.util.TreeSet<>(DTYPE_BYTES.keySet()) + ")");
     }
     JsonNode sh = v.get("shape");
     if (sh == null || !sh.isArray()) {
-      throw new CheckpointFormatException(file, "tensor '" + name + "' has no shape array");
+      throw new CheckpointFormatException(file, "tensor " + quote(name) + " has no shape array");
     }
     long[] shape = new long[sh.size()];
     long elements = 1;
@@ -180,7 +215,7 @@ public final class SafetensorsFile implements TensorSource {
       JsonNode x = sh.get(d);
       if (!x.canConvertToLong() || !x.isIntegralNumber() || x.asLong() < 0) {
         throw new CheckpointFormatException(
-            file, "tensor '" + name + "' has an invalid dimension " + x + " in shape " + sh);
+            file, "tensor " + quote(name) + " has an invalid dimension " + x + " in shape " + sh);
       }
       shape[d] = x.asLong();
       elements = shape[d] == 0 ? 0 : multiply(file, name, elements, shape[d]);
@@ -189,29 +224,33 @@ public final class SafetensorsFile implements TensorSource {
     if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber()
         || !off.get(1).isIntegralNumber()) {
       throw new CheckpointFormatException(
-          file, "tensor '" + name + "' has no valid data_offsets [begin, end]");
+          file, "tensor " + quote(name) + " has no valid data_offsets [begin, end]");
     }
     long begin = off.get(0).asLong();
     long end = off.get(1).asLong();
     if (begin < 0 || end < begin || end > dataSize) {
       throw new CheckpointFormatException(
-          file, "tensor '" + name + "' data_offsets [" + begin + ", " + end
+          file, "tensor " + quote(name) + " data_offsets [" + begin + ", " + end
               + "] out of range of the data area (" + dataSize + " bytes; truncated?)");
     }
     long expect = multiply(file, name, elements, bytes);
     if (end - begin != expect) {
       throw new CheckpointFormatException(
-          file, "tensor '" + name + "' of shape " + sh + " and dtype " + dtype + " needs " + expect
+          file, "tensor " + quote(name) + " of shape " + sh + " and dtype " + dtype + " needs " + expect
               + " bytes but data_offsets [" + begin + ", " + end + "] give " + (end - begin));
     }
     return new Entry(name, dtype, shape, begin, end);
+  }
+
+  private static String quote(String name) {
+    return "'" + UntrustedText.name(name) + "'";
   }
 
   private static long multiply(Path file, String name, long a, long b) throws CheckpointFormatException {
     try {
       return Math.multiplyExact(a, b);
     } catch (ArithmeticException e) {
-      throw new CheckpointFormatException(file, "tensor '" + name + "' shape overflows");
+      throw new CheckpointFormatException(file, "tensor " + quote(name) + " shape overflows");
     }
   }
 
@@ -267,11 +306,11 @@ public final class SafetensorsFile implements TensorSource {
       type = StoredType.valueOf(e.dtype());
     } catch (IllegalArgumentException ex) {
       throw new CheckpointFormatException(
-          file, "tensor '" + name + "' has dtype " + e.dtype() + ", only F32, F16 and BF16 can be read");
+          file, "tensor " + quote(name) + " has dtype " + e.dtype() + ", only F32, F16 and BF16 can be read");
     }
     if (dest.length() != e.elements()) {
       throw new CheckpointFormatException(
-          file, "tensor '" + name + "' has " + e.elements() + " elements, destination shape "
+          file, "tensor " + quote(name) + " has " + e.elements() + " elements, destination shape "
               + dest.shapeString() + " has " + dest.length());
     }
     MappedRegions.read(channel, file, name, dataStart + e.begin(), e.elements(), type, dest.buffer());
@@ -280,7 +319,7 @@ public final class SafetensorsFile implements TensorSource {
   private Entry require(String name) throws CheckpointFormatException {
     Entry e = entries.get(name);
     if (e == null) {
-      throw new CheckpointFormatException(file, "tensor '" + name + "' is missing");
+      throw new CheckpointFormatException(file, "tensor " + quote(name) + " is missing");
     }
     return e;
   }

@@ -284,9 +284,18 @@ class GgufTest {
     // a tensor type this library cannot dequantise
     byte[] q4 = new GgufTestWriter().tensor("x", Tensor.zeros(32), GgmlType.F32).bytes();
     int typeAt = indexOf(q4, GgufTestWriter.str("x")) + 9 + 4 + 8;
-    ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.Q4_0.id());
+    byte[] retyped = q4.clone();
+    ByteBuffer.wrap(retyped).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.F16.id());
+    Path retypedFile = Files.write(tmp.resolve("retyped.gguf"), retyped);
+    assertThatThrownBy(() -> GgufFile.open(retypedFile)) // F32 -> F16 would read half the bytes
+        .isInstanceOf(CheckpointFormatException.class)
+        .hasMessageContaining("retyped.gguf").hasMessageContaining("file is 192 bytes")
+        .hasMessageContaining("header implies 128");
+    // 224 Q4_0 elements are 7 blocks of 18 bytes = 126, padded to the same 128 as 32 F32
+    ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.Q4_0.id())
+        .putLong(typeAt - 8, 224);
     try (GgufFile g = GgufFile.open(Files.write(tmp.resolve("q4.gguf"), q4))) {
-      assertThatThrownBy(() -> g.read("x", Tensor.zeros(32)))
+      assertThatThrownBy(() -> g.read("x", Tensor.zeros(224)))
           .hasMessageContaining("'x'").hasMessageContaining("Q4_0");
     }
     // an offset near 2^63 must not overflow past the bounds check
@@ -295,7 +304,7 @@ class GgufTest {
         .putLong(typeAt + 4, Long.MAX_VALUE - 31);
     Path farFile = Files.write(tmp.resolve("far.gguf"), far);
     assertThatThrownBy(() -> GgufFile.open(farFile))
-        .hasMessageContaining("'x'").hasMessageContaining("past the end");
+        .hasMessageContaining("'x'").hasMessageContaining("offset 9223372036854775776, expected 0");
     ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, 99);
     Path unknown = Files.write(tmp.resolve("unknown.gguf"), q4);
     assertThatThrownBy(() -> GgufFile.open(unknown)).hasMessageContaining("unknown ggml type 99");

@@ -1,4 +1,4 @@
-package dev.llmkit.tensor;
+package dev.llmkit.tensor.kernel;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,4 +1,4 @@
-package dev.llmkit.tensor;
+package dev.llmkit.tensor.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

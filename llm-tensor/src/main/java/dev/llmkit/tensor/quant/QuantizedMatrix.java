@@ -1,0 +1,293 @@
+package dev.llmkit.tensor.quant;
+
+import dev.llmkit.tensor.Matmul;
+import dev.llmkit.tensor.kernel.Parallel;
+import dev.llmkit.tensor.Simd;
+import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tensor.WeightMatrix;
+import java.nio.FloatBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A weight matrix kept quantized in memory, in GGUF blocks ({@link QuantType}), bit for bit as
+ * llama.cpp stores it: {@code (rows, cols)} row-major, each row a whole number of blocks.
+ *
+ * <p>One row of x (decode) is multiplied straight from the blocks, dequantize-and-FMA, in blocks of
+ * rows the kernel team's threads claim ({@link Parallel#forBlocks}); with the Java Vector API
+ * present the blocks are unpacked eight weights at a time, else in plain Java. More rows (prefill)
+ * dequantize tiles of W into a scratch and multiply them with sgemm, so no F32 copy of the whole
+ * matrix is ever held. Immutable and thread-safe.
+ */
+public final class QuantizedMatrix implements WeightMatrix {
+
+  private static final Logger LOG = LoggerFactory.getLogger(QuantizedMatrix.class);
+
+  /** The decode kernels: Vector API when {@link Simd#enabled()} and they pass a self-check. */
+  static final QuantKernels KERNELS = loadKernels();
+
+  /** Rows of W dequantized at once for a many-row product. */
+  static final int TILE_ROWS = 256;
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private final QuantType type;
+  private final int rows;
+  private final int cols;
+  private final int rowBytes;
+  private final byte[] data;
+
+  private QuantizedMatrix(QuantType type, int rows, int cols, byte[] data) {
+    this.type = type;
+    this.rows = rows;
+    this.cols = cols;
+    this.rowBytes = (int) type.bytes(1, cols);
+    this.data = data;
+  }
+
+  /**
+   * The matrix whose GGUF bytes are {@code data} ({@code rows · type.bytes(1, cols)} bytes; not
+   * copied: the caller hands it over).
+   *
+   * @throws IllegalArgumentException when cols is not a whole number of blocks or the byte count
+   *     does not match the shape, naming both
+   */
+  public static QuantizedMatrix of(QuantType type, int rows, int cols, byte[] data) {
+    long expected = type.bytes(rows, cols);
+    if (data.length != expected) {
+      throw new IllegalArgumentException(
+          type + " matrix (" + rows + ", " + cols + "): expected " + expected + " bytes, got " + data.length);
+    }
+    return new QuantizedMatrix(type, rows, cols, data);
+  }
+
+  /**
+   * {@code w: (rows, cols)} quantized as llama.cpp's reference quantizer does (same bytes as
+   * {@code llama-quantize} without an importance matrix).
+   *
+   * @throws IllegalArgumentException when w is not 2-D or its rows are not whole blocks
+   */
+  public static QuantizedMatrix quantize(Tensor w, QuantType type) {
+    if (w.rank() != 2) {
+      throw new IllegalArgumentException("QuantizedMatrix.quantize: expected a 2-D matrix, got " + w.shapeString());
+    }
+    int r = w.dim(0);
+    int c = w.dim(1);
+    byte[] data = new byte[Math.toIntExact(type.bytes(r, c))];
+    int rb = (int) type.bytes(1, c);
+    FloatBuffer src = w.buffer();
+    Parallel.forRange(r, 8L * c, (r0, r1) -> {
+      float[] row = new float[c];
+      for (int i = r0; i < r1; i++) {
+        src.get(i * c, row, 0, c);
+        type.quantize(row, 0, data, i * rb, c);
+      }
+    });
+    return new QuantizedMatrix(type, r, c, data);
+  }
+
+  /** The block type. */
+  public QuantType type() {
+    return type;
+  }
+
+  @Override
+  public int rows() {
+    return rows;
+  }
+
+  @Override
+  public int cols() {
+    return cols;
+  }
+
+  @Override
+  public long bytes() {
+    return data.length;
+  }
+
+  /** Writes the GGUF bytes of the whole matrix, row after row. */
+  public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+    out.write(data);
+  }
+
+  /** The GGUF bytes of row r (a copy). */
+  public byte[] rowBytes(int r) {
+    return java.util.Arrays.copyOfRange(data, r * rowBytes, (r + 1) * rowBytes);
+  }
+
+  @Override
+  public Tensor toTensor() {
+    Tensor t = Tensor.zeros(rows, cols);
+    float[] row = new float[cols];
+    FloatBuffer b = t.buffer();
+    for (int r = 0; r < rows; r++) {
+      type.dequantize(data, r * rowBytes, row, 0, cols);
+      b.put(r * cols, row, 0, cols);
+    }
+    return t;
+  }
+
+  @Override
+  public void linear(Tensor x, Tensor b, Tensor y) {
+    // x: (T, cols), b: (rows) or null -> y: (T, rows)
+    int t = cols == 0 ? 0 : x.length() / cols;
+    if (cols == 0 || x.length() != t * cols || y.length() != t * rows || (b != null && b.length() != rows)) {
+      throw new IllegalArgumentException(
+          "QuantizedMatrix.linear: expected x (T, " + cols + "), b (" + rows + ") or null, y (T, " + rows
+              + ") for " + type + " W (" + rows + ", " + cols + "), got x " + x.shapeString() + ", b "
+              + (b == null ? "null" : b.shapeString()) + ", y " + y.shapeString());
+    }
+    if (t == 1) {
+      matvec(x, y);
+    } else if (t > 1) {
+      product(x.reshape(t, cols), y.reshape(t, rows), t);
+    }
+    if (b != null && t > 0) {
+      FloatBuffer yb = y.buffer();
+      FloatBuffer bb = b.buffer();
+      for (int i = 0; i < t; i++) {
+        for (int r = 0; r < rows; r++) {
+          yb.put(i * rows + r, yb.get(i * rows + r) + bb.get(r));
+        }
+      }
+    }
+  }
+
+  /** y: (rows) = W · x: (cols), straight from the blocks. */
+  private void matvec(Tensor x, Tensor y) {
+    Scratch s = SCRATCH.get();
+    float[] xs = s.x(cols);
+    x.buffer().get(0, xs, 0, cols);
+    float[] xsum = s.xsum(cols / 32);
+    for (int j = 0; j < cols / 32; j++) {
+      float a = 0f;
+      for (int i = 32 * j; i < 32 * j + 32; i++) {
+        a += xs[i];
+      }
+      xsum[j] = a;
+    }
+    float[] ys = s.y(rows);
+    QuantKernels k = KERNELS;
+    Parallel.forBlocks(rows, cols, 4, (r0, r1) -> k.matvec(type, data, cols, xs, xsum, ys, r0, r1));
+    y.buffer().put(0, ys, 0, rows);
+  }
+
+  /** y: (T, rows) = x: (T, cols) · Wᵀ, W dequantized a tile of rows at a time into a scratch for sgemm. */
+  private void product(Tensor x, Tensor y, int t) {
+    int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
+    FloatBuffer yb = y.buffer();
+    Parallel.forRange(tiles, (long) t * cols * TILE_ROWS, (i0, i1) -> {
+      Scratch s = SCRATCH.get();
+      for (int i = i0; i < i1; i++) {
+        int r0 = i * TILE_ROWS;
+        int n = Math.min(TILE_ROWS, rows - r0);
+        Tensor tile = s.tile(n, cols);
+        float[] row = s.row(cols);
+        FloatBuffer tb = tile.buffer();
+        for (int r = 0; r < n; r++) {
+          type.dequantize(data, (r0 + r) * rowBytes, row, 0, cols);
+          tb.put(r * cols, row, 0, cols);
+        }
+        Tensor out = s.out(t, n);
+        Matmul.matmul(x, false, tile, true, out, false); // (T, n) = x · tileᵀ
+        FloatBuffer ob = out.buffer();
+        float[] o = s.y(n);
+        for (int j = 0; j < t; j++) {
+          ob.get(j * n, o, 0, n);
+          yb.put(j * rows + r0, o, 0, n);
+        }
+      }
+    });
+  }
+
+  private static QuantKernels loadKernels() {
+    if (!Simd.enabled()) {
+      return ScalarQuantKernels.INSTANCE;
+    }
+    try {
+      QuantKernels k = (QuantKernels) Class.forName("dev.llmkit.tensor.quant.VectorQuantKernels")
+          .getDeclaredConstructor().newInstance();
+      selfCheck(k);
+      return k;
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      LOG.debug("quantized Vector API kernels off: {}", e.toString());
+      return ScalarQuantKernels.INSTANCE;
+    }
+  }
+
+  /** Each type once on small integer weights, against the plain Java kernels: exact in any order. */
+  private static void selfCheck(QuantKernels k) {
+    int cols = 512;
+    float[] w = new float[2 * cols];
+    float[] x = new float[cols];
+    float[] xsum = new float[cols / 32];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (i * 7 % 15) - 7;
+    }
+    for (int i = 0; i < cols; i++) {
+      x[i] = (i % 5) - 2;
+      xsum[i / 32] += x[i];
+    }
+    for (QuantType t : QuantType.values()) {
+      byte[] q = new byte[(int) t.bytes(2, cols)];
+      t.quantize(w, 0, q, 0, w.length);
+      float[] y1 = new float[2];
+      float[] y2 = new float[2];
+      k.matvec(t, q, cols, x, xsum, y1, 0, 2);
+      ScalarQuantKernels.INSTANCE.matvec(t, q, cols, x, xsum, y2, 0, 2);
+      for (int r = 0; r < 2; r++) {
+        if (Math.abs(y1[r] - y2[r]) > 1e-3f * (1 + Math.abs(y2[r]))) {
+          throw new IllegalStateException(t + " matvec self-check failed: " + y1[r] + " vs " + y2[r]);
+        }
+      }
+    }
+  }
+
+  /** A description of the decode kernels in use, e.g. for {@code llm bench}. */
+  public static String kernels() {
+    return KERNELS.toString();
+  }
+
+  /** Per-thread buffers, grown to the largest size seen. */
+  private static final class Scratch {
+    private float[] x = new float[0];
+    private float[] xsum = new float[0];
+    private float[] y = new float[0];
+    private float[] row = new float[0];
+    private Tensor tile;
+    private Tensor out;
+
+    float[] x(int n) {
+      return x.length >= n ? x : (x = new float[n]);
+    }
+
+    float[] xsum(int n) {
+      return xsum.length >= n ? xsum : (xsum = new float[n]);
+    }
+
+    float[] y(int n) {
+      return y.length >= n ? y : (y = new float[n]);
+    }
+
+    float[] row(int n) {
+      return row.length >= n ? row : (row = new float[n]);
+    }
+
+    /** A (n, cols) view of a reused tensor. */
+    Tensor tile(int n, int cols) {
+      if (tile == null || tile.length() < n * cols) {
+        tile = Tensor.zeros(n * cols);
+      }
+      return tile.slice(0, n * cols).reshape(n, cols);
+    }
+
+    /** A (t, n) view of a reused tensor. */
+    Tensor out(int t, int n) {
+      if (out == null || out.length() < t * n) {
+        out = Tensor.zeros(t * n);
+      }
+      return out.slice(0, t * n).reshape(t, n);
+    }
+  }
+}
