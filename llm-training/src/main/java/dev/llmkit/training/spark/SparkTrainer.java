@@ -123,10 +123,10 @@ public final class SparkTrainer {
   }
 
   /**
-   * Runs the training as one barrier stage and waits for it.
+   * Runs the training as one barrier stage and waits for it. Spark's {@code SparkException}
+   * (unchecked here) is thrown when the stage fails for good.
    *
    * @return every replica's report, rank 0 first
-   * @throws org.apache.spark.SparkException (unchecked here) when the stage fails for good
    */
   public SparkTrainingResult fit(ReplicaFactory factory) {
     Objects.requireNonNull(factory, "factory");
