@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 mkdir -p target
 mvn -B -q -o -pl llm-model -am compile dependency:build-classpath -Dmdep.outputFile="$PWD/target/jpms-cp.txt" >/dev/null
 deps=$(tr ':' '\n' < target/jpms-cp.txt | grep -v -e nd4j-native-platform -e "$PWD/" | paste -sd:)
-jackson=$(tr ':' '\n' < target/jpms-cp.txt | grep -e com/fasterxml | paste -sd:)
+# llm-tokenizer needs only Jackson's core trio (llm-model's Jinjava also brings jackson-dataformat-yaml,
+# which would need snakeyaml on the module path)
+jackson=$(tr ':' '\n' < target/jpms-cp.txt | grep -e com/fasterxml/jackson/core/ | paste -sd:)
 mp="llm-tokenizer/target/classes:llm-sampling/target/classes:$jackson"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/Smoke.java" <<'JAVA'
