@@ -5,4 +5,5 @@
  */
 module dev.llmkit.sampling {
   exports dev.llmkit.sampling;
+  exports dev.llmkit.sampling.grammar;
 }

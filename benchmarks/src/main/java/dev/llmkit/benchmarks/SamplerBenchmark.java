@@ -55,19 +55,25 @@ public class SamplerBenchmark {
 
   @Setup
   public void setup() {
-    SplittableRandom random = new SplittableRandom(vocab);
-    logits = new float[vocab];
-    for (int i = 0; i < vocab; i++) {
-      double u = 1 - random.nextDouble();
-      double v = random.nextDouble();
-      logits[i] = (float) (3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
-    }
+    logits = gaussianLogits(vocab, vocab);
     work = new float[vocab];
     int topK = filter.contains("topK40") ? 40 : 0;
     float topP = filter.contains("topP0.9") ? 0.9f : 1f;
     sampler = SamplerConfig.builder().topK(topK).topP(topP).buildSampler();
     context = new SamplingContext(42);
     fullSort = new FullSortSampler(vocab, topK, topP, 42);
+  }
+
+  /** N(0, 3²) logits by Box–Muller from a seeded SplittableRandom (the same on every JDK). */
+  static float[] gaussianLogits(int vocab, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] logits = new float[vocab];
+    for (int i = 0; i < vocab; i++) {
+      double u = 1 - random.nextDouble();
+      double v = random.nextDouble();
+      logits[i] = (float) (3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+    }
+    return logits;
   }
 
   /** llm-sampling's chain: top-k and/or top-p, then the random draw. */

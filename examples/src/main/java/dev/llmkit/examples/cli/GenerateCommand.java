@@ -4,8 +4,9 @@ import dev.llmkit.model.Models;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
-import dev.llmkit.tensor.DecodeMatrices;
+import dev.llmkit.sampling.Sampler;
 import dev.llmkit.sampling.SamplerConfig;
+import dev.llmkit.tensor.DecodeMatrices;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -67,6 +68,14 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--stop", description = "Stop when the text contains this string (repeatable).")
   List<String> stop = List.of();
 
+  @Option(names = "--json-schema", paramLabel = "FILE",
+      description = "Constrain the output to JSON that follows this JSON Schema (common subset).")
+  Path jsonSchema;
+
+  @Option(names = "--grammar", paramLabel = "FILE",
+      description = "Constrain the output to this GBNF grammar (llama.cpp's format; starts at root).")
+  Path grammar;
+
   @Option(names = "--decode-matrices", defaultValue = "AUTO",
       description = "Where decoding reads the weight matrices: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}:"
           + " heap copies, faster, when the Vector API is on and the heap has room; SHARED saves that memory).")
@@ -87,7 +96,8 @@ public final class GenerateCommand implements Callable<Integer> {
     long s = seed != null ? seed : System.nanoTime();
     SamplerConfig sampling = SamplerConfig.builder()
         .temperature(temperature).topK(topK).topP(topP).minP(minP).seed(s).build();
-    Generator generator = new Generator(loaded.model(), loaded.tokenizer(), sampling.sampler());
+    Sampler sampler = Constraints.withGrammar(sampling, loaded.tokenizer(), grammar, jsonSchema);
+    Generator generator = new Generator(loaded.model(), loaded.tokenizer(), sampler);
     GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
         .withStopStrings(stop.toArray(String[]::new)).withSlidingWindow(slidingWindow);
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
