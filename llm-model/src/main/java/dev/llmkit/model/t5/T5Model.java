@@ -98,6 +98,10 @@ public final class T5Model {
     return decoder;
   }
 
+  T5Layer[] encoderLayers() {
+    return encoder;
+  }
+
   // ------------------------------------------------------------------------------- encoder
 
   /**
