@@ -131,26 +131,29 @@ public final class GenerateCommand implements Callable<Integer> {
     GenerationResult r = promptTokens != null
         ? generator.generate(promptTokens, options, sampling.newContext(), stream)
         : generator.generate(prompt, options, sampling.newContext(), stream);
-    printIds(out, ids, r);
-    err.printf("finish %s, prompt %d tokens, generated %d tokens, seed %d, prefill %.1f tok/s,"
-            + " decode %.1f tok/s%n",
-        r.finishReason(), r.promptTokens(), r.generatedTokens(), s, r.prefillTokensPerSecond(),
-        r.decodeTokensPerSecond());
-    err.flush();
+    finish(out, err, ids, r, s);
     return 0;
   }
 
-  /** The generated ids on one line (ids output), or the newline after the streamed text. */
-  private void printIds(PrintStream out, boolean ids, GenerationResult r) {
+  /**
+   * The generated ids on one line (ids output) or the newline after the streamed text, then the
+   * summary on stderr.
+   */
+  private void finish(PrintStream out, PrintWriter err, boolean ids, GenerationResult r, long s) {
     if (ids) {
       PrintWriter w = spec.commandLine().getOut();
       w.println(java.util.Arrays.stream(r.tokens()).mapToObj(Integer::toString)
           .collect(java.util.stream.Collectors.joining(" ")));
       w.flush();
-      return;
+    } else {
+      out.println();
+      out.flush();
     }
-    out.println();
-    out.flush();
+    err.printf("finish %s, prompt %d tokens, generated %d tokens, seed %d, prefill %.1f tok/s,"
+            + " decode %.1f tok/s%n",
+        r.finishReason(), r.promptTokens(), r.generatedTokens(), s, r.prefillTokensPerSecond(),
+        r.decodeTokensPerSecond());
+    err.flush();
   }
 
   /** An encoder-decoder model (T5): the prompt is the encoder input; see {@link Seq2Seq}. */
@@ -167,12 +170,7 @@ public final class GenerateCommand implements Callable<Integer> {
     };
     GenerationResult r = Seq2Seq.generate(model, tokenizer, prompt, promptTokens, sampling.sampler(),
         sampling.newContext(), options, !ids, stream);
-    printIds(out, ids, r);
-    err.printf("finish %s, prompt %d tokens, generated %d tokens, seed %d, prefill %.1f tok/s,"
-            + " decode %.1f tok/s%n",
-        r.finishReason(), r.promptTokens(), r.generatedTokens(), s, r.prefillTokensPerSecond(),
-        r.decodeTokensPerSecond());
-    err.flush();
+    finish(out, err, ids, r, s);
     return 0;
   }
 }
