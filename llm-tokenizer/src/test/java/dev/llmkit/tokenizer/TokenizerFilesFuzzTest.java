@@ -50,9 +50,7 @@ class TokenizerFilesFuzzTest {
   void tokenizerJsonMutants() throws Exception {
     BytePairTokenizer bpe = BpeTrainer.train(TEXT.repeat(5), 40);
     ObjectNode base = HfTokenizerJson.toJson(bpe);
-    ObjectNode post = base.putObject("post_processor");
-    post.put("type", "TemplateProcessing");
-    post.putObject("special_tokens").putObject("x").putArray("ids").add(0);
+    base.set("post_processor", TokenizerJsonModelsFuzzTest.template("x", 0));
     SplittableRandom r = new SplittableRandom(19);
     FuzzTally tally = new FuzzTally("tokenizer.json");
     for (int i = 0; i < 1000 * SCALE; i++) {
