@@ -1,6 +1,9 @@
 package dev.llmkit.training.spark;
 
+import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.Probabilities;
+import dev.llmkit.model.SessionOptions;
+import dev.llmkit.model.generate.Bos;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.Generator;
 import dev.llmkit.model.io.LoadedModel;
@@ -8,7 +11,7 @@ import dev.llmkit.model.nn.Transformer;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.sampling.SamplingContext;
 import dev.llmkit.tensor.DecodeMatrices;
-import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.Tokenizer;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,9 +39,9 @@ import org.apache.spark.sql.types.StructType;
  * a null value. Nothing runs until an action (it is a lazy transformation).
  *
  * <p>Numbers equal what the same model computes locally: the log-probability is
- * {@link Probabilities#score}'s total (0 for a text of fewer than two tokens); the embedding is the
- * mean of the text's token embedding vectors (rows of the model's token embedding table, the table
- * {@code EmbeddingsExample} explores), a dense bag-of-tokens vector of the model's width; generation
+ * {@link Probabilities#score}'s total (0 for a text of fewer than two tokens); the embedding is
+ * {@link #embedding}: the mean over the text's tokens of the model's last hidden state (mean
+ * pooling, as sentence-embedding models pool), a vector of the model's width; generation
  * is {@link Generator} with the given sampler settings, each row drawing from its own seed
  * ({@code seed} mixed with the row's text), so a row's continuation does not depend on how the data
  * is partitioned.
@@ -82,29 +85,57 @@ public final class SparkInference {
   }
 
   /**
-   * Adds the mean token embedding of each text ({@code array<float>} of the model's width; the
-   * zero vector for a text of no tokens).
+   * Adds an embedding of each text ({@code array<float>} of the model's width): the mean over the
+   * text's tokens of the model's last hidden state (after the final norm; the BOS the model expects
+   * is run in front but not averaged), the zero vector for a text of no tokens.
    */
   public static Dataset<Row> withEmbedding(Dataset<Row> data, String textColumn,
       String outputColumn, ModelPath model, int batchRows) {
     return map(data, textColumn, outputColumn,
         DataTypes.createArrayType(DataTypes.FloatType, false), model, batchRows, (m, text) -> {
-          int[] ids = m.model().tokenizer().encode(text);
-          Tensor table = m.model().weights().tokenEmbedding(); // (V, C)
-          int c = table.dim(1);
-          float[] sum = new float[c];
-          for (int id : ids) {
-            float[] row = table.slice(id, id + 1).toArray();
-            for (int i = 0; i < c; i++) {
-              sum[i] += row[i];
-            }
+          float[] e = embedding(m.transformer(), m.model().tokenizer(), text);
+          Float[] boxed = new Float[e.length];
+          for (int i = 0; i < e.length; i++) {
+            boxed[i] = e[i];
           }
-          Float[] mean = new Float[c];
-          for (int i = 0; i < c; i++) {
-            mean[i] = ids.length == 0 ? 0f : sum[i] / ids.length;
-          }
-          return mean;
+          return boxed;
         });
+  }
+
+  /**
+   * The embedding {@link #withEmbedding} computes: the mean over the text's tokens of the final-norm
+   * hidden state, BOS run in front (when the model expects one) but not averaged.
+   *
+   * @return a vector of the model's width (zeros for a text of no tokens)
+   * @throws IllegalArgumentException when the text (with BOS) is longer than the context
+   */
+  public static float[] embedding(Transformer model, Tokenizer tokenizer, String text) {
+    int[] ids = tokenizer.encode(text);
+    int c = model.config().dim();
+    float[] mean = new float[c];
+    if (ids.length == 0) {
+      return mean;
+    }
+    int[] input = Bos.prepend(model.config(), tokenizer, ids);
+    int context = model.config().contextLength();
+    if (input.length > context) {
+      throw new IllegalArgumentException("a row of " + input.length + " tokens is longer than the"
+          + " model's context of " + context + " tokens");
+    }
+    int skip = input.length - ids.length;
+    try (InferenceSession s = model.newSession(SessionOptions.DEFAULT)) {
+      // input: (T) -> hidden: (T, C); mean over the text's rows
+      float[] h = s.forwardHidden(input, 0, input.length).toArray();
+      for (int p = skip; p < input.length; p++) {
+        for (int i = 0; i < c; i++) {
+          mean[i] += h[p * c + i];
+        }
+      }
+    }
+    for (int i = 0; i < c; i++) {
+      mean[i] /= ids.length;
+    }
+    return mean;
   }
 
   /**
