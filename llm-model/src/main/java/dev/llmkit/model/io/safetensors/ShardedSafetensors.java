@@ -1,12 +1,8 @@
 package dev.llmkit.model.io.safetensors;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmkit.model.io.CheckpointFormatException;
 import dev.llmkit.model.io.TensorSource;
 import dev.llmkit.tensor.Tensor;
@@ -37,17 +33,6 @@ public final class ShardedSafetensors implements TensorSource {
     this.shards = shards;
   }
 
-  private static final int MAX_DEPTH = 64;
-
-  private static final ObjectMapper STRICT = new ObjectMapper()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
-  static {
-    STRICT.getFactory().setStreamReadConstraints(
-        StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
-  }
-
   /**
    * Opens the index and every shard it names. The index is read strictly: a JSON object with an
    * optional {@code metadata} object (whose {@code total_size}, when present, is a non-negative
@@ -63,7 +48,7 @@ public final class ShardedSafetensors implements TensorSource {
   public static ShardedSafetensors open(Path indexFile) throws IOException {
     JsonNode root;
     try {
-      root = STRICT.readTree(indexFile.toFile());
+      root = SafetensorsFile.HEADER_JSON.readTree(indexFile.toFile()); // strict: no duplicate keys
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       String where = at == null ? "" : " line " + at.getLineNr() + " column " + at.getColumnNr();
