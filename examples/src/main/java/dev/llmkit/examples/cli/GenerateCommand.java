@@ -158,6 +158,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
   /** An encoder-decoder model (T5): the prompt is the encoder input; see {@link Seq2Seq}. */
   private int seq2seq(PrintWriter err, boolean ids, int[] promptTokens) throws Exception {
+    if (grammar != null || jsonSchema != null || slidingWindow) {
+      throw new IllegalArgumentException("--grammar, --json-schema and --sliding-window are not"
+          + " supported for the encoder-decoder model " + model);
+    }
     long s = seed != null ? seed : System.nanoTime();
     SamplerConfig sampling = SamplerConfig.builder()
         .temperature(temperature).topK(topK).topP(topP).minP(minP).seed(s).build();

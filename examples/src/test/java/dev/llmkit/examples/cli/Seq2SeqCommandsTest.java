@@ -83,6 +83,8 @@ class Seq2SeqCommandsTest {
         .err()).contains("--output must be text or ids");
     assertThat(CliRun.run("generate", "--model", t5.toString(), "--prompt", "hello").err())
         .contains("no tokenizer.json or spiece.model");
+    assertThat(CliRun.run("generate", "--model", t5.toString(), "--prompt-ids", "3", "--sliding-window")
+        .err()).contains("not supported for the encoder-decoder model");
   }
 
   static int[] greedy(int[] enc, int n) {
