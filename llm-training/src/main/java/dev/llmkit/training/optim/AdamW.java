@@ -52,9 +52,19 @@ public final class AdamW {
    * @throws IllegalArgumentException when the two weight sets do not have the same names and shapes
    */
   public AdamW(ModelWeights params, ModelWeights grads, AdamWConfig cfg) {
+    this(params.named(), grads.named(), cfg);
+  }
+
+  /**
+   * An optimiser over named parameters of any model (e.g. an encoder-decoder's), reading each
+   * gradient from the tensor of the same name in {@code grads}.
+   *
+   * @throws IllegalArgumentException when the two maps do not have the same names and shapes
+   */
+  public AdamW(Map<String, Tensor> params, Map<String, Tensor> grads, AdamWConfig cfg) {
     this.cfg = Objects.requireNonNull(cfg, "cfg");
-    Map<String, Tensor> g = grads.named();
-    for (Map.Entry<String, Tensor> e : params.named().entrySet()) {
+    Map<String, Tensor> g = grads;
+    for (Map.Entry<String, Tensor> e : params.entrySet()) {
       Tensor p = e.getValue();
       Tensor gp = g.get(e.getKey());
       if (gp == null || !gp.sameShape(p)) {
