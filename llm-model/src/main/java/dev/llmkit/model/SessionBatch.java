@@ -7,7 +7,9 @@ import java.util.Objects;
  * The generic {@link BatchSession}: one independent {@link InferenceSession} per row, run one after
  * the other. It works for every {@link LanguageModel} (an encoder–decoder model's decoder view
  * included), but reads the weights once per row rather than once per step. A copy of a row re-runs
- * the source's tokens past the prefix both rows share (the sessions have no way to copy a cache).
+ * the source's tokens past the prefix both rows share, one at a time (the sessions have no way to
+ * copy a cache): bit-exact when the rows share their prompt, as beams do; across different prompts
+ * the re-run prompt tokens differ from a chunked prefill in rounding only.
  */
 public final class SessionBatch implements BatchSession {
 
@@ -97,10 +99,7 @@ public final class SessionBatch implements BatchSession {
       common++;
     }
     // the saved logits stand for the last token: the cache needs only the tokens
-    dst.rewind(common);
-    if (common < want.length) {
-      dst.forward(want, common, want.length - common);
-    }
+    replay(dst, want, common);
     System.arraycopy(logits[from], 0, logits[to], 0, logits[to].length);
     hasLogits[to] = hasLogits[from];
   }
@@ -127,12 +126,21 @@ public final class SessionBatch implements BatchSession {
       while (common < want.length && common < have.length && want[common] == have[common]) {
         common++;
       }
-      dst.rewind(common);
-      if (common < want.length) {
-        dst.forward(want, common, want.length - common);
-      }
+      replay(dst, want, common);
       System.arraycopy(saved[sources[r]], 0, logits[r], 0, logits[r].length);
       hasLogits[r] = hasLogits[sources[r]];
+    }
+  }
+
+  /**
+   * Rewinds the session to the first {@code common} tokens and runs the rest of {@code want} one
+   * token at a time, as decoding ran them: rows that share their prompt (beams) then hold exactly
+   * the cache the source row holds.
+   */
+  private static void replay(InferenceSession dst, int[] want, int common) {
+    dst.rewind(common);
+    for (int i = common; i < want.length; i++) {
+      dst.forward(want, i, 1);
     }
   }
 

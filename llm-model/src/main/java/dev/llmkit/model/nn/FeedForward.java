@@ -65,6 +65,20 @@ public final class FeedForward {
     w2.forward(h, out);
   }
 
+  /**
+   * {@link #forward} over rows that are different sequences (batched decoding): every row as a
+   * one-row forward computes it ({@link Linear#forwardRows}). Shapes as there.
+   */
+  public void forwardRows(Tensor x, Tensor a, Tensor u, Tensor h, Tensor out) {
+    // x: (rows, C) -> a [, u]: (rows, H) -> h: (rows, H) -> out: (rows, C)
+    w1.forwardRows(x, a);
+    if (w3 != null) {
+      w3.forwardRows(x, u);
+    }
+    activation.forward(a, u, h);
+    w2.forwardRows(h, out);
+  }
+
   /** The training state for {@code rows} rows. */
   public Training training(int rows, Gradients g) {
     return new Training(rows, g);
