@@ -87,7 +87,7 @@ public final class Generator {
           + " of the model; shorten it, or pass options.withSlidingWindow(true)"
           + " (GenerationOptions.withSlidingWindow) to keep only the last tokens");
     }
-    Set<Integer> stops = stopTokens(options);
+    Set<Integer> stops = stopTokens(model, tokenizer, options);
     // the KV cache sized once for the prompt and every token asked for (within the context), so it
     // never grows, copying itself, in the middle of the generation
     int need = (int) Math.min((long) ids.length + options.maxTokens(), model.config().contextLength());
@@ -149,7 +149,9 @@ public final class Generator {
         "the prompt is empty and neither the tokenizer nor the model has a BOS id to start from"));
   }
 
-  private Set<Integer> stopTokens(GenerationOptions options) {
+  /** The options' stop tokens, else the tokenizer's EOS id, else the model's (shared with batches). */
+  static Set<Integer> stopTokens(
+      LanguageModel model, Tokenizer tokenizer, GenerationOptions options) {
     if (options.stopTokens() != null) {
       return options.stopTokens();
     }
