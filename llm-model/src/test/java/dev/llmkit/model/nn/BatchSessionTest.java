@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the same tokens, for the Transformer's batched session (heap copies, in-place F32, quantized) and
  * for the generic {@link SessionBatch}; copies and reorders keep that.
  */
-class BatchSessionTest {
+public class BatchSessionTest {
 
   static final int[][] PROMPTS = {{1, 5, 17, 42}, {1, 9}, {1, 3, 3, 60, 61, 62, 7}, {1, 88, 2}};
 
@@ -31,7 +31,7 @@ class BatchSessionTest {
   }
 
   /** A model that has only the inference view, so it gets the generic batch session. */
-  static LanguageModel plain(LanguageModel m) {
+  public static LanguageModel plain(LanguageModel m) {
     return new LanguageModel() {
       @Override
       public ModelConfig config() {
