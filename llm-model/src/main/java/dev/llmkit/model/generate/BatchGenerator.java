@@ -35,11 +35,7 @@ public final class BatchGenerator {
   public BatchGenerator(LanguageModel model, Tokenizer tokenizer) {
     this.model = Objects.requireNonNull(model, "model");
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-    if (tokenizer.vocabSize() > model.vocabSize()) {
-      throw new IllegalArgumentException(
-          "the tokenizer has " + tokenizer.vocabSize() + " ids but the model only "
-              + model.vocabSize());
-    }
+    Generator.checkVocabularies(model, tokenizer);
   }
 
   /** The model. */
@@ -124,7 +120,7 @@ public final class BatchGenerator {
     Sequence[] active = new Sequence[rows];
     int[] stepRows = new int[rows];
     int[] stepIds = new int[rows];
-    float[] scratch = new float[model.vocabSize()];
+    float[][] scratch = new float[2][model.vocabSize()];
     int nextRequest = 0;
     try (BatchSession session = model.newBatchSession(rows, new SessionOptions(false, 0, need))) {
       while (true) {
@@ -228,10 +224,11 @@ public final class BatchGenerator {
     }
 
     /** Samples the next id from the logits; true when the sequence is finished. */
-    boolean accept(float[] logits, float[] scratch, int position) {
-      System.arraycopy(logits, 0, scratch, 0, logits.length);
+    boolean accept(float[] logits, float[][] scratch, int position) {
+      // the sampler may change what it gets: a copy, in scratch[0]
+      System.arraycopy(logits, 0, scratch[0], 0, logits.length);
       SamplingContext context = request.context();
-      int token = request.sampler().sample(scratch, context);
+      int token = request.sampler().sample(scratch[0], context);
       context.accept(token);
       if (generated == tokens.length) {
         int cap = Math.min(request.options().maxTokens(), 2 * generated);
@@ -239,7 +236,9 @@ public final class BatchGenerator {
         logprobs = Arrays.copyOf(logprobs, cap);
       }
       tokens[generated] = token;
-      logprobs[generated] = logSoftmaxAt(logits, token);
+      // log softmax of the raw logits, in scratch[1]
+      BeamSearch.logSoftmax(logits, scratch[1]);
+      logprobs[generated] = scratch[1][token];
       generated++;
       if (generated == 1) {
         firstToken = System.nanoTime();
@@ -273,18 +272,5 @@ public final class BatchGenerator {
           reason, request.prompt().length, generated, firstToken - start, end - firstToken);
       return new BatchResult(g, Arrays.copyOf(logprobs, generated));
     }
-  }
-
-  /** log softmax(logits)[token], with the maximum subtracted. */
-  static float logSoftmaxAt(float[] logits, int token) {
-    float max = Float.NEGATIVE_INFINITY;
-    for (float l : logits) {
-      max = Math.max(max, l);
-    }
-    double sum = 0;
-    for (float l : logits) {
-      sum += Math.exp(l - max);
-    }
-    return (float) (logits[token] - max - Math.log(sum));
   }
 }

@@ -36,6 +36,11 @@ public final class Generator {
     this.model = Objects.requireNonNull(model, "model");
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.sampler = Objects.requireNonNull(sampler, "sampler");
+    checkVocabularies(model, tokenizer);
+  }
+
+  /** Throws when the tokenizer has more ids than the model (shared with batches). */
+  static void checkVocabularies(LanguageModel model, Tokenizer tokenizer) {
     if (tokenizer.vocabSize() > model.vocabSize()) {
       throw new IllegalArgumentException(
           "the tokenizer has " + tokenizer.vocabSize() + " ids but the model only "

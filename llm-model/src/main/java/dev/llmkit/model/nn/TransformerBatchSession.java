@@ -97,21 +97,7 @@ final class TransformerBatchSession implements BatchSession {
   @Override
   public float[] prefill(int row, int[] ids, int offset, int count) {
     check(row);
-    if (ids == null) {
-      throw new IllegalArgumentException("ids must not be null");
-    }
-    if (count < 1 || offset < 0 || offset + count > ids.length) {
-      throw new IllegalArgumentException(
-          "chunk [" + offset + ", " + (offset + count) + ") must be a non-empty range of the "
-              + ids.length + " ids");
-    }
-    int vocab = config.vocabSize();
-    for (int i = offset; i < offset + count; i++) {
-      if (ids[i] < 0 || ids[i] >= vocab) {
-        throw new IllegalArgumentException(
-            "token id " + ids[i] + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
-      }
-    }
+    TransformerSession.checkChunk(ids, offset, count, config.vocabSize());
     int ctx = config.contextLength();
     if (pos[row] + count > ctx) {
       throw new IllegalArgumentException(
