@@ -31,4 +31,20 @@ public interface LanguageModel {
 
   /** A new session with an empty KV cache. */
   InferenceSession newSession(SessionOptions options);
+
+  /**
+   * A new {@link BatchSession} of {@code rows} rows, each row opened like a session with
+   * {@code options}. This default builds it from independent sessions ({@link SessionBatch});
+   * models with a batched forward pass override it.
+   *
+   * @throws IllegalArgumentException when rows is below 1
+   */
+  default BatchSession newBatchSession(int rows, SessionOptions options) {
+    return new SessionBatch(this, rows, options);
+  }
+
+  /** {@link #newBatchSession(int, SessionOptions)} with the default options. */
+  default BatchSession newBatchSession(int rows) {
+    return newBatchSession(rows, SessionOptions.DEFAULT);
+  }
 }

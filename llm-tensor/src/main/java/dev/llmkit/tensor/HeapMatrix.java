@@ -110,4 +110,78 @@ public final class HeapMatrix implements WeightMatrix {
     }
     y.buffer().put(0, ys, 0, rows);
   }
+
+  /**
+   * Rows of x each through the one-row kernel, so every row of y equals, bit for bit, what
+   * {@link #linear} gives for that row alone; the weights are streamed once for all rows: each
+   * thread takes a block of W's rows and, a tile of them at a time (small enough to stay in cache),
+   * multiplies it with every row of x.
+   *
+   * @param x {@code (T, in)}
+   * @param bias {@code (out)} or null
+   * @param y {@code (T, out)}
+   */
+  @Override
+  public void linearRows(Tensor x, Tensor bias, Tensor y) {
+    int n = x.rank() == 2 ? x.dim(0) : 1;
+    if (n == 1) {
+      linear(x, bias, y);
+      return;
+    }
+    if (x.dim(1) != cols || y.rank() != 2 || y.dim(0) != n || y.dim(1) != rows
+        || (bias != null && bias.length() != rows)) {
+      throw new IllegalArgumentException(
+          "HeapMatrix.linearRows: expected x (" + n + ", " + cols + "), bias (" + rows
+              + ") or null, y (" + n + ", " + rows + ") for W (" + rows + ", " + cols + "), got x "
+              + x.shapeString() + ", bias " + (bias == null ? "null" : bias.shapeString()) + ", y "
+              + y.shapeString());
+    }
+    float[][][] scratch = ROWS.get();
+    float[][] xs = rowsOf(scratch, 0, n, cols);
+    float[][] ys = rowsOf(scratch, 1, n, rows);
+    FloatBuffer xb = x.buffer();
+    for (int i = 0; i < n; i++) {
+      xb.get(i * cols, xs[i], 0, cols);
+    }
+    SimdKernels kernels = Simd.kernelsOrScalar();
+    int k = cols;
+    // a tile of W's rows of about 32 KB: read from memory once, then from cache for each x row
+    int tile = Math.max(4, (8192 / k) & ~3);
+    Parallel.forBlocks(rows, (long) k * n, 4, (r0, r1) -> {
+      for (int t0 = r0; t0 < r1; t0 += tile) {
+        int t1 = Math.min(t0 + tile, r1);
+        int i = 0;
+        for (; i + 2 <= n; i += 2) {
+          kernels.matvec2(w, k, xs[i], xs[i + 1], ys[i], ys[i + 1], t0, t1);
+        }
+        if (i < n) {
+          kernels.matvec(w, k, xs[i], ys[i], t0, t1);
+        }
+      }
+    });
+    FloatBuffer yb = y.buffer();
+    FloatBuffer b = bias == null ? null : bias.buffer();
+    for (int i = 0; i < n; i++) {
+      float[] yi = ys[i];
+      if (b != null) {
+        for (int r = 0; r < rows; r++) {
+          yi[r] += b.get(r);
+        }
+      }
+      yb.put(i * rows, yi, 0, rows);
+    }
+  }
+
+  /** Per-thread row arrays of {@link #linearRows}: slot 0 the x rows, slot 1 the y rows. */
+  private static final ThreadLocal<float[][][]> ROWS =
+      ThreadLocal.withInitial(() -> new float[2][0][0]);
+
+  private static float[][] rowsOf(float[][][] scratch, int slot, int n, int len) {
+    float[][] a = scratch[slot];
+    if (a.length < n || a[0].length < len) {
+      a = new float[Math.max(n, a.length)][Math.max(len, a.length == 0 ? 0 : a[0].length)];
+      scratch[slot] = a;
+    }
+    return a;
+  }
 }

@@ -115,6 +115,36 @@ public final class KvCache {
     }
   }
 
+  /**
+   * This cache becomes a copy of {@code other}'s first {@code held} positions (what it held before
+   * is forgotten; it grows if needed). Both caches must have the same shape (layers, kvDim).
+   *
+   * @throws IllegalArgumentException when the shapes differ or held is out of range
+   */
+  public void copyFrom(KvCache other, int held) {
+    if (other.nLayers != nLayers || other.kvDim != kvDim) {
+      throw new IllegalArgumentException(
+          "KvCache.copyFrom: a cache of " + other.nLayers + " layers x " + other.kvDim
+              + " into one of " + nLayers + " x " + kvDim);
+    }
+    if (held < 0 || held > other.capacity) {
+      throw new IllegalArgumentException(
+          "KvCache.copyFrom: " + held + " positions of a cache holding room for " + other.capacity);
+    }
+    if (held == 0) {
+      return;
+    }
+    ensureCapacity(held, 0, 0);
+    for (int l = 0; l < nLayers; l++) {
+      float[] src = other.keysT[l];
+      float[] dst = keysT[l];
+      for (int c = 0; c < kvDim; c++) {
+        System.arraycopy(src, c * other.capacity, dst, c * capacity, held);
+      }
+      System.arraycopy(other.values[l], 0, values[l], 0, held * kvDim);
+    }
+  }
+
   /** Drops the memory. */
   public void release() {
     keysT = new float[nLayers][];

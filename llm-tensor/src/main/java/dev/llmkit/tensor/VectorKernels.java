@@ -162,6 +162,61 @@ final class VectorKernels implements SimdKernels {
     y[r] = tail(w, b, x, kv, k, sumLanes(a));
   }
 
+  @Override
+  public void matvec2(float[] w, int k, float[] x0, float[] x1, float[] y0, float[] y1, int r0, int r1) {
+    // four rows of W times two vectors: eight load-fma streams, each W vector loaded once for both
+    int r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      matvec4x2(w, k, x0, x1, y0, y1, r);
+    }
+    for (; r < r1; r++) {
+      matvec1(w, k, x0, y0, r);
+      matvec1(w, k, x1, y1, r);
+    }
+  }
+
+  /** {@code y0[r..r+4) = W[r..r+4, :]·x0}, the same for x1; per element as {@link #matvec4}. */
+  private static void matvec4x2(
+      float[] w, int k, float[] x0, float[] x1, float[] y0, float[] y1, int r) {
+    FloatVector a0 = FloatVector.zero(M);
+    FloatVector a1 = FloatVector.zero(M);
+    FloatVector a2 = FloatVector.zero(M);
+    FloatVector a3 = FloatVector.zero(M);
+    FloatVector c0 = FloatVector.zero(M);
+    FloatVector c1 = FloatVector.zero(M);
+    FloatVector c2 = FloatVector.zero(M);
+    FloatVector c3 = FloatVector.zero(M);
+    int b0 = r * k;
+    int b1 = b0 + k;
+    int b2 = b1 + k;
+    int b3 = b2 + k;
+    int kv = k - k % ML;
+    for (int i = 0; i < kv; i += ML) {
+      FloatVector u = FloatVector.fromArray(M, x0, i);
+      FloatVector v = FloatVector.fromArray(M, x1, i);
+      FloatVector w0 = FloatVector.fromArray(M, w, b0 + i);
+      FloatVector w1 = FloatVector.fromArray(M, w, b1 + i);
+      FloatVector w2 = FloatVector.fromArray(M, w, b2 + i);
+      FloatVector w3 = FloatVector.fromArray(M, w, b3 + i);
+      a0 = w0.fma(u, a0);
+      c0 = w0.fma(v, c0);
+      a1 = w1.fma(u, a1);
+      c1 = w1.fma(v, c1);
+      a2 = w2.fma(u, a2);
+      c2 = w2.fma(v, c2);
+      a3 = w3.fma(u, a3);
+      c3 = w3.fma(v, c3);
+    }
+    y0[r] = tail(w, b0, x0, kv, k, sumLanes(a0));
+    y0[r + 1] = tail(w, b1, x0, kv, k, sumLanes(a1));
+    y0[r + 2] = tail(w, b2, x0, kv, k, sumLanes(a2));
+    y0[r + 3] = tail(w, b3, x0, kv, k, sumLanes(a3));
+    y1[r] = tail(w, b0, x1, kv, k, sumLanes(c0));
+    y1[r + 1] = tail(w, b1, x1, kv, k, sumLanes(c1));
+    y1[r + 2] = tail(w, b2, x1, kv, k, sumLanes(c2));
+    y1[r + 3] = tail(w, b3, x1, kv, k, sumLanes(c3));
+  }
+
   /** {@code s + Σ_{kv<=i<k} w[b+i]·x[i]}: the elements after the last whole vector. */
   private static float tail(float[] w, int b, float[] x, int kv, int k, float s) {
     for (int i = kv; i < k; i++) {

@@ -21,6 +21,26 @@ public interface WeightMatrix {
    */
   void linear(Tensor x, Tensor b, Tensor y);
 
+  /**
+   * y = x·Wᵀ (+ b) with every row of x computed exactly as a one-row {@link #linear} computes it, so
+   * that a row's result does not depend on the other rows (batched decoding, where each row is a
+   * different sequence and must match that sequence decoded alone). This default runs the rows one
+   * by one; implementations whose one-row kernel can take several rows per pass over the weights
+   * override it, reading the weights once for all rows.
+   *
+   * <p>x: (T, cols), b: (rows) or null -> y: (T, rows), overwritten; y must not alias x.
+   */
+  default void linearRows(Tensor x, Tensor b, Tensor y) {
+    int n = x.rank() == 2 ? x.dim(0) : 1;
+    if (n == 1) {
+      linear(x, b, y);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      linear(x.slice(i, i + 1), b, y.slice(i, i + 1));
+    }
+  }
+
   /** Bytes one product reads from this matrix's storage (what one decode step streams). */
   long bytes();
 

@@ -67,6 +67,51 @@ class HeapMatrixTest {
     assertThat(pieces).containsExactly(whole);
   }
 
+  @ParameterizedTest
+  @CsvSource({"203, 77, 5", "64, 768, 8", "9, 40, 2", "13, 37, 1", "50, 16, 3"})
+  void linearRowsEqualsOneRowProductsBitForBit(int rows, int cols, int n) {
+    // batched decoding: each row of x through linearRows equals that row alone through linear
+    Tensor w = Tensor.randn(3, 1f, rows, cols);
+    Tensor b = Tensor.randn(4, 1f, rows);
+    Tensor x = Tensor.randn(5, 1f, n, cols);
+    HeapMatrix h = HeapMatrix.copyOf(w);
+    Tensor y = Tensor.zeros(n, rows);
+    h.linearRows(x, b, y);
+    for (int i = 0; i < n; i++) {
+      Tensor alone = Tensor.zeros(1, rows);
+      h.linear(x.slice(i, i + 1), b, alone);
+      assertThat(y.row(i).toArray()).as("row %d", i).containsExactly(alone.toArray());
+    }
+    // and the default (row by row) of any WeightMatrix, here F32 through BLAS
+    F32Matrix f = F32Matrix.of(w);
+    f.linearRows(x, b, y);
+    for (int i = 0; i < n; i++) {
+      Tensor alone = Tensor.zeros(1, rows);
+      f.linear(x.slice(i, i + 1), b, alone);
+      assertThat(y.row(i).toArray()).containsExactly(alone.toArray());
+    }
+  }
+
+  @Test
+  void matvec2EqualsTwoMatvecs() {
+    int rows = 31;
+    int cols = 45;
+    float[] w = Tensor.randn(9, 1f, rows, cols).toArray();
+    float[] x0 = Tensor.randn(10, 1f, cols).toArray();
+    float[] x1 = Tensor.randn(11, 1f, cols).toArray();
+    for (SimdKernels k : new SimdKernels[] {Simd.kernelsOrScalar(), ScalarKernels.INSTANCE}) {
+      float[] y0 = new float[rows];
+      float[] y1 = new float[rows];
+      float[] e0 = new float[rows];
+      float[] e1 = new float[rows];
+      k.matvec2(w, cols, x0, x1, y0, y1, 0, rows);
+      k.matvec(w, cols, x0, e0, 0, rows);
+      k.matvec(w, cols, x1, e1, 0, rows);
+      assertThat(y0).containsExactly(e0);
+      assertThat(y1).containsExactly(e1);
+    }
+  }
+
   @Test
   void rejectsWrongShapesNamingThem() {
     HeapMatrix h = HeapMatrix.copyOf(Tensor.zeros(4, 3));

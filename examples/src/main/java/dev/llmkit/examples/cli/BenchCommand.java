@@ -64,6 +64,11 @@ public final class BenchCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}: heap copies when the Vector API is on and the heap has room).")
   DecodeMatrices decodeMatrices;
 
+  @Option(names = "--batch", defaultValue = "1",
+      description = "Decode N sequences together, one batched step per token; decode_tok_per_s then"
+          + " counts the tokens of all N (default: ${DEFAULT-VALUE}).")
+  int batch;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -83,6 +88,13 @@ public final class BenchCommand implements Callable<Integer> {
             + " decode matrices %s%n",
         model, m.config().nLayers(), m.config().dim(), m.vocabSize(),
         m.weights().parameterCount() / 1e6, (System.nanoTime() - t0) / 1e9, m.decodeMatrices());
+    if (batch != 1) {
+      if (batch < 1) {
+        throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+      }
+      BatchBench.run(m, batch, promptLen, newTokens, repeats, seed, out, err);
+      return 0;
+    }
     int[] prompt = new SplittableRandom(seed).ints(promptLen, 0, m.vocabSize()).toArray();
     // warm-up: a whole run, so the JIT has compiled both paths at every cache length measured
     run(m, prompt, newTokens, new long[newTokens]);

@@ -95,6 +95,31 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Forget the oldest tokens when the context is full instead of stopping.")
   boolean slidingWindow;
 
+  @Option(names = "--samples", defaultValue = "1",
+      description = "Draw N continuations in one batch (seeds seed, seed+1, ...), printed separated"
+          + " by a line holding only --- (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(names = "--num-beams", paramLabel = "N",
+      description = "Beam search with N beams (Hugging Face semantics) instead of sampling.")
+  Integer numBeams;
+
+  @Option(names = "--length-penalty", defaultValue = "1.0",
+      description = "Beam search: score = sum_logprobs / length^P (default: ${DEFAULT-VALUE}).")
+  double lengthPenalty;
+
+  @Option(names = "--no-repeat-ngram-size", defaultValue = "0",
+      description = "Beam search: no n-gram of this size twice; 0 disables (default: ${DEFAULT-VALUE}).")
+  int noRepeatNgramSize;
+
+  @Option(names = "--num-return-sequences", defaultValue = "1",
+      description = "Beam search: how many of the best sequences to print (default: ${DEFAULT-VALUE}).")
+  int numReturnSequences;
+
+  @Option(names = "--early-stopping", defaultValue = "FALSE",
+      description = "Beam search: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  dev.llmkit.model.generate.BeamSearchOptions.EarlyStopping earlyStopping;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -122,6 +147,26 @@ public final class GenerateCommand implements Callable<Integer> {
     GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
         .withStopStrings(stop.toArray(String[]::new)).withSlidingWindow(slidingWindow);
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    if ((numBeams != null || samples != 1) && (promptTokens != null || ids)) {
+      throw new IllegalArgumentException(
+          "--samples and --num-beams take --prompt TEXT and print text; --prompt-ids and --output ids"
+              + " work with a single generation");
+    }
+    if (numBeams != null) {
+      if (grammar != null || jsonSchema != null || samples != 1) {
+        throw new IllegalArgumentException("--num-beams cannot be combined with --samples, --grammar or --json-schema");
+      }
+      BatchGenerate.beams(loaded, prompt, options, new dev.llmkit.model.generate.BeamSearchOptions(numBeams,
+          lengthPenalty, earlyStopping, noRepeatNgramSize, numReturnSequences, maxTokens, null), out, err);
+      return 0;
+    }
+    if (samples != 1) {
+      if (samples < 1) {
+        throw new IllegalArgumentException("--samples must be >= 1, got " + samples);
+      }
+      BatchGenerate.samples(loaded, prompt, samples, options, sampler, s, out, err);
+      return 0;
+    }
     TokenListener stream = ids ? TokenListener.NONE : (token, text) -> {
       if (!text.isEmpty()) {
         out.print(text);

@@ -36,6 +36,11 @@ public final class Generator {
     this.model = Objects.requireNonNull(model, "model");
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.sampler = Objects.requireNonNull(sampler, "sampler");
+    checkVocabularies(model, tokenizer);
+  }
+
+  /** Throws when the tokenizer has more ids than the model (shared with batches). */
+  static void checkVocabularies(LanguageModel model, Tokenizer tokenizer) {
     if (tokenizer.vocabSize() > model.vocabSize()) {
       throw new IllegalArgumentException(
           "the tokenizer has " + tokenizer.vocabSize() + " ids but the model only "
@@ -87,7 +92,7 @@ public final class Generator {
           + " of the model; shorten it, or pass options.withSlidingWindow(true)"
           + " (GenerationOptions.withSlidingWindow) to keep only the last tokens");
     }
-    Set<Integer> stops = stopTokens(options);
+    Set<Integer> stops = stopTokens(model, tokenizer, options);
     // the KV cache sized once for the prompt and every token asked for (within the context), so it
     // never grows, copying itself, in the middle of the generation
     int need = (int) Math.min((long) ids.length + options.maxTokens(), model.config().contextLength());
@@ -149,7 +154,9 @@ public final class Generator {
         "the prompt is empty and neither the tokenizer nor the model has a BOS id to start from"));
   }
 
-  private Set<Integer> stopTokens(GenerationOptions options) {
+  /** The options' stop tokens, else the tokenizer's EOS id, else the model's (shared with batches). */
+  static Set<Integer> stopTokens(
+      LanguageModel model, Tokenizer tokenizer, GenerationOptions options) {
     if (options.stopTokens() != null) {
       return options.stopTokens();
     }

@@ -111,6 +111,33 @@ public final class Attention {
   }
 
   /**
+   * Inference of one new token for each of T different sequences (batched decoding): row i of x is
+   * sequence i's token at position {@code pos[i]}, attending over {@code caches[i]} (which holds
+   * its positions 0..pos[i]-1 and receives this one). The projections run over all rows at once,
+   * each row exactly as a one-row forward computes it ({@link Linear#forwardRows}); positions and
+   * attention run per row, so every row equals the same token decoded by its sequence alone.
+   *
+   * <p>x: (T, C) -> out: (T, C); q, att: (T, nHeads*hd) and k, v: (T, nKvHeads*hd) scratch, with
+   * {@code rows} their one-row views.
+   */
+  public void forwardRows(Tensor x, KvCache[] caches, int[] pos, int layer, CachedAttention kernel,
+      Tensor q, Tensor k, Tensor v, Tensor att, RowViews rows, Tensor out) {
+    // x: (T, C) -> q: (T, nh*hd), k, v: (T, nkv*hd)
+    wq.forwardRows(x, q);
+    wk.forwardRows(x, k);
+    wv.forwardRows(x, v);
+    int t = x.dim(0);
+    for (int i = 0; i < t; i++) {
+      // row i: rotated to its own position, then over its own cache -> att[i]: (1, nh*hd)
+      positions.rotate(rows.q[i], nHeads, pos[i]);
+      positions.rotate(rows.k[i], nKvHeads, pos[i]);
+      kernel.forward(caches[i], layer, pos[i], rows.q[i], rows.k[i], rows.v[i], rows.att[i], null);
+    }
+    // att: (T, nh*hd) -> out: (T, C)
+    wo.forwardRows(att, out);
+  }
+
+  /**
    * Inference of one whole sequence under {@code mask} (encoder self-attention), no cache.
    *
    * <p>x: (T, C) -> out: (T, C); q, att (T, nHeads*hd), k, v (T, nKvHeads*hd) scratch; probs

@@ -106,6 +106,20 @@ public final class Block {
     run(ws, attn);
   }
 
+  /**
+   * Inference of one new token for each of T = ws.rows different sequences (batched decoding): row
+   * i at position {@code pos[i]} against layer {@code layer} of {@code caches[i]}; ws.x: (T, C)
+   * updated in place, every row as the sequence alone would compute it.
+   */
+  public void forwardRows(Workspace ws, RowViews rows, KvCache[] caches, int[] pos, int layer,
+      CachedAttention kernel) {
+    Sublayer attn = (in, o) -> attention.forwardRows(
+        in, caches, pos, layer, kernel, ws.q, ws.k, ws.v, ws.att, rows, o);
+    Sublayer mlp = (in, o) -> ffn.forwardRows(in, ws.h, ws.up, ws.act, o);
+    compose(norm1::forward, attn, norm2::forward, mlp, ws.x, ws.xn, ws.tmp, ws.x, ws.xn, ws.tmp,
+        ws.proj, ws.x);
+  }
+
   /** Inference of one whole sequence under {@code mask} (an encoder): ws.x: (T, C) in place. */
   public void forward(Workspace ws, AttentionMask mask, Tensor probs) {
     run(ws, (in, o) -> attention.forward(in, mask, ws.q, ws.k, ws.v, ws.att, probs, o));

@@ -57,12 +57,34 @@ public final class FeedForward {
    * null unless gated.
    */
   public void forward(Tensor x, Tensor a, Tensor u, Tensor h, Tensor out) {
-    w1.forward(x, a);
+    forward(x, a, u, h, out, false);
+  }
+
+  /** The forward; rows: each row as a one-row forward computes it ({@link Linear#forwardRows}). */
+  private void forward(Tensor x, Tensor a, Tensor u, Tensor h, Tensor out, boolean rows) {
+    // x: (rows, C) -> a [, u]: (rows, H) -> h: (rows, H) -> out: (rows, C)
+    linear(w1, x, a, rows);
     if (w3 != null) {
-      w3.forward(x, u);
+      linear(w3, x, u, rows);
     }
     activation.forward(a, u, h);
-    w2.forward(h, out);
+    linear(w2, h, out, rows);
+  }
+
+  private static void linear(Linear l, Tensor x, Tensor y, boolean rows) {
+    if (rows) {
+      l.forwardRows(x, y);
+    } else {
+      l.forward(x, y);
+    }
+  }
+
+  /**
+   * {@link #forward} over rows that are different sequences (batched decoding): every row as a
+   * one-row forward computes it ({@link Linear#forwardRows}). Shapes as there.
+   */
+  public void forwardRows(Tensor x, Tensor a, Tensor u, Tensor h, Tensor out) {
+    forward(x, a, u, h, out, true);
   }
 
   /** The training state for {@code rows} rows. */

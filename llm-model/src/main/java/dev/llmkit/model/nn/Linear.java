@@ -56,6 +56,19 @@ public final class Linear {
     weight.linear(x, bias, y);
   }
 
+  /**
+   * Forward of rows that are different sequences (batched decoding): each row exactly as a one-row
+   * {@link #forward} computes it, the weights read once for all rows
+   * ({@link WeightMatrix#linearRows}).
+   *
+   * @param x (rows, in)
+   * @param y (rows, out), overwritten
+   */
+  public void forwardRows(Tensor x, Tensor y) {
+    // x: (rows, in) -> y: (rows, out)
+    weight.linearRows(x, bias, y);
+  }
+
   /** The training state: backward adds into the gradients of W and b that {@code g} names. */
   public Training training(Gradients g) {
     return new Training(g);

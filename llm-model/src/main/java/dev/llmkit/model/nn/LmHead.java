@@ -38,6 +38,15 @@ public final class LmHead implements OutputHead {
     projection.forward(xn, logits);
   }
 
+  /**
+   * {@link #forward} over rows that are different sequences (batched decoding): every row as a
+   * one-row forward computes it. x: (T, C) -> xn: (T, C) -> logits: (T, V).
+   */
+  public void forwardRows(Tensor x, Tensor xn, Tensor logits) {
+    norm.forward(x, xn);
+    projection.forwardRows(xn, logits);
+  }
+
   @Override
   public Training training(int rows, Gradients g) {
     return new Training(rows, g);

@@ -1,7 +1,9 @@
 package dev.llmkit.model.nn;
 
+import dev.llmkit.model.BatchSession;
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.LanguageModel;
+import dev.llmkit.model.SessionBatch;
 import dev.llmkit.model.SessionOptions;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.weights.LayerWeights;
@@ -134,6 +136,39 @@ public final class Transformer implements LanguageModel {
       // x[T-1]: (1, C) -> logits: (1, V)
       head.forward(ws.xLast, ws.xnLast, lastLogits);
     }
+  }
+
+  /**
+   * A batched session: one batched forward pass per decoding step over its rows, the weights read
+   * once per step, every row's logits equal to a single-sequence session's. With a sliding window
+   * it falls back to {@link dev.llmkit.model.SessionBatch} (independent sessions).
+   */
+  @Override
+  public BatchSession newBatchSession(int rows, SessionOptions options) {
+    Objects.requireNonNull(options, "options");
+    if (options.slidingWindow()) {
+      return new SessionBatch(this, rows, options);
+    }
+    return new TransformerBatchSession(this, rows, options);
+  }
+
+  /**
+   * The inference forward of one new token for each of T = ws.rows different sequences: row i is
+   * ids[i] at position pos[i] against caches[i] (which holds 0..pos[i]-1).
+   *
+   * <p>ids: (T) -> ws.x: (T, C) -> logits: (T, V), every row as the sequence alone computes it.
+   */
+  void forwardRows(Workspace ws, RowViews rows, KvCache[] caches, CachedAttention kernel, int[] ids,
+      int[] pos, Tensor logits) {
+    // ids[i] at pos[i] -> x[i]: (1, C)
+    for (int i = 0; i < ws.rows; i++) {
+      embeddings.forward(ids, i, pos[i], rows.x[i]);
+    }
+    for (int l = 0; l < blocks.length; l++) {
+      blocks[l].forwardRows(ws, rows, caches, pos, l, kernel);
+    }
+    // x: (T, C) -> logits: (T, V)
+    head.forwardRows(ws.x, ws.xn, logits);
   }
 
   /**

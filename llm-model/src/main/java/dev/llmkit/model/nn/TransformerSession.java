@@ -107,21 +107,8 @@ final class TransformerSession implements InferenceSession {
    */
   private Tensor[] run(int[] ids, int offset, int count, boolean all, boolean attention) {
     checkOpen();
-    if (ids == null) {
-      throw new IllegalArgumentException("ids must not be null");
-    }
-    if (count < 1 || offset < 0 || offset + count > ids.length) {
-      throw new IllegalArgumentException(
-          "chunk [" + offset + ", " + (offset + count) + ") must be a non-empty range of the "
-              + ids.length + " ids");
-    }
+    checkChunk(ids, offset, count, config.vocabSize());
     int vocab = config.vocabSize();
-    for (int i = offset; i < offset + count; i++) {
-      if (ids[i] < 0 || ids[i] >= vocab) {
-        throw new IllegalArgumentException(
-            "token id " + ids[i] + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
-      }
-    }
     if (attention && count > MAX_CHUNK) {
       throw new IllegalArgumentException(
           "attention weights of a chunk of " + count + " tokens: at most " + MAX_CHUNK);
@@ -176,6 +163,24 @@ final class TransformerSession implements InferenceSession {
       return new Tensor[] {allLogits};
     }
     return probs;
+  }
+
+  /** Throws unless ids[offset..offset+count) is a non-empty range of ids inside the vocabulary. */
+  static void checkChunk(int[] ids, int offset, int count, int vocab) {
+    if (ids == null) {
+      throw new IllegalArgumentException("ids must not be null");
+    }
+    if (count < 1 || offset < 0 || offset + count > ids.length) {
+      throw new IllegalArgumentException(
+          "chunk [" + offset + ", " + (offset + count) + ") must be a non-empty range of the "
+              + ids.length + " ids");
+    }
+    for (int i = offset; i < offset + count; i++) {
+      if (ids[i] < 0 || ids[i] >= vocab) {
+        throw new IllegalArgumentException(
+            "token id " + ids[i] + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
+      }
+    }
   }
 
   /** Keeps the last {@code keep} held tokens, recomputing their cache from position 0. */
