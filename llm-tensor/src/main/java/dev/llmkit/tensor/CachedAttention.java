@@ -70,6 +70,32 @@ public final class CachedAttention {
     }
   }
 
+  /**
+   * As {@link #forward(KvCache, int, int, Tensor, Tensor, Tensor, Tensor, Tensor)} under an
+   * attention variant (score scale, soft cap, sliding window): a standard variant takes the fast
+   * kernels, any other {@link VariantAttention} over a row-major copy of the cache.
+   */
+  public void forward(KvCache cache, int layer, int pos, Tensor q, Tensor k, Tensor v, Tensor out,
+      Tensor probs, AttentionVariant variant) {
+    if (variant.isStandard()) {
+      forward(cache, layer, pos, q, k, v, out, probs);
+      return;
+    }
+    int t = q.dim(0);
+    cache.write(layer, pos, k, v, t);
+    Tensor kAll = k;
+    Tensor vAll = v;
+    if (pos > 0) {
+      grow(pos + t);
+      kAll = keys;
+      vAll = values;
+      cache.copyTo(layer, pos + t, kAll, vAll);
+    }
+    // q: (T, qDim), k, v: (pos+T, kvDim) -> out: (T, qDim); keys beyond the window are masked
+    VariantAttention.forward(
+        q, kAll, vAll, nHeads, nKvHeads, AttentionMask.CAUSAL, variant, pos + t, pos, out, probs);
+  }
+
   private void grow(int length) {
     if (keys == null || keys.dim(0) < length) {
       int rows = Integer.highestOneBit(Math.max(length - 1, 1)) << 1;

@@ -66,7 +66,51 @@ public enum Activation {
     public boolean gated() {
       return true;
     }
+  },
+
+  /** gelu_tanh(a) * u: the gate a and the up projection u (Gemma's GeGLU). */
+  GEGLU_TANH {
+    @Override
+    public void forward(Tensor a, Tensor u, Tensor h) {
+      // h = gelu(a) ∘ u
+      java.nio.FloatBuffer ab = a.buffer();
+      java.nio.FloatBuffer ub = u.buffer();
+      java.nio.FloatBuffer hb = h.buffer();
+      for (int i = 0, n = a.length(); i < n; i++) {
+        hb.put(i, Activations.geluTanh(ab.get(i)) * ub.get(i));
+      }
+    }
+
+    @Override
+    public void backward(Tensor a, Tensor u, Tensor dh, Tensor da, Tensor du) {
+      // du += dh ∘ gelu(a); da += dh ∘ u ∘ gelu'(a)
+      java.nio.FloatBuffer ab = a.buffer();
+      java.nio.FloatBuffer ub = u.buffer();
+      java.nio.FloatBuffer gb = dh.buffer();
+      java.nio.FloatBuffer dab = da.buffer();
+      java.nio.FloatBuffer dub = du.buffer();
+      for (int i = 0, n = a.length(); i < n; i++) {
+        float x = ab.get(i);
+        float g = gb.get(i);
+        dub.put(i, dub.get(i) + g * Activations.geluTanh(x));
+        dab.put(i, dab.get(i) + geluGrad(x, g * ub.get(i)));
+      }
+    }
+
+    @Override
+    public boolean gated() {
+      return true;
+    }
   };
+
+  /** d gelu_tanh(x)/dx · dout, as {@link Activations#geluTanh} defines gelu. */
+  static float geluGrad(float x, float dout) {
+    double c = Math.sqrt(2.0 / Math.PI);
+    double u = c * (x + 0.044715 * x * x * x);
+    double s = 1.0 / (1.0 + Math.exp(-2.0 * u));
+    double dudx = c * (1.0 + 3.0 * 0.044715 * x * x);
+    return (float) (dout * (s + x * 2.0 * s * (1.0 - s) * dudx));
+  }
 
   /** a (and u when gated): (rows, H) -> h: (rows, H). */
   public abstract void forward(Tensor a, Tensor u, Tensor h);

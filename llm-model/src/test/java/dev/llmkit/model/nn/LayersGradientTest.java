@@ -131,7 +131,7 @@ class LayersGradientTest {
     double atol = act == Activation.RELU ? 2e-3 : ATOL;
     assertThat(check(l, GradCheck.uniform(5, ROWS, 8), Tensor.zeros(ROWS, 8), ps, gs, eps, atol))
         .isEmpty();
-    assertThat(ps).hasSize(act == Activation.SWIGLU ? 3 + 2 : 4);
+    assertThat(ps).hasSize(act.gated() ? 3 + 2 : 4);
   }
 
   static List<Object[]> attentionCases() {
