@@ -153,6 +153,17 @@ class ModelFamiliesTest {
     assertThat(a[0]).isNotEqualTo(plain[0]);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"qwen2", "mistral", "llama3", "gemma", "gemma2", "phi3"})
+  void llmEstimateCountsTheParametersTheLoaderLoads(String family) throws Exception {
+    long estimated = dev.llmkit.model.cost.CostModel.of(
+        dev.llmkit.model.cost.ConfigJson.read(fixture(family).resolve("config.json"))).params();
+    ModelWeights w = Checkpoints.load(fixture(family)).weights();
+    // Qwen2's o_proj has no bias: the loader adds zeros (one per layer and channel)
+    long zeros = family.equals("qwen2") ? (long) w.config().nLayers() * w.config().dim() : 0;
+    assertThat(w.parameterCount() - zeros).isEqualTo(estimated);
+  }
+
   @Test
   void smolLm2AndTinyLlamaLoadAsLlama() throws Exception {
     // the shapes of SmolLM2-360M-Instruct's and TinyLlama-1.1B-Chat's config.json
