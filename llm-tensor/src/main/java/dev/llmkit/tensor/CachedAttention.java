@@ -73,7 +73,8 @@ public final class CachedAttention {
   /**
    * As {@link #forward(KvCache, int, int, Tensor, Tensor, Tensor, Tensor, Tensor)} under an
    * attention variant (score scale, soft cap, sliding window): a standard variant takes the fast
-   * kernels, any other {@link VariantAttention} over a row-major copy of the cache.
+   * kernels, any other {@link VariantAttention}: one decoding row reads only the window's keys of
+   * the cache in place; a chunk runs over a row-major copy of the cache.
    */
   public void forward(KvCache cache, int layer, int pos, Tensor q, Tensor k, Tensor v, Tensor out,
       Tensor probs, AttentionVariant variant) {
@@ -83,6 +84,12 @@ public final class CachedAttention {
     }
     int t = q.dim(0);
     cache.write(layer, pos, k, v, t);
+    if (t == 1 && probs == null) {
+      // decode: q: (1, qDim) over the window's cached keys in place -> out: (1, qDim)
+      VariantAttention.decode(q, cache.keysT(layer), cache.values(layer), cache.capacity(), pos + 1,
+          nHeads, nKvHeads, variant, out);
+      return;
+    }
     Tensor kAll = k;
     Tensor vAll = v;
     if (pos > 0) {

@@ -175,6 +175,77 @@ public final class VariantAttention {
     dv.buffer().put(0, dva, 0, dva.length);
   }
 
+  /**
+   * One decoding step over a KV cache in place (no copy): the query at position keyLength-1 attends
+   * to the cached keys the window allows, {@code max(0, keyLength-window) .. keyLength-1}.
+   *
+   * @param query (1, nHeads*hd)
+   * @param keysT (kvDim, stride) keys transposed, as {@link KvCache} holds them
+   * @param values (≥keyLength, kvDim) values, row-major
+   * @param stride the position stride of keysT
+   * @param keyLength cached positions, the query's included
+   * @param output (1, nHeads*hd), overwritten
+   */
+  public static void decode(Tensor query, float[] keysT, float[] values, int stride, int keyLength,
+      int nHeads, int nKvHeads, AttentionVariant variant, Tensor output) {
+    int c = query.length();
+    if (nHeads < 1 || nKvHeads < 1 || nHeads % nKvHeads != 0 || c % nHeads != 0
+        || output.length() != c || keyLength < 1 || keyLength > stride) {
+      throw new IllegalArgumentException("VariantAttention.decode: q " + query.shapeString() + ", out "
+          + output.shapeString() + ", " + keyLength + " keys of stride " + stride + ", heads "
+          + nHeads + "/" + nKvHeads);
+    }
+    final int hd = c / nHeads;
+    final int kvDim = nKvHeads * hd;
+    final int group = nHeads / nKvHeads;
+    final int start = variant.window() > 0 ? Math.max(0, keyLength - variant.window()) : 0;
+    final int n = keyLength - start;
+    final float scale = variant.scaleFor(hd);
+    final float cap = variant.softcap();
+    final float[] q = new float[c];
+    query.buffer().get(0, q);
+    final float[] out = new float[c];
+    Parallel.forRange(nHeads, 3L * n * hd, (from, to) -> {
+      float[] s = new float[n];
+      for (int h = from; h < to; h++) {
+        int c0 = (h / group) * hd;
+        // s: (n) = scale · q_h · K_g[start..keyLength)ᵀ, one key dimension at a time (contiguous)
+        java.util.Arrays.fill(s, 0f);
+        for (int e = 0; e < hd; e++) {
+          float qe = q[h * hd + e];
+          int k = (c0 + e) * stride + start;
+          for (int j = 0; j < n; j++) {
+            s[j] += qe * keysT[k + j];
+          }
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+          float r = s[j] * scale;
+          if (cap != 0f) {
+            r = (float) (cap * Math.tanh(r / cap));
+          }
+          s[j] = r;
+          max = Math.max(max, r);
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+          s[j] = (float) Math.exp(s[j] - max);
+          sum += s[j];
+        }
+        float inv = (float) (1.0 / sum);
+        // out_h (hd) = Σ_j p_j v_j
+        for (int j = 0; j < n; j++) {
+          float p = s[j] * inv;
+          int v = (start + j) * kvDim + c0;
+          for (int e = 0; e < hd; e++) {
+            out[h * hd + e] += p * values[v + e];
+          }
+        }
+      }
+    });
+    output.buffer().put(0, out);
+  }
+
   /** Row i's probabilities for head h into s; false (s all 0) when the row may see no key. */
   private static boolean scores(float[] qa, int qOff, float[] ka, int kvCol, Dims d, int keyLength,
       int qPos, AttentionMask mask, AttentionVariant variant, float scale, float cap, float[] s) {
