@@ -200,6 +200,10 @@ class ModelFamiliesTest {
     assertThatThrownBy(() -> HfConfig.fromJson(cfg, Path.of("config.json")))
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("rope_scaling type 'longrope' is not supported");
+    ObjectNode phi = (ObjectNode) JSON.readTree(fixture("phi3").resolve("config.json").toFile());
+    phi.put("partial_rotary_factor", 0.5);
+    assertThatThrownBy(() -> HfConfig.fromJson(phi, Path.of("config.json")))
+        .hasMessageContaining("partial_rotary_factor 0.5 is not supported");
   }
 
   @Test

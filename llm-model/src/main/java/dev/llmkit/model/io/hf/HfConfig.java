@@ -156,6 +156,10 @@ public record HfConfig(HfFamily family, ModelConfig config) {
         }
         int context = f.requiredInt("max_position_embeddings");
         b.ropeScaling(ropeScaling(f, root.get("rope_scaling"), context));
+        if (f.number("partial_rotary_factor", 1.0) != 1.0) {
+          throw new CheckpointFormatException(source, "partial_rotary_factor "
+              + f.number("partial_rotary_factor", 1.0) + " is not supported (only full rotary: 1.0)");
+        }
         // sliding window: Mistral and Phi-3 on every layer, Gemma 2 on even layers; Qwen2 only
         // with use_sliding_window (then on some layers only: not supported)
         int window = 0;
