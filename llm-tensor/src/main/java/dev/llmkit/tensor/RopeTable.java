@@ -81,7 +81,7 @@ public final class RopeTable {
     }
   }
 
-  /** The plain frequencies {@code theta^(−2i/headDim)}, i < headDim/2 (headDim validated later). */
+  /** The plain frequencies {@code theta^(−2i/headDim)} for {@code i < headDim/2}. */
   public static double[] standardFrequencies(int headDim, double theta) {
     double[] freq = new double[Math.max(0, headDim / 2)];
     for (int i = 0; i < freq.length; i++) {
