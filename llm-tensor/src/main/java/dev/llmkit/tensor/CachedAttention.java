@@ -55,14 +55,8 @@ public final class CachedAttention {
       return;
     }
     // q: (T, qDim), k, v: (pos+T, kvDim) -> out: (T, qDim)
-    Tensor kAll = k;
-    Tensor vAll = v;
-    if (pos > 0) {
-      grow(pos + t);
-      kAll = keys;
-      vAll = values;
-      cache.copyTo(layer, pos + t, kAll, vAll);
-    }
+    Tensor kAll = pos > 0 ? cachedRows(cache, layer, pos + t) : k;
+    Tensor vAll = pos > 0 ? values : v;
     if (GENERAL_KERNEL) {
       Attention.forward(q, kAll, vAll, nHeads, nKvHeads, AttentionMask.CAUSAL, pos + t, pos, out, probs);
     } else {
@@ -90,17 +84,18 @@ public final class CachedAttention {
           nHeads, nKvHeads, variant, out);
       return;
     }
-    Tensor kAll = k;
-    Tensor vAll = v;
-    if (pos > 0) {
-      grow(pos + t);
-      kAll = keys;
-      vAll = values;
-      cache.copyTo(layer, pos + t, kAll, vAll);
-    }
+    Tensor kAll = pos > 0 ? cachedRows(cache, layer, pos + t) : k;
+    Tensor vAll = pos > 0 ? values : v;
     // q: (T, qDim), k, v: (pos+T, kvDim) -> out: (T, qDim); keys beyond the window are masked
     VariantAttention.forward(
         q, kAll, vAll, nHeads, nKvHeads, AttentionMask.CAUSAL, variant, pos + t, pos, out, probs);
+  }
+
+  /** Layer l's positions 0..length-1 copied row-major into keys (returned) and values. */
+  private Tensor cachedRows(KvCache cache, int layer, int length) {
+    grow(length);
+    cache.copyTo(layer, length, keys, values);
+    return keys;
   }
 
   private void grow(int length) {

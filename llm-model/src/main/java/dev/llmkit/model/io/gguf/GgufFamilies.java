@@ -164,13 +164,13 @@ final class GgufFamilies {
       Tensor w3;
       if (phi3) {
         // attn_qkv: (q + 2kv, C) -> wq, wk, wv; ffn_up: (2H, C) -> gate w1, up w3
-        Tensor qkv = in.load(p + "attn_qkv.weight", q + 2 * kv, C);
-        wq = qkv.slice(0, q).copy();
-        wk = qkv.slice(q, q + kv).copy();
-        wv = qkv.slice(q + kv, q + 2 * kv).copy();
-        Tensor up = in.load(p + "ffn_up.weight", 2 * H, C);
-        w1 = up.slice(0, H).copy();
-        w3 = up.slice(H, 2 * H).copy();
+        Tensor[] qkv = in.loadSplit(p + "attn_qkv.weight", C, q, kv, kv);
+        wq = qkv[0];
+        wk = qkv[1];
+        wv = qkv[2];
+        Tensor[] up = in.loadSplit(p + "ffn_up.weight", C, H, H);
+        w1 = up[0];
+        w3 = up[1];
       } else {
         wq = in.load(p + "attn_q.weight", q, C);
         wk = in.load(p + "attn_k.weight", kv, C);

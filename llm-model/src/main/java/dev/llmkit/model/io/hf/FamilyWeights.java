@@ -52,14 +52,14 @@ final class FamilyWeights {
       Tensor w3;
       if (phi3) {
         // qkv_proj: (q + 2kv, C) -> wq (q, C), wk (kv, C), wv (kv, C)
-        Tensor qkv = in.load(p + "self_attn.qkv_proj.weight", q + 2 * kv, C);
-        wq = qkv.slice(0, q).copy();
-        wk = qkv.slice(q, q + kv).copy();
-        wv = qkv.slice(q + kv, q + 2 * kv).copy();
+        Tensor[] qkv = in.loadSplit(p + "self_attn.qkv_proj.weight", C, q, kv, kv);
+        wq = qkv[0];
+        wk = qkv[1];
+        wv = qkv[2];
         // gate_up_proj: (2H, C) -> gate w1 (H, C), up w3 (H, C)
-        Tensor gateUp = in.load(p + "mlp.gate_up_proj.weight", 2 * H, C);
-        w1 = gateUp.slice(0, H).copy();
-        w3 = gateUp.slice(H, 2 * H).copy();
+        Tensor[] gateUp = in.loadSplit(p + "mlp.gate_up_proj.weight", C, H, H);
+        w1 = gateUp[0];
+        w3 = gateUp[1];
       } else {
         wq = in.load(p + "self_attn.q_proj.weight", q, C);
         wk = in.load(p + "self_attn.k_proj.weight", kv, C);
