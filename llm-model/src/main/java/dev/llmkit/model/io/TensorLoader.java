@@ -67,6 +67,24 @@ public final class TensorLoader {
     return parts;
   }
 
+  /**
+   * Matrices that a family stores either fused as row blocks of one tensor ({@code fused}, when not
+   * null) or as separate tensors ({@code names}): {@code parts[i]: (rows[i], cols)} either way.
+   */
+  public Tensor[] loadParts(String fused, String[] names, int cols, int... rows) throws IOException {
+    if (fused != null) {
+      return loadSplit(fused, cols, rows);
+    }
+    if (names.length != rows.length) {
+      throw new IllegalArgumentException(names.length + " names for " + rows.length + " row counts");
+    }
+    Tensor[] parts = new Tensor[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      parts[i] = load(names[i], rows[i], cols);
+    }
+    return parts;
+  }
+
   /** Like {@link #load} but returns null when the tensor is absent. */
   public Tensor loadOptional(String name, int... shape) throws IOException {
     return has(name) ? load(name, shape) : null;

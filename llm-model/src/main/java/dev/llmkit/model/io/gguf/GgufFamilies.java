@@ -157,35 +157,19 @@ final class GgufFamilies {
     LayerWeights[] layers = new LayerWeights[c.nLayers()];
     for (int i = 0; i < layers.length; i++) {
       String p = "blk." + i + ".";
-      Tensor wq;
-      Tensor wk;
-      Tensor wv;
-      Tensor w1;
-      Tensor w3;
-      if (phi3) {
-        // attn_qkv: (q + 2kv, C) -> wq, wk, wv; ffn_up: (2H, C) -> gate w1, up w3
-        Tensor[] qkv = in.loadSplit(p + "attn_qkv.weight", C, q, kv, kv);
-        wq = qkv[0];
-        wk = qkv[1];
-        wv = qkv[2];
-        Tensor[] up = in.loadSplit(p + "ffn_up.weight", C, H, H);
-        w1 = up[0];
-        w3 = up[1];
-      } else {
-        wq = in.load(p + "attn_q.weight", q, C);
-        wk = in.load(p + "attn_k.weight", kv, C);
-        wv = in.load(p + "attn_v.weight", kv, C);
-        w1 = in.load(p + "ffn_gate.weight", H, C);
-        w3 = in.load(p + "ffn_up.weight", H, C);
-      }
+      // phi3 fuses attn_qkv: (q + 2kv, C) and ffn_up: (2H, C), gate then up
+      Tensor[] qkv = in.loadParts(phi3 ? p + "attn_qkv.weight" : null,
+          new String[] {p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight"}, C, q, kv, kv);
+      Tensor[] gateUp = in.loadParts(phi3 ? p + "ffn_up.weight" : null,
+          new String[] {p + "ffn_gate.weight", p + "ffn_up.weight"}, C, H, H);
       layers[i] = new LayerWeights(
           in.load(p + "attn_norm.weight", C), null,
-          wq, ab ? in.load(p + "attn_q.bias", q) : null,
-          wk, ab ? in.load(p + "attn_k.bias", kv) : null,
-          wv, ab ? in.load(p + "attn_v.bias", kv) : null,
+          qkv[0], ab ? in.load(p + "attn_q.bias", q) : null,
+          qkv[1], ab ? in.load(p + "attn_k.bias", kv) : null,
+          qkv[2], ab ? in.load(p + "attn_v.bias", kv) : null,
           in.load(p + "attn_output.weight", C, q), ab ? outputBias(in, p, C) : null,
           in.load(p + "ffn_norm.weight", C), null,
-          w1, null, w3,
+          gateUp[0], null, gateUp[1],
           in.load(p + "ffn_down.weight", C, H), null,
           sandwich ? in.load(p + "post_attention_norm.weight", C) : null,
           sandwich ? in.load(p + "post_ffw_norm.weight", C) : null);

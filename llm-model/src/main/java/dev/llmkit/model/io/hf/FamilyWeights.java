@@ -45,35 +45,19 @@ final class FamilyWeights {
     LayerWeights[] layers = new LayerWeights[c.nLayers()];
     for (int i = 0; i < layers.length; i++) {
       String p = "model.layers." + i + ".";
-      Tensor wq;
-      Tensor wk;
-      Tensor wv;
-      Tensor w1;
-      Tensor w3;
-      if (phi3) {
-        // qkv_proj: (q + 2kv, C) -> wq (q, C), wk (kv, C), wv (kv, C)
-        Tensor[] qkv = in.loadSplit(p + "self_attn.qkv_proj.weight", C, q, kv, kv);
-        wq = qkv[0];
-        wk = qkv[1];
-        wv = qkv[2];
-        // gate_up_proj: (2H, C) -> gate w1 (H, C), up w3 (H, C)
-        Tensor[] gateUp = in.loadSplit(p + "mlp.gate_up_proj.weight", C, H, H);
-        w1 = gateUp[0];
-        w3 = gateUp[1];
-      } else {
-        wq = in.load(p + "self_attn.q_proj.weight", q, C);
-        wk = in.load(p + "self_attn.k_proj.weight", kv, C);
-        wv = in.load(p + "self_attn.v_proj.weight", kv, C);
-        w1 = in.load(p + "mlp.gate_proj.weight", H, C);
-        w3 = in.load(p + "mlp.up_proj.weight", H, C);
-      }
+      // Phi-3 fuses qkv_proj: (q + 2kv, C) and gate_up_proj: (2H, C), gate then up
+      String a = p + "self_attn.";
+      Tensor[] qkv = in.loadParts(phi3 ? a + "qkv_proj.weight" : null,
+          new String[] {a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight"}, C, q, kv, kv);
+      Tensor[] gateUp = in.loadParts(phi3 ? p + "mlp.gate_up_proj.weight" : null,
+          new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}, C, H, H);
       Tensor attnNorm = norm(in, p + "input_layernorm.weight", C, gemma);
       Tensor mlpNorm = norm(in, p + (gemma2 ? "pre_feedforward_layernorm.weight"
           : "post_attention_layernorm.weight"), C, gemma);
       Tensor postAttn = gemma2 ? norm(in, p + "post_attention_layernorm.weight", C, true) : null;
       Tensor postFfn = gemma2 ? norm(in, p + "post_feedforward_layernorm.weight", C, true) : null;
-      layers[i] = new LayerWeights(attnNorm, null, wq, null, wk, null, wv, null,
-          in.load(p + "self_attn.o_proj.weight", C, q), null, mlpNorm, null, w1, null, w3,
+      layers[i] = new LayerWeights(attnNorm, null, qkv[0], null, qkv[1], null, qkv[2], null,
+          in.load(p + "self_attn.o_proj.weight", C, q), null, mlpNorm, null, gateUp[0], null, gateUp[1],
           in.load(p + "mlp.down_proj.weight", C, H), null, postAttn, postFfn);
     }
     Tensor norm = norm(in, "model.norm.weight", C, gemma);
