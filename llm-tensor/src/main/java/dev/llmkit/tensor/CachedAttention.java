@@ -55,19 +55,47 @@ public final class CachedAttention {
       return;
     }
     // q: (T, qDim), k, v: (pos+T, kvDim) -> out: (T, qDim)
-    Tensor kAll = k;
-    Tensor vAll = v;
-    if (pos > 0) {
-      grow(pos + t);
-      kAll = keys;
-      vAll = values;
-      cache.copyTo(layer, pos + t, kAll, vAll);
-    }
+    Tensor kAll = pos > 0 ? cachedRows(cache, layer, pos + t) : k;
+    Tensor vAll = pos > 0 ? values : v;
     if (GENERAL_KERNEL) {
       Attention.forward(q, kAll, vAll, nHeads, nKvHeads, AttentionMask.CAUSAL, pos + t, pos, out, probs);
     } else {
       prefill.forward(q, kAll, vAll, pos + t, pos, out, probs);
     }
+  }
+
+  /**
+   * As {@link #forward(KvCache, int, int, Tensor, Tensor, Tensor, Tensor, Tensor)} under an
+   * attention variant (score scale, soft cap, sliding window): a standard variant takes the fast
+   * kernels, any other {@link VariantAttention}: one decoding row reads only the window's keys of
+   * the cache in place; a chunk runs over a row-major copy of the cache.
+   */
+  public void forward(KvCache cache, int layer, int pos, Tensor q, Tensor k, Tensor v, Tensor out,
+      Tensor probs, AttentionVariant variant) {
+    if (variant.isStandard()) {
+      forward(cache, layer, pos, q, k, v, out, probs);
+      return;
+    }
+    int t = q.dim(0);
+    cache.write(layer, pos, k, v, t);
+    if (t == 1 && probs == null) {
+      // decode: q: (1, qDim) over the window's cached keys in place -> out: (1, qDim)
+      VariantAttention.decode(q, cache.keysT(layer), cache.values(layer), cache.capacity(), pos + 1,
+          nHeads, nKvHeads, variant, out);
+      return;
+    }
+    Tensor kAll = pos > 0 ? cachedRows(cache, layer, pos + t) : k;
+    Tensor vAll = pos > 0 ? values : v;
+    // q: (T, qDim), k, v: (pos+T, kvDim) -> out: (T, qDim); keys beyond the window are masked
+    VariantAttention.forward(
+        q, kAll, vAll, nHeads, nKvHeads, AttentionMask.CAUSAL, variant, pos + t, pos, out, probs);
+  }
+
+  /** Layer l's positions 0..length-1 copied row-major into keys (returned) and values. */
+  private Tensor cachedRows(KvCache cache, int layer, int length) {
+    grow(length);
+    cache.copyTo(layer, length, keys, values);
+    return keys;
   }
 
   private void grow(int length) {

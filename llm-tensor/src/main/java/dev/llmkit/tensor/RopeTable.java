@@ -25,6 +25,20 @@ public final class RopeTable {
    * @param theta base of the frequencies (Llama 1/2: 10000, Llama 3: 500000); must be positive
    */
   public RopeTable(int headDim, int maxPositions, double theta) {
+    this(headDim, maxPositions, theta, standardFrequencies(headDim, theta), 1.0);
+  }
+
+  /**
+   * A table of given frequencies, for scaled RoPE (Llama 3's, linear, YaRN): the angle of pair
+   * {@code i} at {@code pos} is {@code pos · inverseFrequencies[i]}, and cos and sin are multiplied
+   * by {@code magnitude} (YaRN's attention factor; 1 otherwise).
+   *
+   * @param theta the base the frequencies derive from (reported by {@link #theta()})
+   * @param inverseFrequencies headDim/2 positive finite frequencies
+   * @param magnitude positive factor on cos and sin
+   */
+  public RopeTable(int headDim, int maxPositions, double theta, double[] inverseFrequencies,
+      double magnitude) {
     if (headDim <= 0 || headDim % 2 != 0) {
       throw new IllegalArgumentException("RopeTable: headDim must be even and positive, got " + headDim);
     }
@@ -38,23 +52,42 @@ public final class RopeTable {
       throw new IllegalArgumentException(
           "RopeTable: " + maxPositions + " positions × " + headDim / 2 + " pairs is too large");
     }
+    int half = headDim / 2;
+    if (inverseFrequencies == null || inverseFrequencies.length != half) {
+      throw new IllegalArgumentException("RopeTable: expected " + half + " inverse frequencies, got "
+          + (inverseFrequencies == null ? "null" : String.valueOf(inverseFrequencies.length)));
+    }
+    for (double f : inverseFrequencies) {
+      if (!(f > 0) || Double.isInfinite(f)) {
+        throw new IllegalArgumentException(
+            "RopeTable: inverse frequencies must be positive and finite, got " + f);
+      }
+    }
+    if (!(magnitude > 0) || Double.isInfinite(magnitude)) {
+      throw new IllegalArgumentException(
+          "RopeTable: magnitude must be positive and finite, got " + magnitude);
+    }
     this.headDim = headDim;
     this.maxPositions = maxPositions;
     this.theta = theta;
-    int half = headDim / 2;
-    double[] freq = new double[half];
-    for (int i = 0; i < half; i++) {
-      freq[i] = Math.pow(theta, -2.0 * i / headDim);
-    }
     this.cos = new float[maxPositions * half];
     this.sin = new float[maxPositions * half];
     for (int pos = 0; pos < maxPositions; pos++) {
       for (int i = 0; i < half; i++) {
-        double angle = pos * freq[i];
-        cos[pos * half + i] = (float) Math.cos(angle);
-        sin[pos * half + i] = (float) Math.sin(angle);
+        double angle = pos * inverseFrequencies[i];
+        cos[pos * half + i] = (float) (magnitude * Math.cos(angle));
+        sin[pos * half + i] = (float) (magnitude * Math.sin(angle));
       }
     }
+  }
+
+  /** The plain frequencies {@code theta^(−2i/headDim)} for {@code i < headDim/2}. */
+  public static double[] standardFrequencies(int headDim, double theta) {
+    double[] freq = new double[Math.max(0, headDim / 2)];
+    for (int i = 0; i < freq.length; i++) {
+      freq[i] = Math.pow(theta, -2.0 * i / headDim);
+    }
+    return freq;
   }
 
   /** Dimensions per head. */

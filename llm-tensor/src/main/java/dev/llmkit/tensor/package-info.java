@@ -18,10 +18,10 @@
  *
  * <p>API: {@code Tensor}, {@code WeightMatrix}, {@code F32Matrix}, {@code HeapMatrix},
  * {@code DecodeMatrices}, {@code KvCache}, {@code CachedAttention}, {@code Attention},
- * {@code AttentionMask}, {@code DecodeAttention}, {@code Matmul}, {@code Elementwise},
+ * {@code AttentionMask}, {@code AttentionVariant}, {@code VariantAttention}, {@code DecodeAttention}, {@code Matmul}, {@code Elementwise},
  * {@code Activations}, {@code LayerNorm}, {@code RmsNorm}, {@code Softmax}, {@code Rope},
  * {@code RopeTable}, {@code RopeStyle}, {@code PositionalEncoding}, {@code Embedding},
- * {@code Simd} (whether the Vector API kernels are on, for diagnostics) — 22 public types, the
+ * {@code Simd} (whether the Vector API kernels are on, for diagnostics) — 24 public types, the
  * module's only unqualified export. The rest (SIMD dispatch, scratch rows, fast exp, BLAS binding,
  * shape checks, the prefill kernel) is package-private; the thread team
  * {@link dev.llmkit.tensor.kernel.Parallel} is in {@code dev.llmkit.tensor.kernel}, exported only

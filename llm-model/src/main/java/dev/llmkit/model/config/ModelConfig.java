@@ -26,6 +26,22 @@ import java.util.Objects;
  * @param tiedEmbeddings whether the output projection is the token embedding matrix
  * @param bosTokenId beginning-of-sequence id, or -1
  * @param eosTokenId end-of-sequence id, or -1
+ * @param explicitHeadDim width of one attention head when it is not dim/nHeads (Gemma's
+ *     {@code head_dim}); 0 means dim/nHeads
+ * @param ropeScaling rescaling of the rotary frequencies ({@code rope_scaling}); {@link
+ *     RopeScaling#NONE} for plain RoPE
+ * @param slidingWindow the most recent positions a query attends to, itself included
+ *     ({@code sliding_window}, Mistral, Gemma 2, Phi-3); 0 means the whole context
+ * @param slidingWindowPeriod which layers use the window: layer l when {@code l % period == 0}
+ *     (1: every layer, Mistral; 2: layers 0, 2, 4…, Gemma 2, the others attend globally)
+ * @param embeddingScale factor on the token embeddings (Gemma's √dim); 1 for none
+ * @param attentionScale factor on the attention scores; 0 means 1/√headDim (Gemma 2:
+ *     {@code query_pre_attn_scalar^-1/2})
+ * @param attentionSoftcap soft cap {@code cap·tanh(s/cap)} of the attention scores (Gemma 2); 0
+ *     for none
+ * @param finalLogitSoftcap soft cap of the output logits (Gemma 2); 0 for none
+ * @param sandwichNorms whether each sublayer's output is normalised again before the residual add
+ *     (Gemma 2's post-attention and post-feed-forward norms; pre-norm only)
  */
 public record ModelConfig(
     int vocabSize,
@@ -46,7 +62,16 @@ public record ModelConfig(
     boolean mlpBias,
     boolean tiedEmbeddings,
     int bosTokenId,
-    int eosTokenId) {
+    int eosTokenId,
+    int explicitHeadDim,
+    RopeScaling ropeScaling,
+    int slidingWindow,
+    int slidingWindowPeriod,
+    float embeddingScale,
+    float attentionScale,
+    float attentionSoftcap,
+    float finalLogitSoftcap,
+    boolean sandwichNorms) {
 
   /** How token positions enter the model. */
   public enum PositionEncoding {
@@ -75,7 +100,14 @@ public record ModelConfig(
     /** GELU, exact erf form (nanoGPT's nn.GELU, BERT). */
     GELU_ERF,
     /** SwiGLU: {@code (silu(x W1) * (x W3)) W2} (Llama). */
-    SWIGLU
+    SWIGLU,
+    /** GeGLU, tanh GELU: {@code (gelu_tanh(x W1) * (x W3)) W2} (Gemma). */
+    GEGLU_TANH;
+
+    /** Whether the feed-forward is gated (three matrices: gate W1, up W3, down W2). */
+    public boolean gated() {
+      return this == SWIGLU || this == GEGLU_TANH;
+    }
   }
 
   /** Validates every field; a bad value throws naming the field. */
@@ -91,7 +123,30 @@ public record ModelConfig(
     Objects.requireNonNull(ropeStyle, "ropeStyle");
     Objects.requireNonNull(norm, "norm");
     Objects.requireNonNull(activation, "activation");
-    if (dim % nHeads != 0) {
+    Objects.requireNonNull(ropeScaling, "ropeScaling");
+    if (explicitHeadDim < 0) {
+      throw new IllegalArgumentException("explicitHeadDim must be >= 0, got " + explicitHeadDim);
+    }
+    if (slidingWindow < 0 || slidingWindowPeriod < 1) {
+      throw new IllegalArgumentException("slidingWindow must be >= 0 and slidingWindowPeriod >= 1, got "
+          + slidingWindow + ", " + slidingWindowPeriod);
+    }
+    if (!(embeddingScale > 0) || Float.isInfinite(embeddingScale)) {
+      throw new IllegalArgumentException("embeddingScale must be > 0 and finite, got " + embeddingScale);
+    }
+    if (!(attentionScale >= 0) || !(attentionSoftcap >= 0) || !(finalLogitSoftcap >= 0)
+        || Float.isInfinite(attentionScale + attentionSoftcap + finalLogitSoftcap)) {
+      throw new IllegalArgumentException("attentionScale, attentionSoftcap and finalLogitSoftcap must "
+          + "be >= 0 and finite, got " + attentionScale + ", " + attentionSoftcap + ", "
+          + finalLogitSoftcap);
+    }
+    if (sandwichNorms && !preNorm) {
+      throw new IllegalArgumentException("sandwichNorms needs preNorm");
+    }
+    if (ropeScaling.type() != RopeScaling.Type.NONE && positions != PositionEncoding.ROTARY) {
+      throw new IllegalArgumentException("ropeScaling " + ropeScaling + " needs rotary positions");
+    }
+    if (explicitHeadDim == 0 && dim % nHeads != 0) {
       throw new IllegalArgumentException(
           "dim " + dim + " must be a multiple of nHeads " + nHeads);
     }
@@ -99,9 +154,10 @@ public record ModelConfig(
       throw new IllegalArgumentException(
           "nHeads " + nHeads + " must be a multiple of nKvHeads " + nKvHeads);
     }
-    if (positions == PositionEncoding.ROTARY && (dim / nHeads) % 2 != 0) {
+    int hd = explicitHeadDim > 0 ? explicitHeadDim : dim / nHeads;
+    if (positions == PositionEncoding.ROTARY && hd % 2 != 0) {
       throw new IllegalArgumentException(
-          "rotary positions need an even head dimension, got " + (dim / nHeads));
+          "rotary positions need an even head dimension, got " + hd);
     }
     if (positions == PositionEncoding.SINUSOIDAL && dim % 2 != 0) {
       throw new IllegalArgumentException("sinusoidal positions need an even dim, got " + dim);
@@ -124,9 +180,14 @@ public record ModelConfig(
     }
   }
 
-  /** Width of one attention head. */
+  /** Width of one attention head: {@code explicitHeadDim}, or dim/nHeads when that is 0. */
   public int headDim() {
-    return dim / nHeads;
+    return explicitHeadDim > 0 ? explicitHeadDim : dim / nHeads;
+  }
+
+  /** The sliding window of layer {@code layer}, or 0 when it attends to the whole context. */
+  public int windowOf(int layer) {
+    return slidingWindow > 0 && layer % slidingWindowPeriod == 0 ? slidingWindow : 0;
   }
 
   /** Width of the key/value projections: {@code nKvHeads * headDim}. */
@@ -202,7 +263,16 @@ public record ModelConfig(
         .mlpBias(mlpBias)
         .tiedEmbeddings(tiedEmbeddings)
         .bosTokenId(bosTokenId)
-        .eosTokenId(eosTokenId);
+        .eosTokenId(eosTokenId)
+        .explicitHeadDim(explicitHeadDim)
+        .ropeScaling(ropeScaling)
+        .slidingWindow(slidingWindow)
+        .slidingWindowPeriod(slidingWindowPeriod)
+        .embeddingScale(embeddingScale)
+        .attentionScale(attentionScale)
+        .attentionSoftcap(attentionSoftcap)
+        .finalLogitSoftcap(finalLogitSoftcap)
+        .sandwichNorms(sandwichNorms);
   }
 
   /** A new builder with GPT-2-like defaults for the optional fields. */
@@ -231,6 +301,15 @@ public record ModelConfig(
     private boolean tiedEmbeddings;
     private int bosTokenId = -1;
     private int eosTokenId = -1;
+    private int explicitHeadDim;
+    private RopeScaling ropeScaling = RopeScaling.NONE;
+    private int slidingWindow;
+    private int slidingWindowPeriod = 1;
+    private float embeddingScale = 1f;
+    private float attentionScale;
+    private float attentionSoftcap;
+    private float finalLogitSoftcap;
+    private boolean sandwichNorms;
 
     private Builder() {}
 
@@ -254,13 +333,33 @@ public record ModelConfig(
     public Builder tiedEmbeddings(boolean v) { this.tiedEmbeddings = v; return this; }
     public Builder bosTokenId(int v) { this.bosTokenId = v; return this; }
     public Builder eosTokenId(int v) { this.eosTokenId = v; return this; }
+    /** Head width when not dim/nHeads; 0 (default) for dim/nHeads. */
+    public Builder explicitHeadDim(int v) { this.explicitHeadDim = v; return this; }
+    /** Default {@link RopeScaling#NONE}. */
+    public Builder ropeScaling(RopeScaling v) { this.ropeScaling = v; return this; }
+    /** Default 0: no window. */
+    public Builder slidingWindow(int v) { this.slidingWindow = v; return this; }
+    /** Default 1: every layer uses the window. */
+    public Builder slidingWindowPeriod(int v) { this.slidingWindowPeriod = v; return this; }
+    /** Default 1. */
+    public Builder embeddingScale(float v) { this.embeddingScale = v; return this; }
+    /** Default 0: 1/√headDim. */
+    public Builder attentionScale(float v) { this.attentionScale = v; return this; }
+    /** Default 0: none. */
+    public Builder attentionSoftcap(float v) { this.attentionSoftcap = v; return this; }
+    /** Default 0: none. */
+    public Builder finalLogitSoftcap(float v) { this.finalLogitSoftcap = v; return this; }
+    /** Default false. */
+    public Builder sandwichNorms(boolean v) { this.sandwichNorms = v; return this; }
 
     /** Builds and validates the config. */
     public ModelConfig build() {
       return new ModelConfig(
           vocabSize, dim, nLayers, nHeads, nKvHeads == 0 ? nHeads : nKvHeads, ffnDim, contextLength,
           positions, ropeStyle, ropeTheta, norm, normEps, preNorm, activation, attentionBias,
-          mlpBias, tiedEmbeddings, bosTokenId, eosTokenId);
+          mlpBias, tiedEmbeddings, bosTokenId, eosTokenId, explicitHeadDim, ropeScaling,
+          slidingWindow, slidingWindowPeriod, embeddingScale, attentionScale, attentionSoftcap,
+          finalLogitSoftcap, sandwichNorms);
     }
   }
 }

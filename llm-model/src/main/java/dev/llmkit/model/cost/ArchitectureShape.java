@@ -94,8 +94,9 @@ public record ArchitectureShape(
     boolean layerNorm = c.norm() == ModelConfig.NormType.LAYER_NORM;
     return new ArchitectureShape("llmkit", true, c.vocabSize(), c.dim(), c.nLayers(), c.nHeads(),
         c.nKvHeads(), c.headDim(), c.ffnDim(), c.contextLength(),
-        c.positions() == ModelConfig.PositionEncoding.LEARNED, 0, layerNorm, 2, c.attentionBias(),
-        c.attentionBias(), c.mlpBias(), c.activation() == ModelConfig.Activation.SWIGLU,
+        c.positions() == ModelConfig.PositionEncoding.LEARNED, 0, layerNorm, c.sandwichNorms() ? 4 : 2,
+        c.attentionBias(),
+        c.attentionBias(), c.mlpBias(), c.activation().gated(),
         c.tiedEmbeddings(), false, false);
   }
 

@@ -46,6 +46,45 @@ public final class TensorLoader {
     return t;
   }
 
+  /**
+   * Loads a matrix that stacks several as row blocks (Phi-3's {@code qkv_proj} and
+   * {@code gate_up_proj}, GGUF's {@code attn_qkv}) and returns a copy of each block.
+   *
+   * <pre>// name: (Σ rows, cols) -> parts[i]: (rows[i], cols)</pre>
+   */
+  public Tensor[] loadSplit(String name, int cols, int... rows) throws IOException {
+    int total = 0;
+    for (int r : rows) {
+      total += r;
+    }
+    Tensor fused = load(name, total, cols);
+    Tensor[] parts = new Tensor[rows.length];
+    int at = 0;
+    for (int i = 0; i < rows.length; i++) {
+      parts[i] = fused.slice(at, at + rows[i]).copy();
+      at += rows[i];
+    }
+    return parts;
+  }
+
+  /**
+   * Matrices that a family stores either fused as row blocks of one tensor ({@code fused}, when not
+   * null) or as separate tensors ({@code names}): {@code parts[i]: (rows[i], cols)} either way.
+   */
+  public Tensor[] loadParts(String fused, String[] names, int cols, int... rows) throws IOException {
+    if (fused != null) {
+      return loadSplit(fused, cols, rows);
+    }
+    if (names.length != rows.length) {
+      throw new IllegalArgumentException(names.length + " names for " + rows.length + " row counts");
+    }
+    Tensor[] parts = new Tensor[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      parts[i] = load(names[i], rows[i], cols);
+    }
+    return parts;
+  }
+
   /** Like {@link #load} but returns null when the tensor is absent. */
   public Tensor loadOptional(String name, int... shape) throws IOException {
     return has(name) ? load(name, shape) : null;

@@ -3,6 +3,8 @@ package dev.llmkit.model.nn;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.tensor.AttentionMask;
+import dev.llmkit.tensor.AttentionVariant;
+import dev.llmkit.tensor.VariantAttention;
 import dev.llmkit.tensor.DecodeMatrices;
 import dev.llmkit.tensor.CachedAttention;
 import dev.llmkit.tensor.KvCache;
@@ -38,9 +40,16 @@ public final class Attention {
   private final Positions positions;
   private final AttentionMask mask;
   private final boolean cross;
+  /** Score scale, soft cap, sliding window; STANDARD takes the fast kernels. */
+  private final AttentionVariant variant;
 
   private Attention(int nHeads, int nKvHeads, Linear wq, Linear wk, Linear wv, Linear wo,
       Positions positions, AttentionMask mask, boolean cross) {
+    this(nHeads, nKvHeads, wq, wk, wv, wo, positions, mask, cross, AttentionVariant.STANDARD);
+  }
+
+  private Attention(int nHeads, int nKvHeads, Linear wq, Linear wk, Linear wv, Linear wo,
+      Positions positions, AttentionMask mask, boolean cross, AttentionVariant variant) {
     if (nHeads < 1 || nKvHeads < 1 || nHeads % nKvHeads != 0) {
       throw new IllegalArgumentException(
           "Attention: nKvHeads " + nKvHeads + " must divide nHeads " + nHeads);
@@ -54,6 +63,28 @@ public final class Attention {
     this.positions = Objects.requireNonNull(positions, "positions");
     this.mask = Objects.requireNonNull(mask, "mask");
     this.cross = cross;
+    this.variant = Objects.requireNonNull(variant, "variant");
+  }
+
+  /**
+   * This attention with scores under {@code v} (scale, soft cap, sliding window) instead of plain
+   * {@code q·kᵀ/√hd}.
+   */
+  public Attention withVariant(AttentionVariant v) {
+    return new Attention(nHeads, nKvHeads, wq, wk, wv, wo, positions, mask, cross, v);
+  }
+
+  /** The score variant (STANDARD for plain attention). */
+  public AttentionVariant variant() {
+    return variant;
+  }
+
+  /**
+   * The attention variant of layer {@code layer} of the config: its score scale and soft cap, and
+   * the sliding window when the layer has one.
+   */
+  public static AttentionVariant variantOf(ModelConfig c, int layer) {
+    return new AttentionVariant(c.attentionScale(), c.attentionSoftcap(), c.windowOf(layer));
   }
 
   /**
@@ -68,11 +99,22 @@ public final class Attention {
     return new Attention(nHeads, nKvHeads, wq, wk, wv, wo, positions, mask, false);
   }
 
-  /** The causal self-attention of a decoder layer of the config, its matrices read as {@code mode} says. */
+  /**
+   * The causal self-attention of layer 0 of the config, its matrices read as {@code mode} says (see
+   * {@link #of(ModelConfig, LayerWeights, Positions, DecodeMatrices, int)} for the others: with
+   * alternating sliding windows, layers differ).
+   */
   public static Attention of(ModelConfig c, LayerWeights w, Positions positions, DecodeMatrices mode) {
+    return of(c, w, positions, mode, 0);
+  }
+
+  /** The causal self-attention of layer {@code layer} of the config (its variant included). */
+  public static Attention of(
+      ModelConfig c, LayerWeights w, Positions positions, DecodeMatrices mode, int layer) {
     return self(c.nHeads(), c.nKvHeads(), Linear.of(w.wq(), w.bq(), mode),
         Linear.of(w.wk(), w.bk(), mode), Linear.of(w.wv(), w.bv(), mode),
-        Linear.of(w.wo(), w.bo(), mode), positions, AttentionMask.CAUSAL);
+        Linear.of(w.wo(), w.bo(), mode), positions, AttentionMask.CAUSAL)
+        .withVariant(variantOf(c, layer));
   }
 
   /** Cross-attention: queries from x, keys and values from a memory; bidirectional, no positions. */
@@ -105,7 +147,7 @@ public final class Attention {
     // x: (T, C) -> q: (T, nh*hd), k, v: (T, nkv*hd), rotated to their positions
     project(x, x, q, k, v, pos);
     // q over cached keys 0..pos+T-1 -> att: (T, nh*hd)
-    kernel.forward(cache, layer, pos, q, k, v, att, probs);
+    kernel.forward(cache, layer, pos, q, k, v, att, probs, variant);
     // att: (T, nh*hd) -> out: (T, C)
     wo.forward(att, out);
   }
@@ -131,7 +173,7 @@ public final class Attention {
       // row i: rotated to its own position, then over its own cache -> att[i]: (1, nh*hd)
       positions.rotate(rows.q[i], nHeads, pos[i]);
       positions.rotate(rows.k[i], nKvHeads, pos[i]);
-      kernel.forward(caches[i], layer, pos[i], rows.q[i], rows.k[i], rows.v[i], rows.att[i], null);
+      kernel.forward(caches[i], layer, pos[i], rows.q[i], rows.k[i], rows.v[i], rows.att[i], null, variant);
     }
     // att: (T, nh*hd) -> out: (T, C)
     wo.forwardRows(att, out);
@@ -183,7 +225,11 @@ public final class Attention {
 
   /** One sequence: q (T, nh*hd), k, v (S, nkv*hd) -> att (T, nh*hd), probs (nh, T, S) or null. */
   private void attend(Tensor q, Tensor k, Tensor v, AttentionMask m, Tensor att, Tensor probs) {
-    dev.llmkit.tensor.Attention.forward(q, k, v, nHeads, nKvHeads, m, k.dim(0), 0, att, probs);
+    if (variant.isStandard()) {
+      dev.llmkit.tensor.Attention.forward(q, k, v, nHeads, nKvHeads, m, k.dim(0), 0, att, probs);
+    } else {
+      VariantAttention.forward(q, k, v, nHeads, nKvHeads, m, variant, k.dim(0), 0, att, probs);
+    }
   }
 
   // ------------------------------------------------------------------------------- training
@@ -395,8 +441,13 @@ public final class Attention {
 
     // sequence b: datt (T, nh*hd) -> dq, dk, dv, then rotated back
     private void backwardSequence(int b) {
-      dev.llmkit.tensor.Attention.backward(qb[b], kb[b], vb[b], nHeads, nKvHeads, masks[b],
-          memoryBlock, 0, probsb[b], dattb[b], dqb[b], dkb[b], dvb[b]);
+      if (variant.isStandard()) {
+        dev.llmkit.tensor.Attention.backward(qb[b], kb[b], vb[b], nHeads, nKvHeads, masks[b],
+            memoryBlock, 0, probsb[b], dattb[b], dqb[b], dkb[b], dvb[b]);
+      } else {
+        VariantAttention.backward(qb[b], kb[b], vb[b], nHeads, nKvHeads, masks[b], variant,
+            memoryBlock, 0, probsb[b], dattb[b], dqb[b], dkb[b], dvb[b]);
+      }
       positions.rotateBackward(dqb[b], nHeads, 0);
       positions.rotateBackward(dkb[b], nKvHeads, 0);
     }

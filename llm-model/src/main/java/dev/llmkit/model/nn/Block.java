@@ -17,7 +17,9 @@ import java.util.Objects;
  * <ul>
  *   <li>pre-norm (GPT-2, Llama): {@code x1 = x + Attn(Norm1(x))}, {@code out = x1 + FFN(Norm2(x1))};
  *   <li>post-norm ("Attention Is All You Need", BERT): {@code x1 = Norm1(x + Attn(x))},
- *       {@code out = Norm2(x1 + FFN(x1))}.
+ *       {@code out = Norm2(x1 + FFN(x1))};
+ *   <li>pre-norm with sandwich norms (Gemma 2): {@code x1 = x + Post1(Attn(Norm1(x)))},
+ *       {@code out = x1 + Post2(FFN(Norm2(x1)))}.
  * </ul>
  *
  * <p>The composition is written once ({@link #compose}); inference runs it on a session's scratch
@@ -30,6 +32,9 @@ public final class Block {
   private final Attention attention;
   private final Norm norm2;
   private final FeedForward ffn;
+  /** Sandwich norms of the sublayers' outputs (pre-norm only), or null. */
+  private final Norm post1;
+  private final Norm post2;
 
   /**
    * @param preNorm pre-norm (norm at each sublayer's input) or post-norm (after each residual sum)
@@ -39,23 +44,47 @@ public final class Block {
    * @param ffn the feed-forward network
    */
   public Block(boolean preNorm, Norm norm1, Attention attention, Norm norm2, FeedForward ffn) {
+    this(preNorm, norm1, attention, norm2, ffn, null, null);
+  }
+
+  /**
+   * A block with sandwich norms (Gemma 2).
+   *
+   * @param post1 the norm of the attention output before its residual add, or null
+   * @param post2 the norm of the feed-forward output before its residual add, or null
+   */
+  public Block(boolean preNorm, Norm norm1, Attention attention, Norm norm2, FeedForward ffn,
+      Norm post1, Norm post2) {
     this.preNorm = preNorm;
     this.norm1 = Objects.requireNonNull(norm1, "norm1");
     this.attention = Objects.requireNonNull(attention, "attention");
     this.norm2 = Objects.requireNonNull(norm2, "norm2");
     this.ffn = Objects.requireNonNull(ffn, "ffn");
+    if ((post1 != null || post2 != null) && !preNorm) {
+      throw new IllegalArgumentException("Block: sandwich norms need pre-norm");
+    }
+    this.post1 = post1;
+    this.post2 = post2;
   }
 
   /**
-   * A decoder block of the config over the weights of one layer (causal self-attention), its
+   * A decoder block of the config over the weights of layer 0 (causal self-attention), its
    * matrices read as {@code mode} says (AUTO resolved).
    */
   public static Block of(ModelConfig c, LayerWeights w, Positions positions, DecodeMatrices mode) {
+    return of(c, w, positions, mode, 0);
+  }
+
+  /** The decoder block of layer {@code layer} of the config (its sliding window, when it has one). */
+  public static Block of(
+      ModelConfig c, LayerWeights w, Positions positions, DecodeMatrices mode, int layer) {
     return new Block(c.preNorm(),
         Norm.of(c.norm(), c.normEps(), w.attnNormWeight(), w.attnNormBias()),
-        Attention.of(c, w, positions, mode),
+        Attention.of(c, w, positions, mode, layer),
         Norm.of(c.norm(), c.normEps(), w.mlpNormWeight(), w.mlpNormBias()),
-        FeedForward.of(c, w, mode));
+        FeedForward.of(c, w, mode),
+        c.sandwichNorms() ? Norm.of(c.norm(), c.normEps(), w.postAttnNormWeight(), null) : null,
+        c.sandwichNorms() ? Norm.of(c.norm(), c.normEps(), w.postFfnNormWeight(), null) : null);
   }
 
   /** The self-attention sublayer. */
@@ -71,24 +100,36 @@ public final class Block {
 
   /**
    * The block, for both modes. x: (rows, C) -> out: (rows, C). Pre-norm uses h1, x1, h2 (x1 and
-   * out may be x); post-norm uses s1, x1, s2 (x1 and out may be the same tensor). y: (rows, C) holds
-   * each sublayer's output.
+   * out may be x), and s1, s2 for the sandwich norms' outputs; post-norm uses s1, x1, s2 (x1 and out
+   * may be the same tensor). ya, yf: (rows, C) hold the attention's and the feed-forward's outputs
+   * (may be one tensor unless training with sandwich norms).
    */
-  private void compose(Sublayer n1, Sublayer attn, Sublayer n2, Sublayer mlp, Tensor x, Tensor h1,
-      Tensor s1, Tensor x1, Tensor h2, Tensor s2, Tensor y, Tensor out) {
+  private void compose(Sublayer n1, Sublayer attn, Sublayer n2, Sublayer mlp, Sublayer p1,
+      Sublayer p2, Tensor x, Tensor h1, Tensor s1, Tensor x1, Tensor h2, Tensor s2, Tensor ya,
+      Tensor yf, Tensor out) {
     if (preNorm) {
       n1.forward(x, h1);
-      attn.forward(h1, y);
-      Elementwise.residualAdd(x, y, x1);
+      attn.forward(h1, ya);
+      if (p1 != null) {
+        p1.forward(ya, s1);
+        Elementwise.residualAdd(x, s1, x1);
+      } else {
+        Elementwise.residualAdd(x, ya, x1);
+      }
       n2.forward(x1, h2);
-      mlp.forward(h2, y);
-      Elementwise.residualAdd(x1, y, out);
+      mlp.forward(h2, yf);
+      if (p2 != null) {
+        p2.forward(yf, s2);
+        Elementwise.residualAdd(x1, s2, out);
+      } else {
+        Elementwise.residualAdd(x1, yf, out);
+      }
     } else {
-      attn.forward(x, y);
-      Elementwise.residualAdd(x, y, s1);
+      attn.forward(x, ya);
+      Elementwise.residualAdd(x, ya, s1);
       n1.forward(s1, x1);
-      mlp.forward(x1, y);
-      Elementwise.residualAdd(x1, y, s2);
+      mlp.forward(x1, yf);
+      Elementwise.residualAdd(x1, yf, s2);
       n2.forward(s2, out);
     }
   }
@@ -116,7 +157,8 @@ public final class Block {
     Sublayer attn = (in, o) -> attention.forwardRows(
         in, caches, pos, layer, kernel, ws.q, ws.k, ws.v, ws.att, rows, o);
     Sublayer mlp = (in, o) -> ffn.forwardRows(in, ws.h, ws.up, ws.act, o);
-    compose(norm1::forward, attn, norm2::forward, mlp, ws.x, ws.xn, ws.tmp, ws.x, ws.xn, ws.tmp,
+    compose(norm1::forward, attn, norm2::forward, mlp, post1 == null ? null : post1::forward,
+        post2 == null ? null : post2::forward, ws.x, ws.xn, ws.tmp, ws.x, ws.xn, ws.tmp, ws.proj,
         ws.proj, ws.x);
   }
 
@@ -127,7 +169,8 @@ public final class Block {
 
   private void run(Workspace ws, Sublayer attn) {
     Sublayer mlp = (in, o) -> ffn.forward(in, ws.h, ws.up, ws.act, o);
-    compose(norm1::forward, attn, norm2::forward, mlp, ws.x, ws.xn, ws.tmp, ws.x, ws.xn, ws.tmp,
+    compose(norm1::forward, attn, norm2::forward, mlp, post1 == null ? null : post1::forward,
+        post2 == null ? null : post2::forward, ws.x, ws.xn, ws.tmp, ws.x, ws.xn, ws.tmp, ws.proj,
         ws.proj, ws.x);
   }
 
@@ -145,14 +188,19 @@ public final class Block {
     private final Norm.Training n2;
     private final Attention.Training attn;
     private final FeedForward.Training mlp;
+    private final Norm.Training p1; // sandwich norms, or null
+    private final Norm.Training p2;
     // kept, (B*T, C)
     private final Tensor h1; // pre-norm: Norm1(x)
     private final Tensor s1; // post-norm: x + Attn(x)
     private final Tensor x1; // residual stream between the sublayers
     private final Tensor h2; // pre-norm: Norm2(x1)
     private final Tensor s2; // post-norm: x1 + FFN(x1)
+    private final Tensor ya; // sandwich: Attn(h1), kept; else = y
+    private final Tensor yf; // sandwich: FFN(h2), kept; else = y
     // scratch, (B*T, C)
     private final Tensor y;
+    private final Tensor dy;
     private final Tensor dh;
     private final Tensor dx1;
 
@@ -162,13 +210,19 @@ public final class Block {
       this.n2 = norm2.training(rows, g);
       this.attn = attention.training(batch, block, g);
       this.mlp = ffn.training(rows, g);
+      this.p1 = post1 == null ? null : post1.training(rows, g);
+      this.p2 = post2 == null ? null : post2.training(rows, g);
+      boolean sandwich = post1 != null || post2 != null;
       int c = norm1.weight.length();
       this.h1 = preNorm ? Tensor.zeros(rows, c) : null;
-      this.s1 = preNorm ? null : Tensor.zeros(rows, c);
+      this.s1 = preNorm && !sandwich ? null : Tensor.zeros(rows, c);
       this.x1 = Tensor.zeros(rows, c);
       this.h2 = preNorm ? Tensor.zeros(rows, c) : null;
-      this.s2 = preNorm ? null : Tensor.zeros(rows, c);
+      this.s2 = preNorm && !sandwich ? null : Tensor.zeros(rows, c);
       this.y = Tensor.zeros(rows, c);
+      this.ya = sandwich ? Tensor.zeros(rows, c) : y;
+      this.yf = sandwich ? Tensor.zeros(rows, c) : y;
+      this.dy = sandwich ? Tensor.zeros(rows, c) : null;
       this.dh = Tensor.zeros(rows, c);
       this.dx1 = Tensor.zeros(rows, c);
     }
@@ -183,7 +237,9 @@ public final class Block {
      */
     @Override
     public void forward(Tensor x, Tensor out) {
-      compose(n1::forward, attn::forward, n2::forward, mlp::forward, x, h1, s1, x1, h2, s2, y, out);
+      compose(n1::forward, attn::forward, n2::forward, mlp::forward,
+          p1 == null ? null : p1::forward, p2 == null ? null : p2::forward,
+          x, h1, s1, x1, h2, s2, ya, yf, out);
     }
 
     /**
@@ -195,14 +251,26 @@ public final class Block {
         throw new IllegalArgumentException("Block.backward: dx must not be dout");
       }
       if (preNorm) {
-        // out = x1 + FFN(Norm2(x1)): dx1 = dout + Norm2'ᵀ(FFN'ᵀ dout)
+        // out = x1 + [Post2](FFN(Norm2(x1))): dx1 = dout + Norm2'ᵀ(FFN'ᵀ [Post2'ᵀ] dout)
+        Tensor dyf = dout;
+        if (p2 != null) {
+          dy.fill(0f);
+          p2.backward(yf, dout, dy);
+          dyf = dy;
+        }
         dh.fill(0f);
-        mlp.backward(h2, dout, dh);
+        mlp.backward(h2, dyf, dh);
         dx1.copyFrom(dout);
         n2.backward(x1, dh, dx1);
-        // x1 = x + Attn(Norm1(x)): dx += dx1 + Norm1'ᵀ(Attn'ᵀ dx1)
+        // x1 = x + [Post1](Attn(Norm1(x))): dx += dx1 + Norm1'ᵀ(Attn'ᵀ [Post1'ᵀ] dx1)
+        Tensor dya = dx1;
+        if (p1 != null) {
+          dy.fill(0f);
+          p1.backward(ya, dx1, dy);
+          dya = dy;
+        }
         dh.fill(0f);
-        attn.backward(h1, dx1, dh);
+        attn.backward(h1, dya, dh);
         Elementwise.addInPlace(dx, dx1);
         n1.backward(x, dh, dx);
       } else {

@@ -13,14 +13,28 @@ public final class Embeddings {
 
   private final Tensor tokens;
   private final Positions positions;
+  /** Factor on the token vectors (Gemma: √C), 1 for none. */
+  private final float scale;
 
   /**
    * @param tokens (V, C) token table
    * @param positions the position scheme (its additive part is applied here)
    */
   public Embeddings(Tensor tokens, Positions positions) {
+    this(tokens, positions, 1f);
+  }
+
+  /**
+   * Embeddings whose token vectors are multiplied by {@code scale} ({@code x[t] = s·E[id[t]] +
+   * P[start + t]}; Gemma's √C).
+   */
+  public Embeddings(Tensor tokens, Positions positions, float scale) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
     this.positions = Objects.requireNonNull(positions, "positions");
+    if (!(scale > 0) || Float.isInfinite(scale)) {
+      throw new IllegalArgumentException("Embeddings: scale must be > 0 and finite, got " + scale);
+    }
+    this.scale = scale;
   }
 
   /** (V, C) token table. */
@@ -36,7 +50,19 @@ public final class Embeddings {
   public void forward(int[] ids, int offset, int start, Tensor x) {
     // ids: (T) -> x: (T, C)
     Embedding.gather(tokens, ids, offset, x.dim(0), x);
+    if (scale != 1f) {
+      scale(x, x);
+    }
     positions.addTo(x, start);
+  }
+
+  /** out = scale · x (elementwise; may alias). */
+  private void scale(Tensor x, Tensor out) {
+    java.nio.FloatBuffer xb = x.buffer();
+    java.nio.FloatBuffer ob = out.buffer();
+    for (int i = 0, n = x.length(); i < n; i++) {
+      ob.put(i, xb.get(i) * scale);
+    }
   }
 
   /** The training state of {@code batch} sequences of {@code block} tokens. */
@@ -52,8 +78,11 @@ public final class Embeddings {
     private final Tensor dTokens;
     private final Tensor dPositions;
     private final SequenceViews views;
+    /** scale · dx when the token vectors are scaled, else null. */
+    private final Tensor scaled;
 
     private Training(int batch, int block, Gradients g) {
+      this.scaled = scale == 1f ? null : Tensor.zeros(batch * block, tokens.dim(1));
       this.batch = batch;
       this.block = block;
       this.dTokens = g.of(tokens);
@@ -88,7 +117,12 @@ public final class Embeddings {
      */
     public void backward(int[] ids, Tensor dx) {
       // dx: (B*T, C) -> dE: (V, C) [, dP: (T, C)]
-      Embedding.scatterAddBackward(dx, ids, 0, ids.length, dTokens);
+      Tensor dRows = dx;
+      if (scaled != null) {
+        scale(dx, scaled);
+        dRows = scaled;
+      }
+      Embedding.scatterAddBackward(dRows, ids, 0, ids.length, dTokens);
       Tensor[] dxb = views.of(dx);
       for (int b = 0; b < batch; b++) {
         positions.addToBackward(dxb[b], 0, dPositions);

@@ -50,7 +50,9 @@ public interface Positions {
     return switch (c.positions()) {
       case LEARNED -> new Added(Objects.requireNonNull(learned, "learned position table"), true);
       case SINUSOIDAL -> new Added(PositionalEncoding.sinusoidal(c.contextLength(), c.dim()), false);
-      case ROTARY -> new Rotary(new RopeTable(c.headDim(), c.contextLength(), c.ropeTheta()), c.ropeStyle());
+      case ROTARY -> new Rotary(new RopeTable(c.headDim(), c.contextLength(), c.ropeTheta(),
+          c.ropeScaling().inverseFrequencies(c.headDim(), c.ropeTheta()),
+          c.ropeScaling().attentionFactor()), c.ropeStyle());
     };
   }
 

@@ -78,14 +78,14 @@ public final class Transformer implements LanguageModel {
     ModelConfig c = config;
     DecodeMatrices m = decodeMatrices;
     this.positions = Positions.of(c, weights.positionEmbedding());
-    this.embeddings = new Embeddings(weights.tokenEmbedding(), positions);
+    this.embeddings = new Embeddings(weights.tokenEmbedding(), positions, c.embeddingScale());
     this.blocks = new Block[c.nLayers()];
     for (int l = 0; l < blocks.length; l++) {
-      blocks[l] = Block.of(c, weights.layer(l), positions, m);
+      blocks[l] = Block.of(c, weights.layer(l), positions, m, l);
     }
     this.head = new LmHead(
         Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
-        Linear.of(weights.lmHead(), null, m));
+        Linear.of(weights.lmHead(), null, m), c.finalLogitSoftcap());
   }
 
   @Override
@@ -209,7 +209,8 @@ public final class Transformer implements LanguageModel {
     // recompute: one block's training state over scratch weights and gradients, shared by all layers
     private final LayerWeights scratchWeights;
     private final LayerWeights scratchGrads;
-    private final Block.Training scratch;
+    /** One scratch block per phase of the sliding-window period (layers differ in their window). */
+    private final Block.Training[] scratch;
     private final LayerWeights[] layerGrads;
     private final Trainable out;
     // residual stream x_0..x_L, (B*T, C) each
@@ -244,8 +245,12 @@ public final class Transformer implements LanguageModel {
             gradOf.put(sw[i], sg[i]);
           }
         }
-        this.scratch = Block.of(config, scratchWeights, positions, DecodeMatrices.SHARED)
-            .training(batch, block, p -> p == null ? null : gradOf.get(p));
+        int phases = config.slidingWindow() > 0 ? Math.min(config.slidingWindowPeriod(), blocks.length) : 1;
+        this.scratch = new Block.Training[phases];
+        for (int ph = 0; ph < phases; ph++) {
+          scratch[ph] = Block.of(config, scratchWeights, positions, DecodeMatrices.SHARED, ph)
+              .training(batch, block, p -> p == null ? null : gradOf.get(p));
+        }
         this.layerGrads = new LayerWeights[blocks.length];
         for (int l = 0; l < blocks.length; l++) {
           LayerWeights w = weights.layer(l);
@@ -333,7 +338,7 @@ public final class Transformer implements LanguageModel {
               t.fill(0f);
             }
           }
-          scratch.backward(residual[l], dout, dx);
+          scratch[l % scratch.length].backward(residual[l], dout, dx);
           Tensor[] sg = tensors(scratchGrads);
           Tensor[] lg = tensors(layerGrads[l]);
           for (int i = 0; i < sg.length; i++) {
@@ -363,20 +368,20 @@ public final class Transformer implements LanguageModel {
           dst[i].copyFrom(src[i]);
         }
       }
-      scratch.forward(residual[l], residual[l + 1]);
+      scratch[l % scratch.length].forward(residual[l], residual[l + 1]);
     }
   }
 
-  /** The 17 tensors of a layer, in record order (null where absent). */
+  /** The 19 tensors of a layer, in record order (null where absent). */
   private static Tensor[] tensors(LayerWeights w) {
     return new Tensor[] {w.attnNormWeight(), w.attnNormBias(), w.wq(), w.bq(), w.wk(), w.bk(), w.wv(),
         w.bv(), w.wo(), w.bo(), w.mlpNormWeight(), w.mlpNormBias(), w.w1(), w.b1(), w.w3(), w.w2(),
-        w.b2()};
+        w.b2(), w.postAttnNormWeight(), w.postFfnNormWeight()};
   }
 
   private static LayerWeights layer(Tensor[] t) {
     return new LayerWeights(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11],
-        t[12], t[13], t[14], t[15], t[16]);
+        t[12], t[13], t[14], t[15], t[16], t[17], t[18]);
   }
 
   private static LayerWeights zerosLike(LayerWeights w) {

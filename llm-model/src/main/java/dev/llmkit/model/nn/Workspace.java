@@ -92,7 +92,7 @@ public final class Workspace {
       v = Tensor.zeros(capacity, c.kvDim());
       att = Tensor.zeros(capacity, qDim);
       h = Tensor.zeros(capacity, c.ffnDim());
-      up = c.activation() == Activation.SWIGLU ? Tensor.zeros(capacity, c.ffnDim()) : null;
+      up = c.activation().gated() ? Tensor.zeros(capacity, c.ffnDim()) : null;
       act = Tensor.zeros(capacity, c.ffnDim());
       xnLast = Tensor.zeros(1, c.dim());
     }

@@ -27,6 +27,10 @@ import dev.llmkit.tensor.Tensor;
  * @param w3 (H, C) SwiGLU's up projection (Llama up_proj), or null
  * @param w2 (C, H) second feed-forward matrix (GPT-2 c_proj, Llama down_proj)
  * @param b2 (C) or null
+ * @param postAttnNormWeight (C) norm of the attention output before the residual add (Gemma 2's
+ *     {@code post_attention_layernorm}), or null when the config has no sandwich norms
+ * @param postFfnNormWeight (C) norm of the feed-forward output before the residual add (Gemma 2's
+ *     {@code post_feedforward_layernorm}), or null
  */
 public record LayerWeights(
     Tensor attnNormWeight,
@@ -45,4 +49,15 @@ public record LayerWeights(
     Tensor b1,
     Tensor w3,
     Tensor w2,
-    Tensor b2) {}
+    Tensor b2,
+    Tensor postAttnNormWeight,
+    Tensor postFfnNormWeight) {
+
+  /** A layer without sandwich norms (every family but Gemma 2). */
+  public LayerWeights(Tensor attnNormWeight, Tensor attnNormBias, Tensor wq, Tensor bq, Tensor wk,
+      Tensor bk, Tensor wv, Tensor bv, Tensor wo, Tensor bo, Tensor mlpNormWeight, Tensor mlpNormBias,
+      Tensor w1, Tensor b1, Tensor w3, Tensor w2, Tensor b2) {
+    this(attnNormWeight, attnNormBias, wq, bq, wk, bk, wv, bv, wo, bo, mlpNormWeight, mlpNormBias, w1,
+        b1, w3, w2, b2, null, null);
+  }
+}

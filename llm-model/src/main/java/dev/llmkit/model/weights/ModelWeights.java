@@ -65,7 +65,7 @@ public final class ModelWeights {
     int q = c.nHeads() * c.headDim();
     int kv = c.kvDim();
     boolean ln = c.norm() == NormType.LAYER_NORM;
-    boolean gated = c.activation() == Activation.SWIGLU;
+    boolean gated = c.activation().gated();
     Map<String, Tensor> m = new LinkedHashMap<>();
     put(m, "tok_embeddings.weight", tokenEmbedding, true, c.vocabSize(), C);
     put(m, "pos_embeddings.weight", positionEmbedding,
@@ -94,6 +94,8 @@ public final class ModelWeights {
       put(m, p + "mlp.w3.weight", l.w3(), gated, H, C);
       put(m, p + "mlp.w2.weight", l.w2(), true, C, H);
       put(m, p + "mlp.w2.bias", l.b2(), c.mlpBias(), C);
+      put(m, p + "post_attn_norm.weight", l.postAttnNormWeight(), c.sandwichNorms(), C);
+      put(m, p + "post_mlp_norm.weight", l.postFfnNormWeight(), c.sandwichNorms(), C);
     }
     put(m, "final_norm.weight", finalNormWeight, true, C);
     put(m, "final_norm.bias", finalNormBias, ln, C);
@@ -145,7 +147,7 @@ public final class ModelWeights {
     int q = c.nHeads() * c.headDim();
     int kv = c.kvDim();
     boolean ln = c.norm() == NormType.LAYER_NORM;
-    boolean gated = c.activation() == Activation.SWIGLU;
+    boolean gated = c.activation().gated();
     Tensor tok = normal.apply(new int[] {c.vocabSize(), C});
     Tensor pos = c.positions() == PositionEncoding.LEARNED
         ? normal.apply(new int[] {c.contextLength(), C}) : null;
@@ -160,7 +162,9 @@ public final class ModelWeights {
           Tensor.full(one, C), ln ? Tensor.zeros(C) : null,
           normal.apply(new int[] {H, C}), c.mlpBias() ? Tensor.zeros(H) : null,
           gated ? normal.apply(new int[] {H, C}) : null,
-          proj.apply(new int[] {C, H}), c.mlpBias() ? Tensor.zeros(C) : null);
+          proj.apply(new int[] {C, H}), c.mlpBias() ? Tensor.zeros(C) : null,
+          c.sandwichNorms() ? Tensor.full(one, C) : null,
+          c.sandwichNorms() ? Tensor.full(one, C) : null);
     }
     Tensor head = c.tiedEmbeddings() ? tok : normal.apply(new int[] {c.vocabSize(), C});
     return new ModelWeights(c, tok, pos, layers, Tensor.full(one, C), ln ? Tensor.zeros(C) : null, head);

@@ -131,7 +131,7 @@ class LayersGradientTest {
     double atol = act == Activation.RELU ? 2e-3 : ATOL;
     assertThat(check(l, GradCheck.uniform(5, ROWS, 8), Tensor.zeros(ROWS, 8), ps, gs, eps, atol))
         .isEmpty();
-    assertThat(ps).hasSize(act == Activation.SWIGLU ? 3 + 2 : 4);
+    assertThat(ps).hasSize(act.gated() ? 3 + 2 : 4);
   }
 
   static List<Object[]> attentionCases() {
@@ -145,6 +145,12 @@ class LayersGradientTest {
         gqa.toBuilder().ropeStyle(RopeStyle.ADJACENT_PAIRS).build()});
     cases.add(new Object[] {"MQA rotary with biases",
         gqa.toBuilder().nKvHeads(1).attentionBias(true).build()});
+    // Gemma 2's attention: score scale, soft cap, sliding window of 3 (T = 5), head_dim != C/heads
+    cases.add(new Object[] {"GQA scale, soft cap, sliding window, head_dim 6",
+        gqa.toBuilder().explicitHeadDim(6).attentionScale(0.3f).attentionSoftcap(1.2f)
+            .slidingWindow(3).build()});
+    cases.add(new Object[] {"yarn-scaled rotary",
+        gqa.toBuilder().ropeScaling(dev.llmkit.model.config.RopeScaling.yarn(4, 2, 32, 1, 0)).build()});
     return cases;
   }
 
@@ -179,6 +185,48 @@ class LayersGradientTest {
     assertThat(check(l, GradCheck.uniform(7, ROWS, 8), Tensor.zeros(ROWS, 8), ps, gs, EPS, ATOL))
         .isEmpty();
     assertThat(ps).hasSize(16);
+  }
+
+  @Test
+  void blockWithSandwichNorms() {
+    ModelConfig c = base().toBuilder().sandwichNorms(true).activation(Activation.GEGLU_TANH)
+        .norm(NormType.RMS_NORM).slidingWindow(2).attentionSoftcap(2f).build();
+    ModelWeights p = GradCheck.randomWeights(c, 5, 0.5f);
+    ModelWeights g = ModelWeights.zeros(c);
+    Map<String, Tensor> ps = new LinkedHashMap<>();
+    Map<String, Tensor> gs = new LinkedHashMap<>();
+    layerParams(p, g, ps, gs);
+    Trainable l = Block.of(c, p.layer(0), Positions.of(c, p.positionEmbedding()),
+        DecodeMatrices.SHARED, 0).training(B, T, Gradients.mirror(p, g));
+    assertThat(check(l, GradCheck.uniform(7, ROWS, 8), Tensor.zeros(ROWS, 8), ps, gs, EPS, ATOL))
+        .isEmpty();
+    assertThat(ps).containsKeys("layers.0.post_attn_norm.weight", "layers.0.post_mlp_norm.weight");
+  }
+
+  @ParameterizedTest(name = "recompute {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void gemma2ShapedModelEndToEnd(boolean recompute) {
+    // every Gemma 2 part at once: embedding scale, alternating windows, soft caps, sandwich norms
+    ModelConfig c = base().toBuilder().nLayers(2).norm(NormType.RMS_NORM).attentionBias(false)
+        .mlpBias(false).positions(PositionEncoding.ROTARY).activation(Activation.GEGLU_TANH)
+        .tiedEmbeddings(true).embeddingScale(2.5f).slidingWindow(2).slidingWindowPeriod(2)
+        .attentionScale(0.4f).attentionSoftcap(1.5f).finalLogitSoftcap(2f).sandwichNorms(true)
+        .build();
+    ModelWeights p = GradCheck.randomWeights(c, 8, 0.5f);
+    ModelWeights g = ModelWeights.zeros(c);
+    Transformer.Training t = new Transformer(p, DecodeMatrices.SHARED)
+        .training(B, T, Gradients.mirror(p, g), recompute);
+    int[] ids = {3, 1, 3, 0, 10, 3, 3, 9, 2, 1};
+    Tensor logits = Tensor.zeros(ROWS, 11);
+    Tensor r = GradCheck.uniform(99, ROWS, 11);
+    t.forward(ids, logits);
+    t.backward(ids, r);
+    GradCheck.Scalar f = () -> {
+      t.forward(ids, logits);
+      return GradCheck.dot(logits, r);
+    };
+    assertThat(GradCheck.checkAll(p.named(), g.named(), f, EPS, RTOL, ATOL)).isEmpty();
+    assertThat(g.tokenEmbedding().toArray()).isNotEqualTo(new float[g.tokenEmbedding().length()]);
   }
 
   @ParameterizedTest

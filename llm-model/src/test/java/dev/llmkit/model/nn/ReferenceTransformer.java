@@ -150,6 +150,7 @@ final class ReferenceTransformer {
           case GELU_TANH -> 0.5 * a * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (a + 0.044715 * a * a * a)));
           case GELU_ERF -> 0.5 * a * (1 + erf(a / Math.sqrt(2)));
           case SWIGLU -> a / (1 + Math.exp(-a)) * up[t][i];
+          case GEGLU_TANH -> 0.5 * a * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (a + 0.044715 * a * a * a))) * up[t][i];
         };
       }
     }

@@ -58,9 +58,8 @@ public final class GgufCheckpoint {
       ModelConfig c = config(g);
       TensorLoader in = new TensorLoader(g);
       weights = switch (g.string("general.architecture")) {
-        case "llama" -> loadLlama(in, c);
         case "gpt2" -> loadGpt2(in, c);
-        default -> throw new IllegalStateException();
+        default -> GgufFamilies.load(in, c, g.string("general.architecture"));
       };
       Set<String> unused = in.unused();
       if (!unused.isEmpty()) {
@@ -89,16 +88,16 @@ public final class GgufCheckpoint {
     if (arch == null) {
       throw new CheckpointFormatException(file, "missing required metadata 'general.architecture'");
     }
-    if (!arch.equals("llama") && !arch.equals("gpt2")) {
-      throw new CheckpointFormatException(
-          file, "general.architecture '" + arch + "' is not supported (expected llama or gpt2)");
+    if (!arch.equals("gpt2") && !GgufFamilies.ARCHITECTURES.contains(arch)) {
+      throw new CheckpointFormatException(file, "general.architecture '" + arch
+          + "' is not supported (expected gpt2, " + String.join(", ", GgufFamilies.ARCHITECTURES) + ")");
     }
     String p = arch + ".";
     int dim = g.requiredInt(p + "embedding_length");
     int heads = g.requiredInt(p + "attention.head_count");
     int kvHeads = g.metadata().containsKey(p + "attention.head_count_kv")
         ? g.requiredInt(p + "attention.head_count_kv") : heads;
-    if (dim % heads != 0) {
+    if (arch.equals("gpt2") && dim % heads != 0) {
       throw new CheckpointFormatException(
           file, p + "embedding_length " + dim + " is not a multiple of " + p + "attention.head_count " + heads);
     }
@@ -129,26 +128,8 @@ public final class GgufCheckpoint {
         .ffnDim(g.requiredInt(p + "feed_forward_length"))
         .contextLength(g.requiredInt(p + "context_length"))
         .tiedEmbeddings(!g.tensors().containsKey("output.weight"));
-    if (arch.equals("llama")) {
-      long rotDims = g.integer(p + "rope.dimension_count", dim / heads);
-      if (rotDims != dim / heads) {
-        throw new CheckpointFormatException(
-            file, p + "rope.dimension_count " + rotDims + " differs from the head size " + dim / heads
-                + " (partial rotary is not supported)");
-      }
-      String scaling = g.string(p + "rope.scaling.type");
-      if (scaling != null && !scaling.equals("none")) {
-        throw new CheckpointFormatException(
-            file, p + "rope.scaling.type '" + scaling + "' is not supported");
-      }
-      b.positions(PositionEncoding.ROTARY)
-          .ropeStyle(RopeStyle.ADJACENT_PAIRS)
-          .ropeTheta(g.number(p + "rope.freq_base", 10000.0))
-          .norm(NormType.RMS_NORM)
-          .normEps((float) g.number(p + "attention.layer_norm_rms_epsilon", 1e-5))
-          .activation(Activation.SWIGLU)
-          .attentionBias(g.tensors().containsKey("blk.0.attn_q.bias"))
-          .mlpBias(false);
+    if (!arch.equals("gpt2")) {
+      GgufFamilies.configure(g, arch, b, dim, heads);
     } else {
       b.positions(PositionEncoding.LEARNED)
           .norm(NormType.LAYER_NORM)
@@ -166,39 +147,6 @@ public final class GgufCheckpoint {
     } catch (IllegalArgumentException e) {
       throw new CheckpointFormatException(file, "inconsistent metadata: " + e.getMessage(), e);
     }
-  }
-
-  private static ModelWeights loadLlama(TensorLoader in, ModelConfig c) throws IOException {
-    int V = c.vocabSize();
-    int C = c.dim();
-    int H = c.ffnDim();
-    int q = c.nHeads() * c.headDim();
-    int kv = c.kvDim();
-    boolean ab = c.attentionBias();
-    Tensor emb = in.load("token_embd.weight", V, C);
-    LayerWeights[] layers = new LayerWeights[c.nLayers()];
-    for (int i = 0; i < layers.length; i++) {
-      String p = "blk." + i + ".";
-      layers[i] = new LayerWeights(
-          in.load(p + "attn_norm.weight", C), null,
-          in.load(p + "attn_q.weight", q, C), ab ? in.load(p + "attn_q.bias", q) : null,
-          in.load(p + "attn_k.weight", kv, C), ab ? in.load(p + "attn_k.bias", kv) : null,
-          in.load(p + "attn_v.weight", kv, C), ab ? in.load(p + "attn_v.bias", kv) : null,
-          in.load(p + "attn_output.weight", C, q), ab ? outputBias(in, p, C) : null,
-          in.load(p + "ffn_norm.weight", C), null,
-          in.load(p + "ffn_gate.weight", H, C), null,
-          in.load(p + "ffn_up.weight", H, C),
-          in.load(p + "ffn_down.weight", C, H), null);
-    }
-    Tensor norm = in.load("output_norm.weight", C);
-    Tensor head = c.tiedEmbeddings() ? null : in.load("output.weight", V, C);
-    return new ModelWeights(c, emb, null, layers, norm, null, head);
-  }
-
-  /** attn_output.bias is optional in llama.cpp when q/k/v have biases (Qwen2-style): zero if absent. */
-  private static Tensor outputBias(TensorLoader in, String p, int C) throws IOException {
-    Tensor b = in.loadOptional(p + "attn_output.bias", C);
-    return b != null ? b : Tensor.zeros(C);
   }
 
   private static ModelWeights loadGpt2(TensorLoader in, ModelConfig c) throws IOException {

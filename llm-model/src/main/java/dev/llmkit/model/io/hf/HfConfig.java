@@ -8,6 +8,7 @@ import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.config.ModelConfig.Activation;
 import dev.llmkit.model.config.ModelConfig.NormType;
 import dev.llmkit.model.config.ModelConfig.PositionEncoding;
+import dev.llmkit.model.config.RopeScaling;
 import dev.llmkit.model.io.AtomicFiles;
 import dev.llmkit.model.io.CheckpointFormatException;
 import dev.llmkit.tensor.RopeStyle;
@@ -110,37 +111,72 @@ public record HfConfig(HfFamily family, ModelConfig config) {
                   + f.requiredInt("n_positions"));
         }
       }
-      case "llama", "mistral", "qwen2" -> {
-        // Mistral and Qwen2 are Llama with a sliding window (unused up to its length) and, for
-        // Qwen2, biases on q/k/v (o_proj has none: loaded as zeros)
-        family = HfFamily.LLAMA;
+      case "llama", "mistral", "qwen2", "phi3", "gemma", "gemma2" -> {
+        // one reader for the Llama-shaped families (ModelFamilies documents what each adds)
+        family = switch (type) {
+          case "gemma" -> HfFamily.GEMMA;
+          case "gemma2" -> HfFamily.GEMMA2;
+          case "phi3" -> HfFamily.PHI3;
+          default -> HfFamily.LLAMA;
+        };
         boolean qwen2 = type.equals("qwen2");
+        boolean gemma = type.startsWith("gemma");
         int dim = f.requiredInt("hidden_size");
         int heads = f.requiredInt("num_attention_heads");
-        f.divisible("hidden_size", dim, "num_attention_heads", heads);
         int kv = f.has("num_key_value_heads") ? f.requiredInt("num_key_value_heads") : heads;
         f.divisible("num_attention_heads", heads, "num_key_value_heads", kv);
-        if (f.has("head_dim") && f.requiredInt("head_dim") != dim / heads) {
-          throw new CheckpointFormatException(
-              source, "head_dim " + f.requiredInt("head_dim") + " differs from hidden_size / "
-                  + "num_attention_heads = " + dim / heads + ", which this library requires");
+        int headDim = 0;
+        if (f.has("head_dim") || gemma) {
+          // Gemma's config class defaults head_dim to 256
+          int hd = f.has("head_dim") ? f.requiredInt("head_dim") : 256;
+          if (hd <= 0) {
+            throw new CheckpointFormatException(source, "head_dim must be > 0, got " + hd);
+          }
+          if (hd * heads != dim) {
+            headDim = hd;
+          }
         }
-        String act = f.string("hidden_act", "silu");
-        if (!act.equals("silu") && !act.equals("swish")) {
-          throw new CheckpointFormatException(
-              source, "hidden_act '" + act + "' is not supported for llama (expected \"silu\")");
+        if (headDim == 0) {
+          f.divisible("hidden_size", dim, "num_attention_heads", heads);
         }
-        if (f.has("rope_scaling")) {
-          throw new CheckpointFormatException(
-              source, "rope_scaling " + root.get("rope_scaling")
-                  + " is not supported (only plain RoPE: rope_scaling null)");
+        String act = gemma ? f.string("hidden_activation", "gelu_pytorch_tanh") : f.string("hidden_act", "silu");
+        Activation activation;
+        if (gemma) {
+          if (!act.equals("gelu_pytorch_tanh") && !act.equals("gelu_new") && !act.equals("gelu_fast")) {
+            throw new CheckpointFormatException(source, "hidden_activation '" + act + "' is not "
+                + "supported for " + type + " (expected \"gelu_pytorch_tanh\")");
+          }
+          activation = Activation.GEGLU_TANH;
+        } else {
+          if (!act.equals("silu") && !act.equals("swish")) {
+            throw new CheckpointFormatException(
+                source, "hidden_act '" + act + "' is not supported for " + type + " (expected \"silu\")");
+          }
+          activation = Activation.SWIGLU;
         }
         int context = f.requiredInt("max_position_embeddings");
-        if (!type.equals("llama") && (!qwen2 || f.bool("use_sliding_window", false))
-            && f.has("sliding_window") && f.requiredInt("sliding_window") < context) {
-          throw new CheckpointFormatException(
-              source, "sliding_window " + f.requiredInt("sliding_window") + " shorter than "
-                  + "max_position_embeddings " + context + " is not supported");
+        b.ropeScaling(ropeScaling(f, root.get("rope_scaling"), context));
+        if (f.number("partial_rotary_factor", 1.0) != 1.0) {
+          throw new CheckpointFormatException(source, "partial_rotary_factor "
+              + f.number("partial_rotary_factor", 1.0) + " is not supported (only full rotary: 1.0)");
+        }
+        // sliding window: Mistral and Phi-3 on every layer, Gemma 2 on even layers; Qwen2 only
+        // with use_sliding_window (then on some layers only: not supported)
+        int window = 0;
+        if (!type.equals("llama") && !type.equals("gemma") && f.has("sliding_window")) {
+          int sw = f.requiredInt("sliding_window");
+          if (qwen2) {
+            if (f.bool("use_sliding_window", false) && sw < context) {
+              throw new CheckpointFormatException(source, "sliding_window " + sw + " with "
+                  + "use_sliding_window (Qwen2's per-layer windows) is not supported");
+            }
+          } else if (sw <= 0) {
+            throw new CheckpointFormatException(source, "sliding_window must be > 0, got " + sw);
+          } else if (sw < context) {
+            window = sw;
+          }
+        } else if (type.equals("gemma2") && !root.has("sliding_window")) {
+          window = Math.min(4096, context) < context ? 4096 : 0;
         }
         b.vocabSize(f.requiredInt("vocab_size"))
             .contextLength(context)
@@ -148,20 +184,33 @@ public record HfConfig(HfFamily family, ModelConfig config) {
             .nLayers(f.requiredInt("num_hidden_layers"))
             .nHeads(heads)
             .nKvHeads(kv)
+            .explicitHeadDim(headDim)
             .ffnDim(f.requiredInt("intermediate_size"))
             .positions(PositionEncoding.ROTARY)
             .ropeStyle(RopeStyle.ROTATE_HALF)
             .ropeTheta(f.number("rope_theta", 10000.0))
             .norm(NormType.RMS_NORM)
             .normEps((float) f.number("rms_norm_eps", 1e-6))
-            .activation(Activation.SWIGLU)
+            .activation(activation)
             .attentionBias(qwen2 || f.bool("attention_bias", false))
             .mlpBias(f.bool("mlp_bias", false))
-            .tiedEmbeddings(f.bool("tie_word_embeddings", false));
+            .tiedEmbeddings(f.bool("tie_word_embeddings", gemma))
+            .slidingWindow(window)
+            .slidingWindowPeriod(type.equals("gemma2") ? 2 : 1);
+        if (gemma) {
+          // transformers: hidden_states * torch.tensor(hidden_size**0.5, dtype=float32)
+          b.embeddingScale((float) Math.sqrt(dim));
+        }
+        if (type.equals("gemma2")) {
+          b.attentionScale((float) Math.pow(f.number("query_pre_attn_scalar", 256), -0.5))
+              .attentionSoftcap((float) optionalNumber(root, f, "attn_logit_softcapping", 50.0))
+              .finalLogitSoftcap((float) optionalNumber(root, f, "final_logit_softcapping", 30.0))
+              .sandwichNorms(true);
+        }
       }
       default -> throw new CheckpointFormatException(
           source, "model_type '" + type
-              + "' is not supported (expected \"gpt2\", \"llama\", \"mistral\" or \"qwen2\")");
+              + "' is not supported (expected gpt2, llama, mistral, qwen2, phi3, gemma or gemma2)");
     }
     b.bosTokenId(f.tokenId("bos_token_id")).eosTokenId(f.tokenId("eos_token_id"));
     applyExtensions(f, family, b);
@@ -169,6 +218,52 @@ public record HfConfig(HfFamily family, ModelConfig config) {
       return new HfConfig(family, b.build());
     } catch (IllegalArgumentException e) {
       throw new CheckpointFormatException(source, "inconsistent config: " + e.getMessage(), e);
+    }
+  }
+
+  /** A number whose absence means {@code dflt} and whose explicit null means 0 (off). */
+  private static double optionalNumber(JsonNode root, Fields f, String name, double dflt)
+      throws CheckpointFormatException {
+    if (!root.has(name)) {
+      return dflt;
+    }
+    return f.number(name, 0.0);
+  }
+
+  /**
+   * {@code rope_scaling}: null or type "default" is plain RoPE; "linear", "dynamic", "llama3" and
+   * "yarn" as transformers' {@code modeling_rope_utils.py}; any other type throws naming it.
+   */
+  static RopeScaling ropeScaling(Fields parent, JsonNode node, int context)
+      throws CheckpointFormatException {
+    if (node == null || node.isNull()) {
+      return RopeScaling.NONE;
+    }
+    if (!node.isObject()) {
+      throw new CheckpointFormatException(parent.source, "rope_scaling must be an object or null, got " + node);
+    }
+    Fields r = new Fields(node, parent.source);
+    String type = r.string("rope_type", r.string("type", null));
+    if (type == null) {
+      throw new CheckpointFormatException(parent.source, "rope_scaling " + node + " has no 'rope_type'");
+    }
+    try {
+      return switch (type) {
+        case "default" -> RopeScaling.NONE;
+        case "linear" -> RopeScaling.linear(r.number("factor", 0));
+        case "dynamic" -> RopeScaling.dynamic(r.number("factor", 0));
+        case "llama3" -> RopeScaling.llama3(r.number("factor", 0), r.number("low_freq_factor", 1),
+            r.number("high_freq_factor", 4), r.has("original_max_position_embeddings")
+                ? r.requiredInt("original_max_position_embeddings") : 8192);
+        case "yarn" -> RopeScaling.yarn(r.number("factor", 0),
+            r.has("original_max_position_embeddings")
+                ? r.requiredInt("original_max_position_embeddings") : context,
+            r.number("beta_fast", 32), r.number("beta_slow", 1), r.number("attention_factor", 0));
+        default -> throw new CheckpointFormatException(parent.source, "rope_scaling type '" + type
+            + "' is not supported (expected default, linear, dynamic, llama3 or yarn)");
+      };
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointFormatException(parent.source, e.getMessage(), e);
     }
   }
 
@@ -223,6 +318,14 @@ public record HfConfig(HfFamily family, ModelConfig config) {
 
   /** The config.json tree of this config (family fields plus {@code llmkit_*} where needed). */
   public static ObjectNode toJson(ModelConfig c) {
+    if (c.activation() == Activation.GEGLU_TANH || c.sandwichNorms() || c.slidingWindow() > 0
+        || c.embeddingScale() != 1f || c.attentionScale() != 0f || c.attentionSoftcap() != 0f
+        || c.finalLogitSoftcap() != 0f || c.explicitHeadDim() != 0
+        || c.ropeScaling().type() != RopeScaling.Type.NONE) {
+      throw new IllegalArgumentException("saving a config with " + describeUnsaved(c)
+          + " as a Hugging Face folder is not supported (llmkit reads Gemma, Gemma 2, Mistral, "
+          + "Phi-3 and rope_scaling but writes only GPT-2 and Llama configs)");
+    }
     HfFamily family = HfFamily.of(c);
     ObjectNode o = JSON.createObjectNode();
     o.putArray("architectures").add(family.architecture());
@@ -243,7 +346,7 @@ public record HfConfig(HfFamily family, ModelConfig config) {
         case GELU_TANH -> "gelu_new";
         case GELU_ERF -> "gelu";
         case RELU -> "relu";
-        case SWIGLU -> throw new IllegalStateException("SwiGLU is saved as llama");
+        case SWIGLU, GEGLU_TANH -> throw new IllegalStateException("gated feed-forwards are saved as llama");
       });
       o.put("layer_norm_epsilon", c.normEps());
       o.put("resid_pdrop", 0.0);
@@ -305,6 +408,19 @@ public record HfConfig(HfFamily family, ModelConfig config) {
     }
     o.put("torch_dtype", "float32");
     return o;
+  }
+
+  private static String describeUnsaved(ModelConfig c) {
+    StringBuilder sb = new StringBuilder();
+    if (c.activation() == Activation.GEGLU_TANH) sb.append("GeGLU, ");
+    if (c.sandwichNorms()) sb.append("sandwich norms, ");
+    if (c.slidingWindow() > 0) sb.append("sliding window ").append(c.slidingWindow()).append(", ");
+    if (c.embeddingScale() != 1f) sb.append("embedding scale, ");
+    if (c.attentionScale() != 0f) sb.append("attention scale, ");
+    if (c.attentionSoftcap() != 0f || c.finalLogitSoftcap() != 0f) sb.append("soft-capping, ");
+    if (c.explicitHeadDim() != 0) sb.append("head_dim ").append(c.explicitHeadDim()).append(", ");
+    if (c.ropeScaling().type() != RopeScaling.Type.NONE) sb.append("rope_scaling ").append(c.ropeScaling()).append(", ");
+    return sb.substring(0, sb.length() - 2);
   }
 
   /**

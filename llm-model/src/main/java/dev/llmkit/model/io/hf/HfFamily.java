@@ -7,7 +7,13 @@ public enum HfFamily {
   /** {@code model_type: gpt2}, {@code GPT2LMHeadModel}: Conv1D weights, fused c_attn. */
   GPT2("gpt2", "GPT2LMHeadModel"),
   /** {@code model_type: llama}, {@code LlamaForCausalLM}: nn.Linear weights, SwiGLU. */
-  LLAMA("llama", "LlamaForCausalLM");
+  LLAMA("llama", "LlamaForCausalLM"),
+  /** {@code model_type: gemma}, {@code GemmaForCausalLM}: Llama names, GeGLU, norms (1 + w) (read only). */
+  GEMMA("gemma", "GemmaForCausalLM"),
+  /** {@code model_type: gemma2}, {@code Gemma2ForCausalLM}: Gemma plus sandwich norms (read only). */
+  GEMMA2("gemma2", "Gemma2ForCausalLM"),
+  /** {@code model_type: phi3}, {@code Phi3ForCausalLM}: fused qkv_proj and gate_up_proj (read only). */
+  PHI3("phi3", "Phi3ForCausalLM");
 
   private final String modelType;
   private final String architecture;

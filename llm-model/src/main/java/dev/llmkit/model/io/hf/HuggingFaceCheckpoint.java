@@ -76,6 +76,7 @@ public final class HuggingFaceCheckpoint {
       ModelWeights w = switch (cfg.family()) {
         case GPT2 -> Gpt2Weights.load(in, cfg.config());
         case LLAMA -> LlamaWeights.load(in, cfg.config());
+        case GEMMA, GEMMA2, PHI3 -> FamilyWeights.load(in, cfg.config(), cfg.family());
       };
       Set<String> unused = in.unused();
       if (!unused.isEmpty()) {
@@ -112,6 +113,7 @@ public final class HuggingFaceCheckpoint {
     Map<String, Tensor> tensors = switch (HfFamily.of(weights.config())) {
       case GPT2 -> Gpt2Weights.toHf(weights);
       case LLAMA -> LlamaWeights.toHf(weights);
+      default -> throw new IllegalStateException("saved as GPT-2 or Llama only");
     };
     SafetensorsWriter.writeSharded(dir, tensors, Map.of("format", "pt"), maxShardBytes);
     HfConfig.write(dir, weights.config());

@@ -45,7 +45,7 @@ public final class LlamaWeights {
    * @throws CheckpointFormatException if a tensor is missing or has the wrong shape for the config
    */
   public static ModelWeights load(TensorLoader in, ModelConfig c) throws IOException {
-    if (c.activation() != Activation.SWIGLU) {
+    if (c.activation() != Activation.SWIGLU || c.sandwichNorms()) {
       throw new IllegalArgumentException("Llama layout needs the gated feed-forward (SWIGLU)");
     }
     for (String n : in.source().names()) {
