@@ -71,8 +71,9 @@ public final class Generator {
    * @param prompt the prompt ids; when empty, the tokenizer's BOS id (or the model's) starts the text
    * @param context the sampling context of this generation: its seed fixes the draws; the prompt
    *     and every generated id are appended to it
-   * @throws IllegalArgumentException when the prompt is longer than the context and the options have
-   *     no sliding window (naming both lengths), when an id is outside the vocabulary, or when the
+   * @throws IllegalArgumentException when the prompt is longer than the context and the options'
+   *     overflow is STOP (naming both lengths), when the overflow is SHIFT and the model's positions
+   *     are not rotary, when an id is outside the vocabulary, or when the
    *     prompt is empty and there is no BOS id
    */
   public GenerationResult generate(
@@ -84,14 +85,15 @@ public final class Generator {
     if (ids.length > model.config().contextLength() && !options.slidingWindow()) {
       throw new IllegalArgumentException("the prompt has " + ids.length
           + " tokens, more than the context length " + model.config().contextLength()
-          + " of the model; shorten it, or pass options.withSlidingWindow(true)"
-          + " (GenerationOptions.withSlidingWindow) to keep only the last tokens");
+          + " of the model; shorten it, or pass options.withContextOverflow(SLIDE or SHIFT)"
+          + " (GenerationOptions.withContextOverflow) to keep only the last tokens");
     }
     Set<Integer> stops = stopTokens(options);
     // the KV cache sized once for the prompt and every token asked for (within the context), so it
     // never grows, copying itself, in the middle of the generation
     int need = (int) Math.min((long) ids.length + options.maxTokens(), model.config().contextLength());
-    SessionOptions sessionOptions = new SessionOptions(options.slidingWindow(), 0, need);
+    SessionOptions sessionOptions =
+        new SessionOptions(options.contextOverflow(), options.keepFirst(), 0, need);
     StreamingDecoder decoder = tokenizer.streamingDecoder();
     for (int id : ids) {
       decoder.push(id); // the decoder sees the prompt (leading-space rules, pending bytes)

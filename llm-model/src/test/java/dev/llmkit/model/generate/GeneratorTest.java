@@ -181,6 +181,27 @@ class GeneratorTest {
     assertThat(Arrays.copyOf(sliding.tokens(), full.generatedTokens())).containsExactly(full.tokens());
   }
 
+  /** The case: a model with a 64-token window asked for 200 tokens. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(dev.llmkit.model.ContextOverflow.class)
+  void aSixtyFourTokenWindowGeneratesTwoHundredTokensUnlessItStops(
+      dev.llmkit.model.ContextOverflow overflow) {
+    ModelConfig c = ModelConfig.llama(53, 64, 2, 4, 2, 16, 40);
+    Transformer model = new Transformer(ModelWeights.init(c, 5, 0.5f));
+    Generator g = new Generator(model, TOKENIZER, SamplerConfig.builder().temperature(1.0f).build().sampler());
+    int[] prompt = {1, 2, 3, 4, 5, 6};
+    GenerationResult r = g.generate(prompt,
+        GenerationOptions.maxTokens(200).withStopTokens(Set.of()).withContextOverflow(overflow)
+            .withKeepFirst(2), new SamplingContext(3), null);
+    if (overflow == dev.llmkit.model.ContextOverflow.STOP) {
+      assertThat(r.finishReason()).isEqualTo(FinishReason.CONTEXT_FULL);
+      assertThat(r.generatedTokens()).isEqualTo(64 - 6 + 1);
+    } else {
+      assertThat(r.finishReason()).isEqualTo(FinishReason.MAX_TOKENS);
+      assertThat(r.generatedTokens()).isEqualTo(200);
+    }
+  }
+
   @Test
   void aPromptLongerThanTheContextIsAnError() {
     Generator g = new Generator(MODEL, TOKENIZER, Samplers.greedy());
@@ -189,7 +210,7 @@ class GeneratorTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("41 tokens")
         .hasMessageContaining("context length 40")
-        .hasMessageContaining("GenerationOptions.withSlidingWindow")
+        .hasMessageContaining("GenerationOptions.withContextOverflow")
         .hasMessageNotContaining("session");
     GenerationResult r = g.generate(longPrompt,
         GenerationOptions.maxTokens(3).withSlidingWindow(true), new SamplingContext(0), null);
