@@ -1,7 +1,11 @@
 package dev.llmkit.model.config;
 
 import dev.llmkit.tensor.RopeStyle;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The architecture of a decoder-only transformer: every family (GPT-2, Llama, or one a user builds in
@@ -26,6 +30,9 @@ import java.util.Objects;
  * @param tiedEmbeddings whether the output projection is the token embedding matrix
  * @param bosTokenId beginning-of-sequence id, or -1
  * @param eosTokenId end-of-sequence id, or -1
+ * @param stopTokenIds more ids that end a generation besides eosTokenId (a list
+ *     {@code eos_token_id} of config.json or generation_config.json, GGUF's end-of-turn id); empty
+ *     for most models
  */
 public record ModelConfig(
     int vocabSize,
@@ -46,7 +53,8 @@ public record ModelConfig(
     boolean mlpBias,
     boolean tiedEmbeddings,
     int bosTokenId,
-    int eosTokenId) {
+    int eosTokenId,
+    List<Integer> stopTokenIds) {
 
   /** How token positions enter the model. */
   public enum PositionEncoding {
@@ -116,12 +124,29 @@ public record ModelConfig(
       throw new IllegalArgumentException(
           "bos/eos ids " + bosTokenId + "/" + eosTokenId + " outside vocabulary of " + vocabSize);
     }
+    stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
+    for (int id : stopTokenIds) {
+      if (id < 0 || id >= vocabSize) {
+        throw new IllegalArgumentException(
+            "stop token id " + id + " outside vocabulary of " + vocabSize);
+      }
+    }
   }
 
   private static void positive(String name, int v) {
     if (v <= 0) {
       throw new IllegalArgumentException(name + " must be > 0, got " + v);
     }
+  }
+
+  /** The ids that end a generation: eosTokenId (when set) and stopTokenIds, in that order. */
+  public Set<Integer> stopTokens() {
+    Set<Integer> ids = new LinkedHashSet<>();
+    if (eosTokenId >= 0) {
+      ids.add(eosTokenId);
+    }
+    ids.addAll(stopTokenIds);
+    return Collections.unmodifiableSet(ids);
   }
 
   /** Width of one attention head. */
@@ -202,7 +227,8 @@ public record ModelConfig(
         .mlpBias(mlpBias)
         .tiedEmbeddings(tiedEmbeddings)
         .bosTokenId(bosTokenId)
-        .eosTokenId(eosTokenId);
+        .eosTokenId(eosTokenId)
+        .stopTokenIds(stopTokenIds);
   }
 
   /** A new builder with GPT-2-like defaults for the optional fields. */
@@ -231,6 +257,7 @@ public record ModelConfig(
     private boolean tiedEmbeddings;
     private int bosTokenId = -1;
     private int eosTokenId = -1;
+    private List<Integer> stopTokenIds = List.of();
 
     private Builder() {}
 
@@ -254,13 +281,15 @@ public record ModelConfig(
     public Builder tiedEmbeddings(boolean v) { this.tiedEmbeddings = v; return this; }
     public Builder bosTokenId(int v) { this.bosTokenId = v; return this; }
     public Builder eosTokenId(int v) { this.eosTokenId = v; return this; }
+    /** Ids that end a generation besides eosTokenId; default none. */
+    public Builder stopTokenIds(List<Integer> v) { this.stopTokenIds = v; return this; }
 
     /** Builds and validates the config. */
     public ModelConfig build() {
       return new ModelConfig(
           vocabSize, dim, nLayers, nHeads, nKvHeads == 0 ? nHeads : nKvHeads, ffnDim, contextLength,
           positions, ropeStyle, ropeTheta, norm, normEps, preNorm, activation, attentionBias,
-          mlpBias, tiedEmbeddings, bosTokenId, eosTokenId);
+          mlpBias, tiedEmbeddings, bosTokenId, eosTokenId, stopTokenIds);
     }
   }
 }

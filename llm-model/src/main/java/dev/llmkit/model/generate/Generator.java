@@ -155,13 +155,18 @@ public final class Generator {
     if (options.stopTokens() != null) {
       return options.stopTokens();
     }
-    if (tokenizer.eosId().isPresent()) {
-      return Set.of(tokenizer.eosId().getAsInt());
-    }
-    if (model.config().eosTokenId() >= 0) {
-      return Set.of(model.config().eosTokenId());
-    }
-    return Set.of();
+    return defaultStopTokens(model, tokenizer);
+  }
+
+  /**
+   * The ids that end a generation when the options name none: the model's
+   * ({@link dev.llmkit.model.config.ModelConfig#stopTokens}: EOS, and the end-of-turn ids of
+   * generation_config.json or GGUF) and the tokenizer's EOS.
+   */
+  public static Set<Integer> defaultStopTokens(LanguageModel model, Tokenizer tokenizer) {
+    Set<Integer> ids = new java.util.LinkedHashSet<>(model.config().stopTokens());
+    tokenizer.eosId().ifPresent(ids::add);
+    return Set.copyOf(ids);
   }
 
   /**

@@ -203,6 +203,24 @@ class GeneratorTest {
   }
 
   @Test
+  void theModelsEndOfTurnIdsStopByDefault() {
+    int[] expected = greedyIds(new int[] {1, 2, 3}, 12);
+    int stop = expected[4];
+    int firstStop = 0;
+    while (expected[firstStop] != stop) {
+      firstStop++;
+    }
+    // the same weights, with a config that lists the 5th greedy token as an end-of-turn id
+    ModelConfig withStop = CONFIG.toBuilder().stopTokenIds(List.of(stop)).build();
+    Transformer model = new Transformer(ModelWeights.init(withStop, 3, 0.5f));
+    GenerationResult r = new Generator(model, TOKENIZER, Samplers.greedy())
+        .generate(new int[] {1, 2, 3}, GenerationOptions.maxTokens(12), new SamplingContext(0), null);
+    assertThat(r.finishReason()).isEqualTo(FinishReason.EOS);
+    assertThat(r.tokens()).containsExactly(Arrays.copyOf(expected, firstStop + 1));
+    assertThat(Generator.defaultStopTokens(model, TOKENIZER)).containsExactly(stop);
+  }
+
+  @Test
   void aPromptLongerThanTheContextIsAnError() {
     Generator g = new Generator(MODEL, TOKENIZER, Samplers.greedy());
     int[] longPrompt = new int[41];
