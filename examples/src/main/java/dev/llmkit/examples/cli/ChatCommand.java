@@ -92,12 +92,12 @@ public final class ChatCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    ChatTemplate chatTemplate = chatTemplate();
     Models.Ready loaded = ModelSource.load(model, tokenizer, true, decodeMatrices);
     if (loaded.tokenizer() == null) {
       throw new IllegalArgumentException(
           "the model " + model + " has no tokenizer; name one with --tokenizer");
     }
-    ChatTemplate chatTemplate = chatTemplate();
     long s = seed != null ? seed : System.nanoTime();
     SamplerConfig sampling = SamplerConfig.builder().temperature(temperature).topP(topP).seed(s).build();
     GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
