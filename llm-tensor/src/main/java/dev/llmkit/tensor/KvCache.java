@@ -155,8 +155,13 @@ public final class KvCache {
       // every moved key, pair i of each head: rotate by the angle of position -discard
       for (int hb = 0; hb < kvDim; hb += headDim) {
         for (int i = 0; i < half; i++) {
-          float cs = table.cos(discard, i);
-          float sn = -table.sin(discard, i);
+          // the pure rotation of the table's angle (a table that scales cos/sin, as YaRN's
+          // attention factor does, scales each key once, when it is written, not again here)
+          double c0 = table.cos(discard, i);
+          double s0 = table.sin(discard, i);
+          double r = Math.hypot(c0, s0);
+          float cs = (float) (c0 / r);
+          float sn = (float) (-s0 / r);
           int a0 = (adjacent ? hb + 2 * i : hb + i) * capacity + keep;
           int b0 = (adjacent ? hb + 2 * i + 1 : hb + i + half) * capacity + keep;
           for (int p = 0; p < moved; p++) {
