@@ -11,16 +11,13 @@ import dev.llmkit.sampling.Samplers;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code llm chat} with piped input: each line a user turn, each answer a block and a blank line. */
 class ChatCommandTest {
@@ -34,15 +31,8 @@ class ChatCommandTest {
     command.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     command.in = new BufferedReader(new StringReader(input));
     command.interactive = false;
-    CommandLine cli = new CommandLine(command);
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err));
-    cli.setExecutionExceptionHandler((ex, c, p) -> {
-      c.getErr().print(ex.getMessage());
-      return 1;
-    });
-    int rc = cli.execute(args);
-    return rc == 0 ? bytes.toString(StandardCharsets.UTF_8) : "rc=" + rc + " " + err;
+    CliRun.Result r = CliRun.execute(command, args);
+    return r.exitCode() == 0 ? bytes.toString(StandardCharsets.UTF_8) : "rc=" + r.exitCode() + " " + r.err();
   }
 
   @Test
