@@ -2,7 +2,10 @@ package dev.llmkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmkit.model.ContextOverflow;
 import dev.llmkit.model.Models;
+import dev.llmkit.model.chat.ChatSession;
+import dev.llmkit.model.chat.ChatTemplate;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
@@ -64,6 +67,33 @@ class ReadmeSnippetsTest {
     assertThat(printed.toString()).isEqualTo(story.text());
     for (int id : story.tokens()) {
       assertThat(id).isNotEqualTo(lily);
+    }
+  }
+
+  /**
+   * "Past the context window" and "Chat": the same lines, with stories260K and a plain template in
+   * place of the Qwen folder (no chat model ships in the repository).
+   */
+  @Test
+  void pastTheContextWindowAndChat() throws Exception {
+    StringBuilder printed = new StringBuilder();
+    Models.Ready m = Models.load(DATA.resolve("stories260K.bin"), DATA.resolve("tok512.bin"));
+    ChatTemplate template = ChatTemplate.of("{% for m in messages %}{{ m.role }}: {{ m.content }}\n"
+        + "{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}", java.util.Map.of());
+
+    GenerationOptions options = GenerationOptions.maxTokens(2000)
+        .withContextOverflow(ContextOverflow.continuing(m.model().config()))
+        .withKeepFirst(16);
+    assertThat(options.contextOverflow()).isEqualTo(ContextOverflow.SHIFT);
+
+    SamplerConfig sampling = SamplerConfig.builder().temperature(0.7f).topP(0.95f).build();
+    try (ChatSession chat = new ChatSession(m.generator(sampling.sampler()), template,
+        GenerationOptions.maxTokens(20).withContextOverflow(ContextOverflow.SHIFT), 42)) {
+      chat.setSystemPrompt("You are brief.");
+      ChatSession.Reply r = chat.send("What is a KV cache?", (id, text) -> printed.append(text));
+      assertThat(printed.toString()).isEqualTo(r.text());
+      assertThat(r.newTokens()).isEqualTo(r.promptTokens());
+      assertThat(r.result().generatedTokens()).isPositive();
     }
   }
 }

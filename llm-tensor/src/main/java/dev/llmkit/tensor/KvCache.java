@@ -145,6 +145,66 @@ public final class KvCache {
     }
   }
 
+  /**
+   * llama.cpp's context shift: forgets positions {@code keep..keep+discard-1} of the {@code held}
+   * ones, moves positions {@code keep+discard..held-1} down by {@code discard}, and re-rotates their
+   * keys by {@code -discard} positions, in place, recomputing nothing. Rotary rotations compose,
+   * {@code R(p - d) = R(-d) R(p)}, so a moved key becomes the key its unrotated projection would
+   * give at its new position (up to float rounding); values carry no position and only move. The
+   * moved rows keep what attention gave them while the forgotten tokens were still in context:
+   * for the first layer (whose keys and values depend on the token and position only) the result
+   * equals a fresh forward over the kept tokens, for later layers it does not.
+   *
+   * @param keep positions kept at the start (llama.cpp's n_keep)
+   * @param discard positions forgotten after them, {@code >= 1}
+   * @param held positions the cache holds now
+   * @param table the model's rotary table (it must cover position {@code discard})
+   * @param style the model's pairing of dimensions
+   */
+  public void shift(int keep, int discard, int held, RopeTable table, RopeStyle style) {
+    if (keep < 0 || discard < 1 || keep + discard > held || held > capacity) {
+      throw new IllegalArgumentException(
+          "KV cache shift: keep " + keep + ", discard " + discard + " of " + held
+              + " held positions (capacity " + capacity + ")");
+    }
+    int headDim = table.headDim();
+    if (kvDim % headDim != 0 || discard >= table.maxPositions()) {
+      throw new IllegalArgumentException(
+          "KV cache shift: kvDim " + kvDim + " and a RopeTable of headDim " + headDim + " over "
+              + table.maxPositions() + " positions cannot rotate by " + discard);
+    }
+    int moved = held - keep - discard;
+    int half = headDim / 2;
+    boolean adjacent = style == RopeStyle.ADJACENT_PAIRS;
+    for (int l = 0; l < nLayers; l++) {
+      float[] kt = keysT[l];
+      for (int c = 0; c < kvDim; c++) {
+        System.arraycopy(kt, c * capacity + keep + discard, kt, c * capacity + keep, moved);
+      }
+      System.arraycopy(values[l], (keep + discard) * kvDim, values[l], keep * kvDim, moved * kvDim);
+      // every moved key, pair i of each head: rotate by the angle of position -discard
+      for (int hb = 0; hb < kvDim; hb += headDim) {
+        for (int i = 0; i < half; i++) {
+          // the pure rotation of the table's angle (a table that scales cos/sin, as YaRN's
+          // attention factor does, scales each key once, when it is written, not again here)
+          double c0 = table.cos(discard, i);
+          double s0 = table.sin(discard, i);
+          double r = Math.hypot(c0, s0);
+          float cs = (float) (c0 / r);
+          float sn = (float) (-s0 / r);
+          int a0 = (adjacent ? hb + 2 * i : hb + i) * capacity + keep;
+          int b0 = (adjacent ? hb + 2 * i + 1 : hb + i + half) * capacity + keep;
+          for (int p = 0; p < moved; p++) {
+            float a = kt[a0 + p];
+            float b = kt[b0 + p];
+            kt[a0 + p] = a * cs - b * sn;
+            kt[b0 + p] = a * sn + b * cs;
+          }
+        }
+      }
+    }
+  }
+
   /** Drops the memory. */
   public void release() {
     keysT = new float[nLayers][];

@@ -92,7 +92,7 @@ public final class GenerateCommand implements Callable<Integer> {
   DecodeMatrices decodeMatrices;
 
   @Option(names = "--sliding-window",
-      description = "Forget the oldest tokens when the context is full instead of stopping.")
+      description = "Same as --context-overflow slide (kept for older scripts).")
   boolean slidingWindow;
 
   @Option(names = "--samples", defaultValue = "1",
@@ -120,6 +120,13 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Beam search: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   dev.llmkit.model.generate.BeamSearchOptions.EarlyStopping earlyStopping;
 
+  @Option(names = "--context-overflow", paramLabel = "stop|slide|shift", description = OverflowOption.DESCRIPTION)
+  String contextOverflow;
+
+  @Option(names = "--keep", defaultValue = "0",
+      description = "Prompt tokens a full context keeps at its start (llama.cpp's --keep; default: ${DEFAULT-VALUE}).")
+  int keep;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -145,7 +152,9 @@ public final class GenerateCommand implements Callable<Integer> {
     Sampler sampler = Constraints.withGrammar(sampling, loaded.tokenizer(), grammar, jsonSchema);
     Generator generator = new Generator(loaded.model(), loaded.tokenizer(), sampler);
     GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
-        .withStopStrings(stop.toArray(String[]::new)).withSlidingWindow(slidingWindow);
+        .withStopStrings(stop.toArray(String[]::new)).withKeepFirst(keep)
+        .withContextOverflow(OverflowOption.parse(
+            slidingWindow ? "slide" : contextOverflow, loaded.model().config()));
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
     if ((numBeams != null || samples != 1) && (promptTokens != null || ids)) {
       throw new IllegalArgumentException(

@@ -29,7 +29,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       SampleCommand.class,
       TokenizeCommand.class,
-      GenerateCommand.class, TemplateCommand.class, LogitsCommand.class, BenchCommand.class,
+      GenerateCommand.class, TemplateCommand.class, ChatCommand.class, LogitsCommand.class, BenchCommand.class,
       TrainCommand.class, FinetuneCommand.class, EstimateCommand.class,
       DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
       ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class,

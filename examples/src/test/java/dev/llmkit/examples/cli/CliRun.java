@@ -31,6 +31,22 @@ final class CliRun {
     return new Result(rc, out.toString(), err.toString());
   }
 
+  /**
+   * Runs one command object (whose stdout field the caller has already pointed elsewhere) and
+   * returns its exit code and stderr; an exception becomes exit code 1 with its message on stderr.
+   */
+  static Result execute(Object command, String... args) {
+    CommandLine cli = new CommandLine(command);
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    cli.setExecutionExceptionHandler((ex, c, p) -> {
+      c.getErr().print(ex.getMessage());
+      return 1;
+    });
+    int rc = cli.execute(args);
+    return new Result(rc, "", err.toString());
+  }
+
   /** The {@code key value} lines of stdout, in order; every line must be one. */
   static Map<String, String> keyValues(String out) {
     Map<String, String> m = new LinkedHashMap<>();

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code llm template}: the prompt of Phi-3.5-mini-instruct's real template, byte for byte. */
 class TemplateCommandTest {
@@ -27,15 +24,8 @@ class TemplateCommandTest {
     TemplateCommand command = new TemplateCommand();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     command.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    CommandLine cli = new CommandLine(command);
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err));
-    cli.setExecutionExceptionHandler((ex, c, p) -> {
-      c.getErr().print(ex.getMessage());
-      return 1;
-    });
-    int rc = cli.execute(args);
-    return rc == 0 ? bytes.toString(StandardCharsets.UTF_8) : "rc=" + rc + " " + err;
+    CliRun.Result r = CliRun.execute(command, args);
+    return r.exitCode() == 0 ? bytes.toString(StandardCharsets.UTF_8) : "rc=" + r.exitCode() + " " + r.err();
   }
 
   @Test

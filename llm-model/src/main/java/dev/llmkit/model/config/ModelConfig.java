@@ -1,7 +1,11 @@
 package dev.llmkit.model.config;
 
 import dev.llmkit.tensor.RopeStyle;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The architecture of a decoder-only transformer: every family (GPT-2, Llama, or one a user builds in
@@ -42,6 +46,9 @@ import java.util.Objects;
  * @param finalLogitSoftcap soft cap of the output logits (Gemma 2); 0 for none
  * @param sandwichNorms whether each sublayer's output is normalised again before the residual add
  *     (Gemma 2's post-attention and post-feed-forward norms; pre-norm only)
+ * @param stopTokenIds more ids that end a generation besides eosTokenId (a list
+ *     {@code eos_token_id} of config.json or generation_config.json, GGUF's end-of-turn id); empty
+ *     for most models
  */
 public record ModelConfig(
     int vocabSize,
@@ -71,7 +78,8 @@ public record ModelConfig(
     float attentionScale,
     float attentionSoftcap,
     float finalLogitSoftcap,
-    boolean sandwichNorms) {
+    boolean sandwichNorms,
+    List<Integer> stopTokenIds) {
 
   /** How token positions enter the model. */
   public enum PositionEncoding {
@@ -172,12 +180,29 @@ public record ModelConfig(
       throw new IllegalArgumentException(
           "bos/eos ids " + bosTokenId + "/" + eosTokenId + " outside vocabulary of " + vocabSize);
     }
+    stopTokenIds = stopTokenIds == null ? List.of() : List.copyOf(stopTokenIds);
+    for (int id : stopTokenIds) {
+      if (id < 0 || id >= vocabSize) {
+        throw new IllegalArgumentException(
+            "stop token id " + id + " outside vocabulary of " + vocabSize);
+      }
+    }
   }
 
   private static void positive(String name, int v) {
     if (v <= 0) {
       throw new IllegalArgumentException(name + " must be > 0, got " + v);
     }
+  }
+
+  /** The ids that end a generation: eosTokenId (when set) and stopTokenIds, in that order. */
+  public Set<Integer> stopTokens() {
+    Set<Integer> ids = new LinkedHashSet<>();
+    if (eosTokenId >= 0) {
+      ids.add(eosTokenId);
+    }
+    ids.addAll(stopTokenIds);
+    return Collections.unmodifiableSet(ids);
   }
 
   /** Width of one attention head: {@code explicitHeadDim}, or dim/nHeads when that is 0. */
@@ -272,7 +297,8 @@ public record ModelConfig(
         .attentionScale(attentionScale)
         .attentionSoftcap(attentionSoftcap)
         .finalLogitSoftcap(finalLogitSoftcap)
-        .sandwichNorms(sandwichNorms);
+        .sandwichNorms(sandwichNorms)
+        .stopTokenIds(stopTokenIds);
   }
 
   /** A new builder with GPT-2-like defaults for the optional fields. */
@@ -310,6 +336,7 @@ public record ModelConfig(
     private float attentionSoftcap;
     private float finalLogitSoftcap;
     private boolean sandwichNorms;
+    private List<Integer> stopTokenIds = List.of();
 
     private Builder() {}
 
@@ -351,6 +378,8 @@ public record ModelConfig(
     public Builder finalLogitSoftcap(float v) { this.finalLogitSoftcap = v; return this; }
     /** Default false. */
     public Builder sandwichNorms(boolean v) { this.sandwichNorms = v; return this; }
+    /** Ids that end a generation besides eosTokenId; default none. */
+    public Builder stopTokenIds(List<Integer> v) { this.stopTokenIds = v; return this; }
 
     /** Builds and validates the config. */
     public ModelConfig build() {
@@ -359,7 +388,7 @@ public record ModelConfig(
           positions, ropeStyle, ropeTheta, norm, normEps, preNorm, activation, attentionBias,
           mlpBias, tiedEmbeddings, bosTokenId, eosTokenId, explicitHeadDim, ropeScaling,
           slidingWindow, slidingWindowPeriod, embeddingScale, attentionScale, attentionSoftcap,
-          finalLogitSoftcap, sandwichNorms);
+          finalLogitSoftcap, sandwichNorms, stopTokenIds);
     }
   }
 }

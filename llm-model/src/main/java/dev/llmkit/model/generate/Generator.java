@@ -76,8 +76,9 @@ public final class Generator {
    * @param prompt the prompt ids; when empty, the tokenizer's BOS id (or the model's) starts the text
    * @param context the sampling context of this generation: its seed fixes the draws; the prompt
    *     and every generated id are appended to it
-   * @throws IllegalArgumentException when the prompt is longer than the context and the options have
-   *     no sliding window (naming both lengths), when an id is outside the vocabulary, or when the
+   * @throws IllegalArgumentException when the prompt is longer than the context and the options'
+   *     overflow is STOP (naming both lengths), when the overflow is SHIFT and the model's positions
+   *     are not rotary, when an id is outside the vocabulary, or when the
    *     prompt is empty and there is no BOS id
    */
   public GenerationResult generate(
@@ -89,17 +90,59 @@ public final class Generator {
     if (ids.length > model.config().contextLength() && !options.slidingWindow()) {
       throw new IllegalArgumentException("the prompt has " + ids.length
           + " tokens, more than the context length " + model.config().contextLength()
-          + " of the model; shorten it, or pass options.withSlidingWindow(true)"
-          + " (GenerationOptions.withSlidingWindow) to keep only the last tokens");
+          + " of the model; shorten it, or pass options.withContextOverflow(SLIDE or SHIFT)"
+          + " (GenerationOptions.withContextOverflow) to keep only the last tokens");
     }
-    Set<Integer> stops = stopTokens(model, tokenizer, options);
     // the KV cache sized once for the prompt and every token asked for (within the context), so it
     // never grows, copying itself, in the middle of the generation
     int need = (int) Math.min((long) ids.length + options.maxTokens(), model.config().contextLength());
-    SessionOptions sessionOptions = new SessionOptions(options.slidingWindow(), 0, need);
+    SessionOptions sessionOptions =
+        new SessionOptions(options.contextOverflow(), options.keepFirst(), 0, need);
+    try (InferenceSession session = model.newSession(sessionOptions)) {
+      return generate(session, ids, options, context, out);
+    }
+  }
+
+  /**
+   * Generates in an open session of this generator's model: runs {@code ids} after the tokens the
+   * session holds (whose KV cache is reused, as a chat reuses its earlier turns), then samples. The
+   * session keeps the prompt and every generated token but the last (which was sampled, not run),
+   * so a caller that goes on feeds that token first. What happens when the context is full follows
+   * the session's own options; with {@link dev.llmkit.model.ContextOverflow#STOP} in
+   * {@code options} the generation ends with {@link FinishReason#CONTEXT_FULL}.
+   *
+   * @param session an open session of {@link #model()}
+   * @param ids the new prompt ids, at least one
+   * @param context the sampling context: the caller has accepted what the session held; the new
+   *     ids and every generated id are appended to it
+   * @throws IllegalArgumentException when ids is empty, or when the session holds no room for
+   *     them and the options' overflow is STOP
+   */
+  public GenerationResult generate(InferenceSession session, int[] ids, GenerationOptions options,
+      SamplingContext context, TokenListener listener) {
+    Objects.requireNonNull(session, "session");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(context, "context");
+    if (session.model() != model) {
+      throw new IllegalArgumentException("the session runs another model than this generator's");
+    }
+    if (ids.length == 0) {
+      throw new IllegalArgumentException("ids must hold at least one token to run");
+    }
+    if (!options.slidingWindow() && session.position() + ids.length > model.contextLength()) {
+      throw new IllegalArgumentException("the session holds " + session.position()
+          + " tokens and the prompt has " + ids.length + ", more than the context length "
+          + model.contextLength() + " of the model; shorten it, or pass"
+          + " options.withContextOverflow(SLIDE or SHIFT) (GenerationOptions.withContextOverflow)");
+    }
+    TokenListener out = listener == null ? TokenListener.NONE : listener;
+    Set<Integer> stops = stopTokens(model, tokenizer, options);
     StreamingDecoder decoder = tokenizer.streamingDecoder();
+    for (int id : session.tokens()) {
+      decoder.push(id); // the decoder sees what came before (leading-space rules, pending bytes)
+    }
     for (int id : ids) {
-      decoder.push(id); // the decoder sees the prompt (leading-space rules, pending bytes)
+      decoder.push(id);
     }
     TextStream text = new TextStream(options.stopStrings(), out);
     int[] generated = new int[Math.min(options.maxTokens(), 1024)];
@@ -107,38 +150,36 @@ public final class Generator {
     FinishReason reason = FinishReason.MAX_TOKENS;
     long start = System.nanoTime();
     long prefillEnd = start;
-    try (InferenceSession session = model.newSession(sessionOptions)) {
-      float[] logits = session.forward(ids, 0, ids.length);
-      context.acceptAll(ids);
-      while (true) {
-        int token = sampler.sample(logits, context);
-        context.accept(token);
-        if (n == generated.length) {
-          generated = Arrays.copyOf(generated, Math.min(options.maxTokens(), 2 * n));
-        }
-        generated[n++] = token;
-        if (n == 1) {
-          prefillEnd = System.nanoTime();
-        }
-        if (stops.contains(token)) {
-          out.onToken(token, "");
-          reason = FinishReason.EOS;
-          break;
-        }
-        if (text.append(token, decoder.push(token))) {
-          reason = FinishReason.STOP_STRING;
-          break;
-        }
-        if (n == options.maxTokens()) {
-          reason = FinishReason.MAX_TOKENS;
-          break;
-        }
-        if (!options.slidingWindow() && session.position() == model.contextLength()) {
-          reason = FinishReason.CONTEXT_FULL;
-          break;
-        }
-        logits = session.forward(generated, n - 1, 1);
+    float[] logits = session.forward(ids, 0, ids.length);
+    context.acceptAll(ids);
+    while (true) {
+      int token = sampler.sample(logits, context);
+      context.accept(token);
+      if (n == generated.length) {
+        generated = Arrays.copyOf(generated, Math.min(options.maxTokens(), 2 * n));
       }
+      generated[n++] = token;
+      if (n == 1) {
+        prefillEnd = System.nanoTime();
+      }
+      if (stops.contains(token)) {
+        out.onToken(token, "");
+        reason = FinishReason.EOS;
+        break;
+      }
+      if (text.append(token, decoder.push(token))) {
+        reason = FinishReason.STOP_STRING;
+        break;
+      }
+      if (n == options.maxTokens()) {
+        reason = FinishReason.MAX_TOKENS;
+        break;
+      }
+      if (!options.slidingWindow() && session.position() == model.contextLength()) {
+        reason = FinishReason.CONTEXT_FULL;
+        break;
+      }
+      logits = session.forward(generated, n - 1, 1);
     }
     if (reason != FinishReason.STOP_STRING) {
       text.finish(decoder.flush());
@@ -160,13 +201,18 @@ public final class Generator {
     if (options.stopTokens() != null) {
       return options.stopTokens();
     }
-    if (tokenizer.eosId().isPresent()) {
-      return Set.of(tokenizer.eosId().getAsInt());
-    }
-    if (model.config().eosTokenId() >= 0) {
-      return Set.of(model.config().eosTokenId());
-    }
-    return Set.of();
+    return defaultStopTokens(model, tokenizer);
+  }
+
+  /**
+   * The ids that end a generation when the options name none: the model's
+   * ({@link dev.llmkit.model.config.ModelConfig#stopTokens}: EOS, and the end-of-turn ids of
+   * generation_config.json or GGUF) and the tokenizer's EOS.
+   */
+  public static Set<Integer> defaultStopTokens(LanguageModel model, Tokenizer tokenizer) {
+    Set<Integer> ids = new java.util.LinkedHashSet<>(model.config().stopTokens());
+    tokenizer.eosId().ifPresent(ids::add);
+    return Set.copyOf(ids);
   }
 
   /**

@@ -108,6 +108,11 @@ public final class Transformer implements LanguageModel {
     return blocks[l];
   }
 
+  /** How this model tells positions apart (the session's context shift needs the rotary table). */
+  Positions positions() {
+    return positions;
+  }
+
   @Override
   public InferenceSession newSession(SessionOptions options) {
     return new TransformerSession(this, Objects.requireNonNull(options, "options"));

@@ -1,5 +1,6 @@
 package dev.llmkit.model.nn;
 
+import dev.llmkit.model.ContextOverflow;
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.LanguageModel;
 import dev.llmkit.model.SessionOptions;
@@ -22,7 +23,12 @@ final class TransformerSession implements InferenceSession {
   private final Transformer model;
   private final ModelConfig config;
   private final SessionOptions options;
+  /** The first tokens an overflow keeps. */
+  private final int keepFirst;
+  /** The most recent tokens an overflow keeps (at most). */
   private final int keepOnShift;
+  /** The rotary positions SHIFT re-rotates keys with; null unless the overflow is SHIFT. */
+  private final Positions.Rotary rotary;
   private final KvCache cache;
   private final CachedAttention kernel;
   /** The ids held, positions 0..pos-1. */
@@ -42,10 +48,23 @@ final class TransformerSession implements InferenceSession {
     this.config = model.config();
     this.options = options;
     int ctx = config.contextLength();
-    this.keepOnShift = options.keepOnShift() == 0 ? ctx / 2 : options.keepOnShift();
-    if (options.slidingWindow() && keepOnShift >= ctx) {
+    this.keepFirst = options.keepFirst();
+    this.keepOnShift =
+        options.keepOnShift() == 0 ? Math.max(0, ctx - keepFirst) / 2 : options.keepOnShift();
+    if (options.slidingWindow() && keepFirst + keepOnShift >= ctx) {
       throw new IllegalArgumentException(
-          "keepOnShift " + keepOnShift + " must be smaller than the context length " + ctx);
+          "keepFirst " + keepFirst + " + keepOnShift " + keepOnShift
+              + " must be smaller than the context length " + ctx);
+    }
+    if (options.overflow() == ContextOverflow.SHIFT) {
+      if (!(model.positions() instanceof Positions.Rotary r)) {
+        throw new IllegalArgumentException(
+            "context overflow SHIFT re-rotates the cached keys and needs rotary positions, but the"
+                + " model has " + config.positions() + " positions; use SLIDE");
+      }
+      this.rotary = r;
+    } else {
+      this.rotary = null;
     }
     this.cache = new KvCache(config.nLayers(), config.kvDim(), ctx);
     this.kernel = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
@@ -119,24 +138,19 @@ final class TransformerSession implements InferenceSession {
         throw new IllegalArgumentException(
             "the session holds " + pos + " tokens and the chunk has " + count
                 + ", together longer than the context length " + ctx
-                + " (open the session with a sliding window to forget the oldest tokens)");
+                + " (open the session with ContextOverflow SLIDE or SHIFT to forget the oldest tokens)");
       }
-      if (all || attention) {
-        if (count > ctx) {
-          throw new IllegalArgumentException(
-              "a chunk of " + count + " tokens is longer than the context length " + ctx
-                  + "; logits or attention of every position need the whole chunk in context");
-        }
-        shift(ctx - count);
-      } else if (count > ctx) {
-        // Only the last tokens can influence the next-token logits: start over from them.
-        int drop = count - keepOnShift;
-        pos = 0;
-        offset += drop;
-        count -= drop;
-      } else {
-        shift(Math.min(keepOnShift, ctx - count));
+      if (!all && !attention && count > ctx - Math.min(keepFirst, pos)) {
+        // the chunk does not fit even next to the first tokens alone: only the first and the last
+        // tokens of the whole text are kept, and none of them is cached yet: start over from them
+        return startOver(ids, offset, count);
       }
+      if (count > ctx) {
+        throw new IllegalArgumentException(
+            "a chunk of " + count + " tokens is longer than the context length " + ctx
+                + "; logits or attention of every position need the whole chunk in context");
+      }
+      makeRoom(count);
     }
     Tensor allLogits = all ? Tensor.zeros(count, vocab) : null;
     Tensor[] probs = null;
@@ -183,13 +197,48 @@ final class TransformerSession implements InferenceSession {
     }
   }
 
-  /** Keeps the last {@code keep} held tokens, recomputing their cache from position 0. */
-  private void shift(int keep) {
-    int[] kept = Arrays.copyOfRange(history, pos - keep, pos);
-    pos = 0;
-    if (keep > 0) {
-      run(kept, 0, keep, false, false);
+  /**
+   * Forgets held tokens so that {@code count} more fit: keeps the first keepFirst and the most
+   * recent (at most keepOnShift) ones, then either re-rotates the moved cache rows (SHIFT) or
+   * recomputes the cache of the kept tokens from position 0 (SLIDE).
+   */
+  private void makeRoom(int count) {
+    int ctx = config.contextLength();
+    int first = Math.min(Math.min(keepFirst, pos), ctx - count);
+    int recent = Math.min(keepOnShift, ctx - count - first);
+    int discard = pos - first - recent;
+    if (rotary != null) {
+      cache.shift(first, discard, pos, rotary.rope(), rotary.style());
+      System.arraycopy(history, first + discard, history, first, recent);
+      pos -= discard;
+      return;
     }
+    int[] kept = new int[first + recent];
+    System.arraycopy(history, 0, kept, 0, first);
+    System.arraycopy(history, pos - recent, kept, first, recent);
+    pos = 0;
+    if (kept.length > 0) {
+      run(kept, 0, kept.length, false, false);
+    }
+  }
+
+  /**
+   * Replaces everything held by the first keepFirst and the last keepOnShift tokens of the held
+   * ones followed by the chunk, run from position 0 (the last-logits forward of a chunk too long
+   * to fit beside them).
+   */
+  private Tensor[] startOver(int[] ids, int offset, int count) {
+    int total = pos + count;
+    int[] text = new int[total];
+    System.arraycopy(history, 0, text, 0, pos);
+    System.arraycopy(ids, offset, text, pos, count);
+    int first = Math.min(keepFirst, total);
+    int recent = Math.max(1, Math.min(keepOnShift, total - first)); // the last token at least
+    int[] kept = new int[first + recent];
+    System.arraycopy(text, 0, kept, 0, first);
+    System.arraycopy(text, total - recent, kept, first, recent);
+    pos = 0;
+    return run(kept, 0, kept.length, false, false);
   }
 
   private Workspace workspace(int rows) {

@@ -181,6 +181,45 @@ class GeneratorTest {
     assertThat(Arrays.copyOf(sliding.tokens(), full.generatedTokens())).containsExactly(full.tokens());
   }
 
+  /** The case: a model with a 64-token window asked for 200 tokens. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(dev.llmkit.model.ContextOverflow.class)
+  void aSixtyFourTokenWindowGeneratesTwoHundredTokensUnlessItStops(
+      dev.llmkit.model.ContextOverflow overflow) {
+    ModelConfig c = ModelConfig.llama(53, 64, 2, 4, 2, 16, 40);
+    Transformer model = new Transformer(ModelWeights.init(c, 5, 0.5f));
+    Generator g = new Generator(model, TOKENIZER, SamplerConfig.builder().temperature(1.0f).build().sampler());
+    int[] prompt = {1, 2, 3, 4, 5, 6};
+    GenerationResult r = g.generate(prompt,
+        GenerationOptions.maxTokens(200).withStopTokens(Set.of()).withContextOverflow(overflow)
+            .withKeepFirst(2), new SamplingContext(3), null);
+    if (overflow == dev.llmkit.model.ContextOverflow.STOP) {
+      assertThat(r.finishReason()).isEqualTo(FinishReason.CONTEXT_FULL);
+      assertThat(r.generatedTokens()).isEqualTo(64 - 6 + 1);
+    } else {
+      assertThat(r.finishReason()).isEqualTo(FinishReason.MAX_TOKENS);
+      assertThat(r.generatedTokens()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void theModelsEndOfTurnIdsStopByDefault() {
+    int[] expected = greedyIds(new int[] {1, 2, 3}, 12);
+    int stop = expected[4];
+    int firstStop = 0;
+    while (expected[firstStop] != stop) {
+      firstStop++;
+    }
+    // the same weights, with a config that lists the 5th greedy token as an end-of-turn id
+    ModelConfig withStop = CONFIG.toBuilder().stopTokenIds(List.of(stop)).build();
+    Transformer model = new Transformer(ModelWeights.init(withStop, 3, 0.5f));
+    GenerationResult r = new Generator(model, TOKENIZER, Samplers.greedy())
+        .generate(new int[] {1, 2, 3}, GenerationOptions.maxTokens(12), new SamplingContext(0), null);
+    assertThat(r.finishReason()).isEqualTo(FinishReason.EOS);
+    assertThat(r.tokens()).containsExactly(Arrays.copyOf(expected, firstStop + 1));
+    assertThat(Generator.defaultStopTokens(model, TOKENIZER)).containsExactly(stop);
+  }
+
   @Test
   void aPromptLongerThanTheContextIsAnError() {
     Generator g = new Generator(MODEL, TOKENIZER, Samplers.greedy());
@@ -189,7 +228,7 @@ class GeneratorTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("41 tokens")
         .hasMessageContaining("context length 40")
-        .hasMessageContaining("GenerationOptions.withSlidingWindow")
+        .hasMessageContaining("GenerationOptions.withContextOverflow")
         .hasMessageNotContaining("session");
     GenerationResult r = g.generate(longPrompt,
         GenerationOptions.maxTokens(3).withSlidingWindow(true), new SamplingContext(0), null);

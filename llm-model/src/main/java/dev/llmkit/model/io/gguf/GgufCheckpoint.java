@@ -142,6 +142,7 @@ public final class GgufCheckpoint {
     long eos = g.integer("tokenizer.ggml.eos_token_id", -1);
     b.bosTokenId(bos >= 0 && bos < vocab ? (int) bos : -1);
     b.eosTokenId(eos >= 0 && eos < vocab ? (int) eos : -1);
+    b.stopTokenIds(GgufStopTokens.of(g, vocab));
     try {
       return b.build();
     } catch (IllegalArgumentException e) {

@@ -62,7 +62,8 @@ public record HfConfig(HfFamily family, ModelConfig config) {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new CheckpointFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
     }
-    return fromJson(root, file);
+    HfConfig c = fromJson(root, file);
+    return new HfConfig(c.family(), GenerationConfig.withStopTokens(c.config(), root, file));
   }
 
   /**
