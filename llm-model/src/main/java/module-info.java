@@ -17,6 +17,7 @@ module dev.llmkit.model {
   requires java.desktop; // java.beans, which Jinjava's EL resolvers (and so PythonMethods) use
 
   exports dev.llmkit.model;
+  exports dev.llmkit.model.bert;
   exports dev.llmkit.model.chat;
   exports dev.llmkit.model.config;
   exports dev.llmkit.model.cost;
