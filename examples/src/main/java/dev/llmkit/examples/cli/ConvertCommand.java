@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Convert a checkpoint to a Hugging Face folder.",
     description = {
-      "Convert a checkpoint (Hugging Face folder, llama2.c .bin, GGUF) to a Hugging Face folder.",
+      "Convert a checkpoint (Hugging Face folder, llama2.c .bin, GGUF, BERT-family .onnx) to a"
+          + " Hugging Face folder.",
       "Prints 'format F', 'parameters N' and one 'wrote FILE' line per file on stdout."
     })
 public final class ConvertCommand implements Callable<Integer> {
@@ -46,6 +47,9 @@ public final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
+    if (model.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+      return OnnxConvert.run(Path.of(model), tokenizer, out, o);
+    }
     ModelSource.ModelFiles in = ModelSource.files(model, tokenizer);
     Checkpoints.Format format = Checkpoints.detect(in.model());
     LoadedModel m = Checkpoints.load(in.model(), in.tokenizer());
