@@ -130,7 +130,7 @@ public final class BertPipeline {
    * Fill-mask: for each {@code [MASK]} of the text (in order), the {@code topK} most probable
    * tokens.
    *
-   * @throws IllegalArgumentException if the text has no [MASK] or topK < 1
+   * @throws IllegalArgumentException if the text has no [MASK] or {@code topK < 1}
    * @throws IllegalStateException if the model has no MLM head
    */
   public List<List<Candidate>> fillMask(String text, int topK) {
