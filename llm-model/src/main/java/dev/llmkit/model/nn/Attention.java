@@ -142,16 +142,25 @@ public final class Attention {
     wq.forward(x, q);
     wk.forward(x, k);
     wv.forward(x, v);
-    for (int b = 0; b < masks.length; b++) {
-      int from = offsets[b];
-      int to = offsets[b + 1];
-      Tensor qb = q.slice(from, to);
-      Tensor kb = k.slice(from, to);
-      positions.rotate(qb, nHeads, 0);
-      positions.rotate(kb, nKvHeads, 0);
-      // sequence b: (T_b, nh*hd) -> att rows from..to-1, probs (nh, T_b, T_b)
-      attend(qb, kb, v.slice(from, to), masks[b], att.slice(from, to),
-          probs == null ? null : probs[b]);
+    Parallel.RangeBody body = (first, last) -> {
+      for (int b = first; b < last; b++) {
+        int from = offsets[b];
+        int to = offsets[b + 1];
+        Tensor qb = q.slice(from, to);
+        Tensor kb = k.slice(from, to);
+        positions.rotate(qb, nHeads, 0);
+        positions.rotate(kb, nKvHeads, 0);
+        // sequence b: (T_b, nh*hd) -> att rows from..to-1, probs (nh, T_b, T_b)
+        attend(qb, kb, v.slice(from, to), masks[b], att.slice(from, to),
+            probs == null ? null : probs[b]);
+      }
+    };
+    if (masks.length >= Parallel.threads() && masks.length > 1) {
+      // whole sequences per thread (the kernel inside then runs serially): no per-call fork/join
+      long rows = x.dim(0) / masks.length;
+      Parallel.forRange(masks.length, rows * rows * q.dim(1) * 4L, body);
+    } else {
+      body.run(0, masks.length);
     }
     // att: (N, nh*hd) -> out: (N, C)
     wo.forward(att, out);
