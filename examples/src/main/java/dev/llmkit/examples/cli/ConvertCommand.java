@@ -63,14 +63,19 @@ public final class ConvertCommand implements Callable<Integer> {
     Checkpoints.saveHuggingFace(out, m.weights(), m.tokenizer());
     o.printf("format %s%n", format.name().toLowerCase(java.util.Locale.ROOT));
     o.printf("parameters %d%n", m.weights().parameterCount());
+    printWritten(out, o);
+    return 0;
+  }
+
+  /** One {@code wrote FILE} line per file under {@code out} (sub-folders included), sorted. */
+  static void printWritten(Path out, PrintWriter o) throws java.io.IOException {
     List<Path> files;
-    try (Stream<Path> s = Files.list(out)) {
+    try (Stream<Path> s = Files.walk(out)) {
       files = s.filter(Files::isRegularFile).sorted().toList();
     }
     for (Path f : files) {
       o.printf("wrote %s%n", f);
     }
     o.flush();
-    return 0;
   }
 }

@@ -10,8 +10,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * {@code llm convert --model model.onnx}: a BERT-family ONNX export to a Hugging Face folder
@@ -35,14 +33,7 @@ final class OnnxConvert {
     long params = BertCheckpoint.toHf(w).values().stream().mapToLong(t -> t.length()).sum();
     o.printf("format onnx%n");
     o.printf("parameters %d%n", params);
-    List<Path> files;
-    try (Stream<Path> s = Files.walk(out)) {
-      files = s.filter(Files::isRegularFile).sorted().toList();
-    }
-    for (Path f : files) {
-      o.printf("wrote %s%n", f);
-    }
-    o.flush();
+    ConvertCommand.printWritten(out, o);
     return 0;
   }
 }
