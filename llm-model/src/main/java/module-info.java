@@ -13,10 +13,12 @@ module dev.llmkit.model {
   requires transitive dev.llmkit.sampling;
   requires transitive com.fasterxml.jackson.databind; // HfConfig exposes JsonNode
   requires org.slf4j;
+  requires com.google.protobuf; // ONNX import (io.onnx)
   requires jinjava; // chat templates (HubSpot Jinjava: a filename-derived automatic module)
   requires java.desktop; // java.beans, which Jinjava's EL resolvers (and so PythonMethods) use
 
   exports dev.llmkit.model;
+  exports dev.llmkit.model.bert;
   exports dev.llmkit.model.chat;
   exports dev.llmkit.model.config;
   exports dev.llmkit.model.cost;

@@ -259,6 +259,20 @@ public final class Activations {
     }
   }
 
+  /** GELU (erf) forward over elements from..to-1 through the SIMD kernels, in heap blocks. */
+  private static void geluErfBlocks(SimdKernels k, FloatBuffer px, FloatBuffer po, int from, int to) {
+    float[] xs = RowScratch.get(0, BLOCK);
+    float[] os = RowScratch.get(2, BLOCK);
+    for (int b = from; b < to; b += BLOCK) {
+      int n = Math.min(BLOCK, to - b);
+      int padded = Math.min(BLOCK, (n + SimdKernels.PAD - 1) / SimdKernels.PAD * SimdKernels.PAD);
+      px.get(b, xs, 0, n);
+      java.util.Arrays.fill(xs, n, padded, 0f);
+      k.geluErf(xs, os, padded);
+      po.put(b, os, 0, n);
+    }
+  }
+
   private static void map(String op, Tensor x, Tensor out, Fn f) {
     ShapeChecks.sameLayout(op, "x", x, "out", out);
     FloatBuffer px = x.buffer();
@@ -266,6 +280,11 @@ public final class Activations {
     if (f == Fn.GELU_TANH) {
       SimdKernels k = Simd.kernelsOrScalar();
       Parallel.forRange(x.length(), WORK, (from, to) -> geluTanhBlocks(k, px, null, po, from, to));
+      return;
+    }
+    if (f == Fn.GELU_ERF && Simd.enabled()) {
+      SimdKernels k = Simd.kernelsOrScalar();
+      Parallel.forRange(x.length(), WORK, (from, to) -> geluErfBlocks(k, px, po, from, to));
       return;
     }
     Parallel.forRange(x.length(), WORK, (from, to) -> {

@@ -128,6 +128,13 @@ final class ScalarKernels implements SimdKernels {
   }
 
   @Override
+  public void geluErf(float[] x, float[] out, int n) {
+    for (int i = 0; i < n; i++) {
+      out[i] = Activations.geluErf(x[i]);
+    }
+  }
+
+  @Override
   public void geluTanhGrad(float[] x, float[] dout, float[] dx, int n) {
     for (int i = 0; i < n; i++) {
       dx[i] += Activations.geluTanhGrad(x[i], dout[i]);

@@ -69,4 +69,11 @@ interface SimdKernels {
 
   /** Backward of {@link #geluTanh}: {@code dx[i] += dout[i]·(s + x·2s(1−s)·du/dx)}, n as there. */
   void geluTanhGrad(float[] x, float[] dout, float[] dx, int n);
+
+  /**
+   * GELU (erf form, BERT) of {@code n} values, a multiple of {@link #PAD}:
+   * {@code out[i] = 0.5·x·erfc(−x/√2)}, erfc by the Numerical Recipes rational approximation
+   * ({@code erfcc}, relative error below 1.2e-7), in float.
+   */
+  void geluErf(float[] x, float[] out, int n);
 }

@@ -496,6 +496,33 @@ final class VectorKernels implements SimdKernels {
     }
   }
 
+  private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
+
+  @Override
+  public void geluErf(float[] x, float[] out, int n) {
+    for (int i = 0; i < n; i += L) {
+      FloatVector v = FloatVector.fromArray(F, x, i);
+      // erfc(z), z = -x/√2: a = |z|, t = 1/(1 + a/2), r = t·exp(-a² + poly(t)); z < 0: 2 - r
+      FloatVector z = v.mul(-INV_SQRT_2);
+      FloatVector a = z.abs();
+      FloatVector t = a.fma(FloatVector.broadcast(F, 0.5f), FloatVector.broadcast(F, 1f));
+      t = FloatVector.broadcast(F, 1f).div(t);
+      FloatVector p = FloatVector.broadcast(F, 0.17087277f);
+      p = p.fma(t, FloatVector.broadcast(F, -0.82215223f));
+      p = p.fma(t, FloatVector.broadcast(F, 1.48851587f));
+      p = p.fma(t, FloatVector.broadcast(F, -1.13520398f));
+      p = p.fma(t, FloatVector.broadcast(F, 0.27886807f));
+      p = p.fma(t, FloatVector.broadcast(F, -0.18628806f));
+      p = p.fma(t, FloatVector.broadcast(F, 0.09678418f));
+      p = p.fma(t, FloatVector.broadcast(F, 0.37409196f));
+      p = p.fma(t, FloatVector.broadcast(F, 1.00002368f));
+      p = p.fma(t, FloatVector.broadcast(F, -1.26551223f));
+      FloatVector r = t.mul(exp(a.mul(a).neg().add(p)));
+      FloatVector erfc = r.blend(r.neg().add(2f), z.compare(VectorOperators.LT, 0f));
+      v.mul(0.5f).mul(erfc).intoArray(out, i);
+    }
+  }
+
   /** The scalar twin of {@link #exp(FloatVector)}, same operations, same bits. */
   private static float expScalar(float x) {
     if (x < MIN_ARG) {

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Convert a checkpoint to a Hugging Face folder.",
     description = {
-      "Convert a checkpoint (Hugging Face folder, llama2.c .bin, GGUF) to a Hugging Face folder.",
+      "Convert a checkpoint (Hugging Face folder, llama2.c .bin, GGUF, BERT-family .onnx) to a"
+          + " Hugging Face folder.",
       "Prints 'format F', 'parameters N' and one 'wrote FILE' line per file on stdout."
     })
 public final class ConvertCommand implements Callable<Integer> {
@@ -46,6 +47,9 @@ public final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
+    if (model.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+      return OnnxConvert.run(Path.of(model), tokenizer, out, o);
+    }
     ModelSource.ModelFiles in = ModelSource.files(model, tokenizer);
     Checkpoints.Format format = Checkpoints.detect(in.model());
     LoadedModel m = Checkpoints.load(in.model(), in.tokenizer());
@@ -59,14 +63,19 @@ public final class ConvertCommand implements Callable<Integer> {
     Checkpoints.saveHuggingFace(out, m.weights(), m.tokenizer());
     o.printf("format %s%n", format.name().toLowerCase(java.util.Locale.ROOT));
     o.printf("parameters %d%n", m.weights().parameterCount());
+    printWritten(out, o);
+    return 0;
+  }
+
+  /** One {@code wrote FILE} line per file under {@code out} (sub-folders included), sorted. */
+  static void printWritten(Path out, PrintWriter o) throws java.io.IOException {
     List<Path> files;
-    try (Stream<Path> s = Files.list(out)) {
+    try (Stream<Path> s = Files.walk(out)) {
       files = s.filter(Files::isRegularFile).sorted().toList();
     }
     for (Path f : files) {
       o.printf("wrote %s%n", f);
     }
     o.flush();
-    return 0;
   }
 }

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class, FinetuneCommand.class, EstimateCommand.class,
       DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
       ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class,
+      FillMaskCommand.class, EmbedCommand.class,
     })
 public final class LlmCli implements Runnable {
 

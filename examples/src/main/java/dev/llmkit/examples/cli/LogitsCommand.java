@@ -54,6 +54,15 @@ public final class LogitsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int[] tokens = parseIds(ids);
+    if (EncoderModels.isEncoder(model)) {
+      // an encoder: its masked-LM logits of every position, [T, V]
+      var bert = EncoderModels.load(model, null).model();
+      Tensor mlm = bert.mlmLogits(bert.encode(new int[][] {tokens}).hidden());
+      writeNpy(out, mlm);
+      spec.commandLine().getOut().printf("shape %d %d%n", mlm.dim(0), mlm.dim(1));
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
     Tensor logits;
     if (Seq2Seq.isT5(model)) {
       if (decoderIds == null) {

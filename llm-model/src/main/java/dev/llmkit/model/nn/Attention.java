@@ -193,6 +193,49 @@ public final class Attention {
   }
 
   /**
+   * Inference of several whole sequences packed one after another (an encoder batch), no cache:
+   * the projections run over every row at once (one sgemm each), the attention per sequence, so
+   * no padding is computed and sequences cannot see each other.
+   *
+   * <p>x: (N, C), sequence b at rows offsets[b]..offsets[b+1]-1 -> out: (N, C); q, att
+   * (N, nHeads*hd) and k, v (N, nKvHeads*hd) scratch; masks[b] the mask of sequence b (positions
+   * 0..T_b-1); probs null, or probs[b] (nHeads, T_b, T_b) or null per sequence.
+   */
+  public void forward(Tensor x, int[] offsets, AttentionMask[] masks, Tensor q, Tensor k,
+      Tensor v, Tensor att, Tensor[] probs, Tensor out) {
+    if (offsets.length != masks.length + 1 || offsets[masks.length] != x.dim(0)) {
+      throw new IllegalArgumentException("Attention.forward: " + masks.length + " masks and offsets "
+          + Arrays.toString(offsets) + " must cover the " + x.dim(0) + " rows of x");
+    }
+    // x: (N, C) -> q: (N, nh*hd), k, v: (N, nkv*hd)
+    wq.forward(x, q);
+    wk.forward(x, k);
+    wv.forward(x, v);
+    Parallel.RangeBody body = (first, last) -> {
+      for (int b = first; b < last; b++) {
+        int from = offsets[b];
+        int to = offsets[b + 1];
+        Tensor qb = q.slice(from, to);
+        Tensor kb = k.slice(from, to);
+        positions.rotate(qb, nHeads, 0);
+        positions.rotate(kb, nKvHeads, 0);
+        // sequence b: (T_b, nh*hd) -> att rows from..to-1, probs (nh, T_b, T_b)
+        attend(qb, kb, v.slice(from, to), masks[b], att.slice(from, to),
+            probs == null ? null : probs[b]);
+      }
+    };
+    if (masks.length >= Parallel.threads() && masks.length > 1) {
+      // whole sequences per thread (the kernel inside then runs serially): no per-call fork/join
+      long rows = x.dim(0) / masks.length;
+      Parallel.forRange(masks.length, rows * rows * q.dim(1) * 4L, body);
+    } else {
+      body.run(0, masks.length);
+    }
+    // att: (N, nh*hd) -> out: (N, C)
+    wo.forward(att, out);
+  }
+
+  /**
    * Keys and values of a memory for cross-attention, computed once per memory and kept by the
    * caller for every decoding step. memory: (S, C) -> k, v: (S, nKvHeads*hd).
    */

@@ -167,6 +167,16 @@ public final class Block {
     run(ws, (in, o) -> attention.forward(in, mask, ws.q, ws.k, ws.v, ws.att, probs, o));
   }
 
+  /**
+   * Inference of several whole sequences packed one after another (an encoder batch): ws.x: (N, C)
+   * in place, sequence b at rows offsets[b]..offsets[b+1]-1 under masks[b]; probs null or, per
+   * sequence, (nHeads, T_b, T_b) or null. Every projection runs over all N rows at once.
+   */
+  public void forward(Workspace ws, int[] offsets, AttentionMask[] masks, Tensor[] probs) {
+    run(ws, (in, o) ->
+        attention.forward(in, offsets, masks, ws.q, ws.k, ws.v, ws.att, probs, o));
+  }
+
   private void run(Workspace ws, Sublayer attn) {
     Sublayer mlp = (in, o) -> ffn.forward(in, ws.h, ws.up, ws.act, o);
     compose(norm1::forward, attn, norm2::forward, mlp, post1 == null ? null : post1::forward,

@@ -60,6 +60,32 @@ public final class Workspace {
     this.xnLast = s.xnLast;
   }
 
+  /**
+   * A workspace of its own storage, for models that are not a {@link ModelConfig} (an encoder's
+   * batch of packed sequences).
+   *
+   * @param rows tokens
+   * @param dim model width C
+   * @param qDim nHeads * headDim
+   * @param kvDim nKvHeads * headDim
+   * @param ffnDim the feed-forward width H
+   * @param gated whether the feed-forward network is gated (SwiGLU)
+   */
+  public static Workspace allocate(int rows, int dim, int qDim, int kvDim, int ffnDim,
+      boolean gated) {
+    return new Storage(rows, dim, qDim, kvDim, ffnDim, gated).workspace(rows);
+  }
+
+  /** (T, C) the residual stream: a block's inference forward reads and updates it in place. */
+  public Tensor x() {
+    return x;
+  }
+
+  /** Number of rows (tokens). */
+  public int rows() {
+    return rows;
+  }
+
   private static Tensor view(Tensor storage, int rows) {
     return storage.dim(0) == rows ? storage : storage.slice(0, rows);
   }
@@ -81,20 +107,24 @@ public final class Workspace {
     final Tensor xnLast;
 
     Storage(ModelConfig c, int capacity) {
+      this(capacity, c.dim(), c.nHeads() * c.headDim(), c.kvDim(), c.ffnDim(),
+          c.activation().gated());
+    }
+
+    Storage(int capacity, int dim, int qDim, int kvDim, int ffnDim, boolean gated) {
       this.capacity = capacity;
-      int qDim = c.nHeads() * c.headDim();
-      x = Tensor.zeros(capacity, c.dim());
-      xn = Tensor.zeros(capacity, c.dim());
-      proj = Tensor.zeros(capacity, c.dim());
-      tmp = Tensor.zeros(capacity, c.dim());
+      x = Tensor.zeros(capacity, dim);
+      xn = Tensor.zeros(capacity, dim);
+      proj = Tensor.zeros(capacity, dim);
+      tmp = Tensor.zeros(capacity, dim);
       q = Tensor.zeros(capacity, qDim);
-      k = Tensor.zeros(capacity, c.kvDim());
-      v = Tensor.zeros(capacity, c.kvDim());
+      k = Tensor.zeros(capacity, kvDim);
+      v = Tensor.zeros(capacity, kvDim);
       att = Tensor.zeros(capacity, qDim);
-      h = Tensor.zeros(capacity, c.ffnDim());
-      up = c.activation().gated() ? Tensor.zeros(capacity, c.ffnDim()) : null;
-      act = Tensor.zeros(capacity, c.ffnDim());
-      xnLast = Tensor.zeros(1, c.dim());
+      h = Tensor.zeros(capacity, ffnDim);
+      up = gated ? Tensor.zeros(capacity, ffnDim) : null;
+      act = Tensor.zeros(capacity, ffnDim);
+      xnLast = Tensor.zeros(1, dim);
     }
 
     /** A workspace of {@code rows} rows over this storage (rows ≤ capacity). */

@@ -134,6 +134,38 @@ public final class TemplateEncoder {
   }
 
   /**
+   * Loads a tokenizer with its template: a Hugging Face {@code tokenizer.json} (its
+   * post-processor is the template), or BERT's {@code vocab.txt} (uncased, with
+   * {@link #bert BERT's template}); a folder is searched for those two, in that order.
+   *
+   * @param path the file or folder
+   * @return the encoder
+   * @throws java.io.IOException if the file cannot be read
+   * @throws IllegalArgumentException if it is malformed or lacks [CLS], [SEP] or [PAD]
+   */
+  public static TemplateEncoder load(java.nio.file.Path path) throws java.io.IOException {
+    java.nio.file.Path p = path;
+    if (java.nio.file.Files.isDirectory(path)) {
+      p = java.nio.file.Files.isRegularFile(path.resolve("tokenizer.json"))
+          ? path.resolve("tokenizer.json") : path.resolve("vocab.txt");
+    }
+    if (p.getFileName().toString().endsWith(".json")) {
+      return dev.llmkit.tokenizer.hf.HfTemplateEncoder.load(p);
+    }
+    Tokenizer t = dev.llmkit.tokenizer.Tokenizers.load(p);
+    int[] ids = new int[3];
+    String[] names = {"[CLS]", "[SEP]", "[PAD]"};
+    for (int i = 0; i < 3; i++) {
+      java.util.OptionalInt id = t.tokenId(names[i]);
+      if (id.isEmpty()) {
+        throw new IllegalArgumentException(p + ": has no " + names[i] + " token");
+      }
+      ids[i] = id.getAsInt();
+    }
+    return bert(t, ids[0], ids[1], ids[2]);
+  }
+
+  /**
    * The tokenizer.
    *
    * @return the tokenizer
