@@ -80,6 +80,25 @@ public final class Jsonl {
     return out;
   }
 
+  /**
+   * Appends (prompt, chosen, rejected) records to a JSONL file, one object per line, creating it when
+   * missing: the format {@link #readPreferences} reads.
+   *
+   * @throws IOException when the file cannot be written
+   */
+  public static void appendPreferences(Path file, List<PreferencePair> pairs) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (PreferencePair p : pairs) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+      o.put("prompt", p.prompt());
+      o.put("chosen", p.chosen());
+      o.put("rejected", p.rejected());
+      sb.append(JSON.writeValueAsString(o)).append('\n');
+    }
+    Files.writeString(file, sb.toString(), StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+  }
+
   private static JsonNode parse(Path file, int line, String text) {
     if (text.isBlank()) {
       return null;

@@ -52,9 +52,17 @@ public final class AdamW {
    * @throws IllegalArgumentException when the two weight sets do not have the same names and shapes
    */
   public AdamW(ModelWeights params, ModelWeights grads, AdamWConfig cfg) {
+    this(params.named(), grads.named(), cfg);
+  }
+
+  /**
+   * As {@link #AdamW(ModelWeights, ModelWeights, AdamWConfig)} over named tensors (e.g. a backbone's
+   * parameters plus a head's): {@code grads} holds the gradient of each name of {@code params}.
+   */
+  public AdamW(Map<String, Tensor> params, Map<String, Tensor> grads, AdamWConfig cfg) {
     this.cfg = Objects.requireNonNull(cfg, "cfg");
-    Map<String, Tensor> g = grads.named();
-    for (Map.Entry<String, Tensor> e : params.named().entrySet()) {
+    Map<String, Tensor> g = grads;
+    for (Map.Entry<String, Tensor> e : params.entrySet()) {
       Tensor p = e.getValue();
       Tensor gp = g.get(e.getKey());
       if (gp == null || !gp.sameShape(p)) {
