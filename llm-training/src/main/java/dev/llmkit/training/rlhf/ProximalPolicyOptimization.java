@@ -117,7 +117,7 @@ public final class ProximalPolicyOptimization {
   public static float[] tokenRewards(float[] logp, float[] refLogp, double score, double klCoef) {
     float[] r = new float[logp.length];
     for (int t = 0; t < r.length; t++) {
-      r[t] = (float) (-klCoef * KlEstimators.k1(logp[t], refLogp[t]));
+      r[t] = (float) (klCoef * ((double) refLogp[t] - logp[t])); // -klCoef * k1, +0 when equal
     }
     r[r.length - 1] += (float) score;
     return r;
