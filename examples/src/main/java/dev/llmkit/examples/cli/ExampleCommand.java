@@ -6,6 +6,7 @@ import dev.llmkit.examples.EmbeddingsExample;
 import dev.llmkit.examples.FineTuneExample;
 import dev.llmkit.examples.HuggingFaceExample;
 import dev.llmkit.examples.NextTokenExample;
+import dev.llmkit.examples.RlhfExample;
 import dev.llmkit.examples.SamplingDialsExample;
 import dev.llmkit.examples.TokenizationExample;
 import dev.llmkit.examples.TrainShakespeareExample;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Spec;
       "  train-shakespeare  train a character-level GPT on Tiny Shakespeare, then generate",
       "  finetune           supervised fine-tuning and DPO on small bundled JSONL sets",
       "  huggingface        save and load a Hugging Face checkpoint folder, then generate",
-      "  checkpoint         train with checkpoints, resume from one, reload it and generate"
+      "  checkpoint         train with checkpoints, resume from one, reload it and generate",
+      "  rlhf               a rule ranks stories, a reward model learns it, GRPO makes stories260K follow it"
     })
 public final class ExampleCommand implements Callable<Integer> {
 
@@ -56,6 +58,7 @@ public final class ExampleCommand implements Callable<Integer> {
     EXAMPLES.put("finetune", FineTuneExample::main);
     EXAMPLES.put("huggingface", HuggingFaceExample::main);
     EXAMPLES.put("checkpoint", CheckpointExample::main);
+    EXAMPLES.put("rlhf", RlhfExample::main);
   }
 
   @Spec CommandSpec spec;

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class, FinetuneCommand.class, EstimateCommand.class,
       DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
       ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class,
+      RankCommand.class, RewardTrainCommand.class, RlhfCommand.class, BestOfNCommand.class,
     })
 public final class LlmCli implements Runnable {
 

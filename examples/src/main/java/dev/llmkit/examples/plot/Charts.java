@@ -74,6 +74,37 @@ public final class Charts {
     save(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true), png, 900, 540);
   }
 
+  /**
+   * Writes a reward curve: the mean reward of each RL step's rollouts and, when not empty, a second
+   * series (e.g. the share of held-out responses with the rewarded property) against the step.
+   */
+  public static void rewardCurve(String title, List<Point> reward, String secondName, List<Point> second,
+      Path png) throws IOException {
+    XYSeriesCollection data = new XYSeriesCollection();
+    XYSeries t = new XYSeries("mean reward of the step's rollouts");
+    reward.forEach(p -> t.add(p.step(), p.loss()));
+    data.addSeries(t);
+    if (!second.isEmpty()) {
+      XYSeries v = new XYSeries(secondName);
+      second.forEach(p -> v.add(p.step(), p.loss()));
+      data.addSeries(v);
+    }
+    NumberAxis x = new NumberAxis("step");
+    NumberAxis y = new NumberAxis("reward");
+    y.setAutoRangeIncludesZero(false);
+    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+    r.setSeriesPaint(0, new Color(0x1f77b4));
+    r.setSeriesStroke(0, new BasicStroke(1.5f));
+    r.setSeriesPaint(1, new Color(0xd62728));
+    r.setSeriesStroke(1, new BasicStroke(2.5f));
+    r.setSeriesShapesVisible(1, true);
+    XYPlot plot = new XYPlot(data, x, y, r);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    save(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true), png, 900, 540);
+  }
+
   /** Writes a bar chart of the probabilities of the given candidate tokens, most likely first. */
   public static void probabilityBars(String title, List<String> tokens, double[] probabilities, Path png)
       throws IOException {
