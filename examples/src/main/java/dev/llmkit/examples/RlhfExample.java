@@ -154,7 +154,7 @@ public final class RlhfExample {
         new GrpoConfig(4, samples, block, steps, 1, 0.2, beta, LearningRateSchedule.constant(lr), 1f, seed));
     grpo.addListener(s -> {
       curve.add(new Charts.Point(s.step(), s.meanReward()));
-      if (verbose && s.step() % 10 == 0) {
+      if (verbose && s.step() % 5 == 0) {
         System.out.printf(Locale.ROOT, "   step %d/%d: mean reward %.3f, KL %.3f%n", s.step(), s.totalSteps(),
             s.meanReward(), s.kl());
       }

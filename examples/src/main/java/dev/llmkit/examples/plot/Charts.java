@@ -49,29 +49,7 @@ public final class Charts {
    */
   public static void lossCurve(String title, List<Point> train, List<Point> validation, Path png)
       throws IOException {
-    XYSeriesCollection data = new XYSeriesCollection();
-    XYSeries t = new XYSeries("train");
-    train.forEach(p -> t.add(p.step(), p.loss()));
-    data.addSeries(t);
-    if (!validation.isEmpty()) {
-      XYSeries v = new XYSeries("validation");
-      validation.forEach(p -> v.add(p.step(), p.loss()));
-      data.addSeries(v);
-    }
-    NumberAxis x = new NumberAxis("step");
-    NumberAxis y = new NumberAxis("cross-entropy loss (nats)");
-    y.setAutoRangeIncludesZero(false);
-    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
-    r.setSeriesPaint(0, new Color(0x1f77b4));
-    r.setSeriesStroke(0, new BasicStroke(1.5f));
-    r.setSeriesPaint(1, new Color(0xd62728));
-    r.setSeriesStroke(1, new BasicStroke(2.5f));
-    r.setSeriesShapesVisible(1, true);
-    XYPlot plot = new XYPlot(data, x, y, r);
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    save(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true), png, 900, 540);
+    lines(title, "cross-entropy loss (nats)", "train", train, "validation", validation, png);
   }
 
   /**
@@ -80,9 +58,15 @@ public final class Charts {
    */
   public static void rewardCurve(String title, List<Point> reward, String secondName, List<Point> second,
       Path png) throws IOException {
+    lines(title, "reward", "mean reward of the step's rollouts", reward, secondName, second, png);
+  }
+
+  /** A thin first series and, when not empty, a thick second one with points, against the step. */
+  private static void lines(String title, String yLabel, String firstName, List<Point> first,
+      String secondName, List<Point> second, Path png) throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
-    XYSeries t = new XYSeries("mean reward of the step's rollouts");
-    reward.forEach(p -> t.add(p.step(), p.loss()));
+    XYSeries t = new XYSeries(firstName);
+    first.forEach(p -> t.add(p.step(), p.loss()));
     data.addSeries(t);
     if (!second.isEmpty()) {
       XYSeries v = new XYSeries(secondName);
@@ -90,7 +74,7 @@ public final class Charts {
       data.addSeries(v);
     }
     NumberAxis x = new NumberAxis("step");
-    NumberAxis y = new NumberAxis("reward");
+    NumberAxis y = new NumberAxis(yLabel);
     y.setAutoRangeIncludesZero(false);
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
     r.setSeriesPaint(0, new Color(0x1f77b4));

@@ -1,6 +1,5 @@
 package dev.llmkit.training.rlhf;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -39,13 +38,7 @@ public final class BestOfN {
       throw new IllegalArgumentException("n must be >= 1 (the number of responses to draw), got " + n);
     }
     List<Rollout> c = sampler.sample(List.of(prompt), n, seed);
-    List<String> prompts = new ArrayList<>();
-    List<String> responses = new ArrayList<>();
-    for (Rollout r : c) {
-      prompts.add(prompt);
-      responses.add(r.response());
-    }
-    double[] rw = reward.rewards(prompts, responses);
+    double[] rw = RolloutBatch.rewards(reward, c);
     int best = 0;
     for (int i = 1; i < rw.length; i++) {
       if (rw[i] > rw[best]) {

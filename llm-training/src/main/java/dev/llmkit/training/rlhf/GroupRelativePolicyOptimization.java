@@ -167,19 +167,10 @@ public final class GroupRelativePolicyOptimization {
   public RlhfStep step() {
     int p = config.promptsPerStep();
     int k = config.groupSize();
-    List<String> picked = new ArrayList<>(p);
-    for (int i = 0; i < p; i++) {
-      picked.add(prompts.get((int) rng.nextLong(prompts.size())));
-    }
+    List<String> picked = RolloutBatch.draw(prompts, p, rng);
     List<Rollout> rollouts = sampler.sample(picked, k, config.seed() + 7919L * (step + 1) * p * k);
     RolloutBatch batch = new RolloutBatch(rollouts, config.block());
-    List<String> ps = new ArrayList<>();
-    List<String> rs = new ArrayList<>();
-    for (Rollout r : rollouts) {
-      ps.add(r.prompt());
-      rs.add(r.response());
-    }
-    double[] rewards = reward.rewards(ps, rs);
+    double[] rewards = RolloutBatch.rewards(reward, rollouts);
     System.arraycopy(groupAdvantages(rewards, k), 0, advantages, 0, advantages.length);
     int[] all = RolloutBatch.range(0, rollouts.size());
     batch.writeRows(all, rollouts.size(), inputs, targets);
@@ -213,10 +204,7 @@ public final class GroupRelativePolicyOptimization {
       optimizer.step((float) config.schedule().learningRate(step * config.epochs() + e));
     }
     step = stepNo;
-    double mean = 0;
-    for (double r : rewards) {
-      mean += r / rewards.length;
-    }
+    double mean = RolloutBatch.mean(rewards);
     RlhfStep s = new RlhfStep(step, config.steps(), mean, kl, loss, config.beta());
     for (Consumer<RlhfStep> l : listeners) {
       l.accept(s);

@@ -185,17 +185,10 @@ public final class ProximalPolicyOptimization {
    */
   public RlhfStep step() {
     int b = config.rolloutBatch();
-    List<String> picked = new ArrayList<>(b);
-    for (int i = 0; i < b; i++) {
-      picked.add(prompts.get((int) rng.nextLong(prompts.size())));
-    }
+    List<String> picked = RolloutBatch.draw(prompts, b, rng);
     List<Rollout> rollouts = sampler.sample(picked, 1, config.seed() + 7919L * (step + 1) * b);
     RolloutBatch batch = new RolloutBatch(rollouts, config.block());
-    List<String> rs = new ArrayList<>(b);
-    for (Rollout r : rollouts) {
-      rs.add(r.response());
-    }
-    double[] scores = reward.rewards(picked, rs);
+    double[] scores = RolloutBatch.rewards(reward, rollouts);
     float[][] old = batch.logProbs(policy);
     float[][] ref = batch.logProbs(reference);
     float[][] values = batch.values(value);
@@ -266,10 +259,7 @@ public final class ProximalPolicyOptimization {
       kl.update(meanKl, b);
     }
     step = stepNo;
-    double meanScore = 0;
-    for (double s : scores) {
-      meanScore += s / b;
-    }
+    double meanScore = RolloutBatch.mean(scores);
     RlhfStep s = new RlhfStep(step, config.steps(), meanScore, meanKl, loss, coef);
     for (Consumer<RlhfStep> l : listeners) {
       l.accept(s);

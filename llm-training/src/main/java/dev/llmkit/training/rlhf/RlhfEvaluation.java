@@ -2,7 +2,6 @@ package dev.llmkit.training.rlhf;
 
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.training.TrainableModel;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,13 +25,7 @@ public record RlhfEvaluation(double meanReward, double klToReference, List<Rollo
   public static RlhfEvaluation of(PolicySampler sampler, RewardFunction reward, ModelWeights policy,
       ModelWeights reference, List<String> prompts, int k, int block, long seed) {
     List<Rollout> rollouts = sampler.sample(prompts, k, seed);
-    List<String> ps = new ArrayList<>();
-    List<String> rs = new ArrayList<>();
-    for (Rollout r : rollouts) {
-      ps.add(r.prompt());
-      rs.add(r.response());
-    }
-    double[] rewards = reward.rewards(ps, rs);
+    double[] rewards = RolloutBatch.rewards(reward, rollouts);
     RolloutBatch batch = new RolloutBatch(rollouts, block);
     int b = Math.min(8, rollouts.size());
     float[][] lp = batch.logProbs(new TrainableModel(policy, b, block));

@@ -105,6 +105,34 @@ final class RolloutBatch {
     return out;
   }
 
+  /** {@code n} prompts drawn uniformly with replacement. */
+  static List<String> draw(List<String> prompts, int n, dev.llmkit.training.data.SplitMix64 rng) {
+    List<String> picked = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      picked.add(prompts.get((int) rng.nextLong(prompts.size())));
+    }
+    return picked;
+  }
+
+  /** The reward of every rollout (its prompt and response), in one batched call. */
+  static double[] rewards(RewardFunction reward, List<Rollout> rollouts) {
+    List<String> ps = new java.util.ArrayList<>(rollouts.size());
+    List<String> rs = new java.util.ArrayList<>(rollouts.size());
+    for (Rollout r : rollouts) {
+      ps.add(r.prompt());
+      rs.add(r.response());
+    }
+    return reward.rewards(ps, rs);
+  }
+
+  static double mean(double[] v) {
+    double m = 0;
+    for (double x : v) {
+      m += x / v.length;
+    }
+    return m;
+  }
+
   static int[] range(int from, int to) {
     int[] r = new int[to - from];
     for (int i = 0; i < r.length; i++) {
