@@ -119,8 +119,8 @@ public final class Jsonl {
   private static String field(Path file, int line, JsonNode n, String name) {
     JsonNode v = n.get(name);
     if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException(
-          file + " line " + line + ": expected a string field \"" + name + "\"");
+      // the caller names the file and line
+      throw new IllegalArgumentException("expected a string field \"" + name + "\"");
     }
     return v.asText();
   }
