@@ -46,8 +46,8 @@ public final class RlhfExample {
 
   /** GRPO steps, learning rate and KL coefficient of the example run. */
   static final int STEPS = 40;
-  static final double LR = 3e-4;
-  static final double BETA = 0.1;
+  static final double LR = 2e-4;
+  static final double BETA = 0.2;
 
   private static final String[] NAMES = {"Lily", "Tom", "Ben", "Mia", "Sam", "Anna", "Max", "Sue", "Tim",
       "Lucy", "Jack", "Emma", "Zoe", "Leo", "Kate", "Bob"};
