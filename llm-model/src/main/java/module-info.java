@@ -24,5 +24,6 @@ module dev.llmkit.model {
   exports dev.llmkit.model.io;
   exports dev.llmkit.model.io.hf;
   exports dev.llmkit.model.nn;
+  exports dev.llmkit.model.t5;
   exports dev.llmkit.model.weights;
 }

@@ -176,7 +176,7 @@ public final class Activations {
   }
 
   /** Derivative of {@link #geluTanh(float)} times dout: {@code s + x·2s(1−s)·du/dx}, s = σ(2u). */
-  static float geluTanhGrad(float x, float dout) {
+  public static float geluTanhGrad(float x, float dout) {
     double u = SQRT_2_OVER_PI * (x + GELU_CUBIC * x * x * x);
     double s = 1.0 / (1.0 + FastExp.exp(-2.0 * u));
     double du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * x * x);

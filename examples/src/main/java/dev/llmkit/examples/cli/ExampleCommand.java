@@ -1,6 +1,7 @@
 package dev.llmkit.examples.cli;
 
 import dev.llmkit.examples.CheckpointExample;
+import dev.llmkit.examples.TranslateExample;
 import dev.llmkit.examples.CustomSamplerExample;
 import dev.llmkit.examples.EmbeddingsExample;
 import dev.llmkit.examples.FineTuneExample;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
       "  finetune           supervised fine-tuning and DPO on small bundled JSONL sets",
       "  huggingface        save and load a Hugging Face checkpoint folder, then generate",
       "  checkpoint         train with checkpoints, resume from one, reload it and generate",
+      "  translate          a small T5 learns number words -> digits; cross-attention heatmap",
       "  rlhf               a rule ranks stories, a reward model learns it, GRPO makes stories260K follow it"
     })
 public final class ExampleCommand implements Callable<Integer> {
@@ -58,6 +60,7 @@ public final class ExampleCommand implements Callable<Integer> {
     EXAMPLES.put("finetune", FineTuneExample::main);
     EXAMPLES.put("huggingface", HuggingFaceExample::main);
     EXAMPLES.put("checkpoint", CheckpointExample::main);
+    EXAMPLES.put("translate", TranslateExample::main);
     EXAMPLES.put("rlhf", RlhfExample::main);
   }
 

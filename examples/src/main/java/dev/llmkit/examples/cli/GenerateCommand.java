@@ -4,6 +4,7 @@ import dev.llmkit.model.Models;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
+import dev.llmkit.model.generate.TokenListener;
 import dev.llmkit.sampling.Sampler;
 import dev.llmkit.sampling.SamplerConfig;
 import dev.llmkit.tensor.DecodeMatrices;
@@ -43,8 +44,17 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Tokenizer file (llama2.c tok*.bin, tokenizer.json, ...) when the model has none.")
   Path tokenizer;
 
-  @Option(names = "--prompt", required = true, description = "The prompt text (may be empty).")
+  @Option(names = "--prompt", description = "The prompt text (may be empty); for an encoder-decoder model (T5),"
+      + " the encoder input.")
   String prompt;
+
+  @Option(names = "--prompt-ids", paramLabel = "IDS",
+      description = "The prompt as token ids separated by spaces, instead of --prompt.")
+  String promptIds;
+
+  @Option(names = "--output", defaultValue = "text", paramLabel = "text|ids",
+      description = "text (streamed) or ids (the generated ids on one line) (default: ${DEFAULT-VALUE}).")
+  String output;
 
   @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (default: ${DEFAULT-VALUE}).")
   int maxTokens;
@@ -88,6 +98,17 @@ public final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    if ((prompt == null) == (promptIds == null)) {
+      throw new IllegalArgumentException("give exactly one of --prompt and --prompt-ids");
+    }
+    if (!output.equals("text") && !output.equals("ids")) {
+      throw new IllegalArgumentException("--output must be text or ids, got '" + output + "'");
+    }
+    boolean ids = output.equals("ids");
+    int[] promptTokens = promptIds == null ? null : LogitsCommand.parseIds(promptIds, "--prompt-ids");
+    if (Seq2Seq.isT5(model)) {
+      return seq2seq(err, ids, promptTokens);
+    }
     Models.Ready loaded = ModelSource.load(model, tokenizer, true, decodeMatrices);
     if (loaded.tokenizer() == null) {
       throw new IllegalArgumentException(
@@ -101,19 +122,59 @@ public final class GenerateCommand implements Callable<Integer> {
     GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
         .withStopStrings(stop.toArray(String[]::new)).withSlidingWindow(slidingWindow);
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-    GenerationResult r = generator.generate(prompt, options, sampling.newContext(), (token, text) -> {
+    TokenListener stream = ids ? TokenListener.NONE : (token, text) -> {
       if (!text.isEmpty()) {
         out.print(text);
         out.flush();
       }
-    });
-    out.println();
-    out.flush();
+    };
+    GenerationResult r = promptTokens != null
+        ? generator.generate(promptTokens, options, sampling.newContext(), stream)
+        : generator.generate(prompt, options, sampling.newContext(), stream);
+    finish(out, err, ids, r, s);
+    return 0;
+  }
+
+  /**
+   * The generated ids on one line (ids output) or the newline after the streamed text, then the
+   * summary on stderr.
+   */
+  private void finish(PrintStream out, PrintWriter err, boolean ids, GenerationResult r, long s) {
+    if (ids) {
+      PrintWriter w = spec.commandLine().getOut();
+      w.println(java.util.Arrays.stream(r.tokens()).mapToObj(Integer::toString)
+          .collect(java.util.stream.Collectors.joining(" ")));
+      w.flush();
+    } else {
+      out.println();
+      out.flush();
+    }
     err.printf("finish %s, prompt %d tokens, generated %d tokens, seed %d, prefill %.1f tok/s,"
             + " decode %.1f tok/s%n",
         r.finishReason(), r.promptTokens(), r.generatedTokens(), s, r.prefillTokensPerSecond(),
         r.decodeTokensPerSecond());
     err.flush();
+  }
+
+  /** An encoder-decoder model (T5): the prompt is the encoder input; see {@link Seq2Seq}. */
+  private int seq2seq(PrintWriter err, boolean ids, int[] promptTokens) throws Exception {
+    if (grammar != null || jsonSchema != null || slidingWindow) {
+      throw new IllegalArgumentException("--grammar, --json-schema and --sliding-window are not"
+          + " supported for the encoder-decoder model " + model);
+    }
+    long s = seed != null ? seed : System.nanoTime();
+    SamplerConfig sampling = SamplerConfig.builder()
+        .temperature(temperature).topK(topK).topP(topP).minP(minP).seed(s).build();
+    GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
+        .withStopStrings(stop.toArray(String[]::new));
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    TokenListener stream = ids ? TokenListener.NONE : (token, text) -> {
+      out.print(text);
+      out.flush();
+    };
+    GenerationResult r = Seq2Seq.generate(model, tokenizer, prompt, promptTokens, sampling.sampler(),
+        sampling.newContext(), options, !ids, stream);
+    finish(out, err, ids, r, s);
     return 0;
   }
 }

@@ -46,13 +46,30 @@ public final class LogitsCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output .npy file.")
   Path out;
 
+  @Option(names = "--decoder-ids", paramLabel = "IDS",
+      description = "Encoder-decoder models (T5): the decoder ids (--ids are then the encoder input);"
+          + " the logits are the decoder's [T_dec, vocab].")
+  String decoderIds;
+
   @Override
   public Integer call() throws Exception {
     int[] tokens = parseIds(ids);
-    Models.Ready loaded = ModelSource.load(model, null, false);
     Tensor logits;
-    try (InferenceSession s = loaded.model().newSession()) {
-      logits = s.forwardAll(tokens, 0, tokens.length);
+    if (Seq2Seq.isT5(model)) {
+      if (decoderIds == null) {
+        throw new IllegalArgumentException("--decoder-ids is required for the encoder-decoder model "
+            + model + " (--ids are its encoder input)");
+      }
+      logits = Seq2Seq.logits(model, tokens, parseIds(decoderIds, "--decoder-ids"));
+    } else {
+      if (decoderIds != null) {
+        throw new IllegalArgumentException(
+            "--decoder-ids applies to encoder-decoder models; " + model + " is decoder-only");
+      }
+      Models.Ready loaded = ModelSource.load(model, null, false);
+      try (InferenceSession s = loaded.model().newSession()) {
+        logits = s.forwardAll(tokens, 0, tokens.length);
+      }
     }
     writeNpy(out, logits);
     spec.commandLine().getOut().printf("shape %d %d%n", logits.dim(0), logits.dim(1));
@@ -61,16 +78,21 @@ public final class LogitsCommand implements Callable<Integer> {
   }
 
   static int[] parseIds(String text) {
+    return parseIds(text, "--ids");
+  }
+
+  /** Token ids separated by spaces or commas; errors name {@code option}. */
+  static int[] parseIds(String text, String option) {
     String[] parts = text.trim().split("[\\s,]+");
     if (parts.length == 0 || parts[0].isEmpty()) {
-      throw new IllegalArgumentException("--ids is empty; expected token ids separated by spaces");
+      throw new IllegalArgumentException(option + " is empty; expected token ids separated by spaces");
     }
     int[] out = new int[parts.length];
     for (int i = 0; i < parts.length; i++) {
       try {
         out[i] = Integer.parseInt(parts[i]);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--ids: '" + parts[i] + "' is not a token id");
+        throw new IllegalArgumentException(option + ": '" + parts[i] + "' is not a token id");
       }
     }
     return out;

@@ -137,10 +137,20 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Gradients on the wire with --spark: ${COMPLETION-CANDIDATES} (${DEFAULT-VALUE}).")
   GradientPrecision gradPrecision;
 
+  @Option(names = "--arch", defaultValue = "decoder", paramLabel = "decoder|t5",
+      description = "decoder (GPT-2 style) or t5 (encoder-decoder: --data is JSONL of {\"source\": ...,"
+          + " \"target\": ...} pairs; --tokenizer char) (default: ${DEFAULT-VALUE}).")
+  String arch;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     RunChecks.outputFolder("--out", out);
+    if (arch.equals("t5")) {
+      return T5Train.run(this, stdout);
+    } else if (!arch.equals("decoder")) {
+      throw new IllegalArgumentException("--arch must be decoder or t5, got '" + arch + "'");
+    }
     if (sparkMaster == null && workers != 1) {
       throw new IllegalArgumentException("--workers " + workers + " needs --spark MASTER");
     }

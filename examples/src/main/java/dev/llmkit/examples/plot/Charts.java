@@ -121,13 +121,26 @@ public final class Charts {
    */
   public static void attentionHeatmap(String title, List<String> tokens, float[][] weights, Path png)
       throws IOException {
-    int n = tokens.size();
-    if (weights.length != n) {
-      throw new IllegalArgumentException(n + " token labels for " + weights.length + " rows");
+    attentionHeatmap(title, tokens, tokens, weights, png);
+  }
+
+  /**
+   * Writes a heatmap of attention weights between two sequences (e.g. cross-attention: row i is the
+   * output token i, column j the input token j).
+   *
+   * @param weights (queries, keys) weights of one head or a head average; each row sums to one
+   */
+  public static void attentionHeatmap(String title, List<String> queries, List<String> keys,
+      float[][] weights, Path png) throws IOException {
+    int n = keys.size();
+    int m = queries.size();
+    if (weights.length != m || (m > 0 && weights[0].length != n)) {
+      throw new IllegalArgumentException(m + " query and " + n + " key labels for a "
+          + weights.length + " x " + (weights.length == 0 ? 0 : weights[0].length) + " matrix");
     }
-    double[][] xyz = new double[3][n * n];
+    double[][] xyz = new double[3][m * n];
     int k = 0;
-    for (int q = 0; q < n; q++) {
+    for (int q = 0; q < m; q++) {
       for (int key = 0; key < n; key++) {
         xyz[0][k] = key;
         xyz[1][k] = q;
@@ -137,10 +150,11 @@ public final class Charts {
     }
     DefaultXYZDataset data = new DefaultXYZDataset();
     data.addSeries("attention", xyz);
-    String[] labels = tokens.stream().map(Charts::visible).toArray(String[]::new);
-    SymbolAxis x = new SymbolAxis("key (attended to)", labels);
+    SymbolAxis x = new SymbolAxis("key (attended to)",
+        keys.stream().map(Charts::visible).toArray(String[]::new));
     x.setVerticalTickLabels(true);
-    SymbolAxis y = new SymbolAxis("query (attending)", labels);
+    SymbolAxis y = new SymbolAxis("query (attending)",
+        queries.stream().map(Charts::visible).toArray(String[]::new));
     y.setInverted(true);
     XYBlockRenderer r = new XYBlockRenderer();
     LookupPaintScale scale = new LookupPaintScale(0.0, 1.0001, Color.WHITE);
@@ -158,8 +172,7 @@ public final class Charts {
     legend.setPosition(RectangleEdge.RIGHT);
     legend.setMargin(4, 4, 40, 4);
     chart.addSubtitle(legend);
-    int side = Math.max(480, 40 + 28 * n);
-    save(chart, png, side + 140, side);
+    save(chart, png, Math.max(480, 40 + 28 * n) + 140, Math.max(480, 40 + 28 * m));
   }
 
   /** Shows whitespace so a token like " the" or "\n" is readable on an axis. */

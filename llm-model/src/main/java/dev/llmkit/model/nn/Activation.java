@@ -2,7 +2,9 @@ package dev.llmkit.model.nn;
 
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.tensor.Activations;
+import dev.llmkit.tensor.Elementwise;
 import dev.llmkit.tensor.Tensor;
+import java.nio.FloatBuffer;
 
 /**
  * The feed-forward network's nonlinearity, with its backward beside it: {@code h = act(a)}, or for
@@ -60,6 +62,39 @@ public enum Activation {
     @Override
     public void backward(Tensor a, Tensor u, Tensor dh, Tensor da, Tensor du) {
       Activations.swigluBackward(a, u, dh, da, du);
+    }
+
+    @Override
+    public boolean gated() {
+      return true;
+    }
+  },
+
+  /**
+   * gelu_tanh(a) * u: GEGLU (Shazeer 2020), T5 v1.1's {@code gated-gelu} (Hugging Face
+   * {@code gelu_new}, the tanh form).
+   */
+  GEGLU_TANH {
+    @Override
+    public void forward(Tensor a, Tensor u, Tensor h) {
+      Activations.gelu(a, h);
+      Elementwise.mul(h, u, h);
+    }
+
+    @Override
+    public void backward(Tensor a, Tensor u, Tensor dh, Tensor da, Tensor du) {
+      // da += dh * u * gelu'(a); du += dh * gelu(a)
+      FloatBuffer pa = a.buffer();
+      FloatBuffer pu = u.buffer();
+      FloatBuffer pg = dh.buffer();
+      FloatBuffer pda = da.buffer();
+      FloatBuffer pdu = du.buffer();
+      for (int i = 0, n = a.length(); i < n; i++) {
+        float x = pa.get(i);
+        float g = pg.get(i);
+        pda.put(i, pda.get(i) + Activations.geluTanhGrad(x, g * pu.get(i)));
+        pdu.put(i, pdu.get(i) + g * Activations.geluTanh(x));
+      }
     }
 
     @Override

@@ -56,8 +56,10 @@ public final class AdamW {
   }
 
   /**
-   * As {@link #AdamW(ModelWeights, ModelWeights, AdamWConfig)} over named tensors (e.g. a backbone's
-   * parameters plus a head's): {@code grads} holds the gradient of each name of {@code params}.
+   * An optimiser over named parameters of any model (e.g. an encoder-decoder's), reading each
+   * gradient from the tensor of the same name in {@code grads}.
+   *
+   * @throws IllegalArgumentException when the two maps do not have the same names and shapes
    */
   public AdamW(Map<String, Tensor> params, Map<String, Tensor> grads, AdamWConfig cfg) {
     this.cfg = Objects.requireNonNull(cfg, "cfg");
