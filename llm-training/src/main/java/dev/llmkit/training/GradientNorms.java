@@ -19,8 +19,13 @@ public final class GradientNorms {
 
   /** The L2 norm of all gradients together: {@code sqrt(sum over every element of g^2)}. */
   public static double globalNorm(ModelWeights gradients) {
+    return globalNorm(gradients.named().values());
+  }
+
+  /** As {@link #globalNorm(ModelWeights)} over any set of gradient tensors (e.g. a model with a head). */
+  public static double globalNorm(java.util.Collection<Tensor> gradients) {
     double sum = 0;
-    for (Tensor g : gradients.named().values()) {
+    for (Tensor g : gradients) {
       sum += sumOfSquares(g);
     }
     return Math.sqrt(sum);
@@ -28,10 +33,15 @@ public final class GradientNorms {
 
   /** Multiplies every gradient by {@code factor} in place. */
   public static void scale(ModelWeights gradients, float factor) {
+    scale(gradients.named().values(), factor);
+  }
+
+  /** As {@link #scale(ModelWeights, float)} over any set of gradient tensors. */
+  public static void scale(java.util.Collection<Tensor> gradients, float factor) {
     if (factor == 1f) {
       return;
     }
-    for (Tensor g : gradients.named().values()) {
+    for (Tensor g : gradients) {
       FloatBuffer b = g.buffer();
       int n = g.length();
       Parallel.forRange(n, 1, (from, to) -> {
@@ -52,6 +62,11 @@ public final class GradientNorms {
    *     gradient is)
    */
   public static double scaleAndClip(ModelWeights gradients, float preScale, float maxNorm) {
+    return scaleAndClip(gradients.named().values(), preScale, maxNorm);
+  }
+
+  /** As {@link #scaleAndClip(ModelWeights, float, float)} over any set of gradient tensors. */
+  public static double scaleAndClip(java.util.Collection<Tensor> gradients, float preScale, float maxNorm) {
     double norm = globalNorm(gradients) * Math.abs(preScale);
     double factor = preScale;
     if (maxNorm > 0 && norm > maxNorm) {

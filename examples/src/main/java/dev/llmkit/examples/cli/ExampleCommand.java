@@ -7,6 +7,7 @@ import dev.llmkit.examples.EmbeddingsExample;
 import dev.llmkit.examples.FineTuneExample;
 import dev.llmkit.examples.HuggingFaceExample;
 import dev.llmkit.examples.NextTokenExample;
+import dev.llmkit.examples.RlhfExample;
 import dev.llmkit.examples.SamplingDialsExample;
 import dev.llmkit.examples.TokenizationExample;
 import dev.llmkit.examples.TrainShakespeareExample;
@@ -37,7 +38,8 @@ import picocli.CommandLine.Spec;
       "  finetune           supervised fine-tuning and DPO on small bundled JSONL sets",
       "  huggingface        save and load a Hugging Face checkpoint folder, then generate",
       "  checkpoint         train with checkpoints, resume from one, reload it and generate",
-      "  translate          a small T5 learns number words -> digits; cross-attention heatmap"
+      "  translate          a small T5 learns number words -> digits; cross-attention heatmap",
+      "  rlhf               a rule ranks stories, a reward model learns it, GRPO makes stories260K follow it"
     })
 public final class ExampleCommand implements Callable<Integer> {
 
@@ -59,6 +61,7 @@ public final class ExampleCommand implements Callable<Integer> {
     EXAMPLES.put("huggingface", HuggingFaceExample::main);
     EXAMPLES.put("checkpoint", CheckpointExample::main);
     EXAMPLES.put("translate", TranslateExample::main);
+    EXAMPLES.put("rlhf", RlhfExample::main);
   }
 
   @Spec CommandSpec spec;

@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class, ExplainCommand.class, ExampleCommand.class,
       ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class,
       FillMaskCommand.class, EmbedCommand.class,
+      RankCommand.class, RewardTrainCommand.class, RlhfCommand.class, BestOfNCommand.class,
     })
 public final class LlmCli implements Runnable {
 

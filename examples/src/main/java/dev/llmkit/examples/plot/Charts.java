@@ -49,17 +49,32 @@ public final class Charts {
    */
   public static void lossCurve(String title, List<Point> train, List<Point> validation, Path png)
       throws IOException {
+    lines(title, "cross-entropy loss (nats)", "train", train, "validation", validation, png);
+  }
+
+  /**
+   * Writes a reward curve: the mean reward of each RL step's rollouts and, when not empty, a second
+   * series (e.g. the share of held-out responses with the rewarded property) against the step.
+   */
+  public static void rewardCurve(String title, List<Point> reward, String secondName, List<Point> second,
+      Path png) throws IOException {
+    lines(title, "reward", "mean reward of the step's rollouts", reward, secondName, second, png);
+  }
+
+  /** A thin first series and, when not empty, a thick second one with points, against the step. */
+  private static void lines(String title, String yLabel, String firstName, List<Point> first,
+      String secondName, List<Point> second, Path png) throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
-    XYSeries t = new XYSeries("train");
-    train.forEach(p -> t.add(p.step(), p.loss()));
+    XYSeries t = new XYSeries(firstName);
+    first.forEach(p -> t.add(p.step(), p.loss()));
     data.addSeries(t);
-    if (!validation.isEmpty()) {
-      XYSeries v = new XYSeries("validation");
-      validation.forEach(p -> v.add(p.step(), p.loss()));
+    if (!second.isEmpty()) {
+      XYSeries v = new XYSeries(secondName);
+      second.forEach(p -> v.add(p.step(), p.loss()));
       data.addSeries(v);
     }
     NumberAxis x = new NumberAxis("step");
-    NumberAxis y = new NumberAxis("cross-entropy loss (nats)");
+    NumberAxis y = new NumberAxis(yLabel);
     y.setAutoRangeIncludesZero(false);
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
     r.setSeriesPaint(0, new Color(0x1f77b4));

@@ -184,7 +184,7 @@ public final class Transformer implements LanguageModel {
    * @throws IllegalArgumentException when batch or block is out of range
    */
   public Training training(int batch, int block, Gradients g) {
-    return new Training(batch, block, g, false);
+    return new Training(batch, block, g, false, head);
   }
 
   /**
@@ -196,7 +196,17 @@ public final class Transformer implements LanguageModel {
    * of time, one block's activations of memory instead of every block's.
    */
   public Training training(int batch, int block, Gradients g, boolean recompute) {
-    return new Training(batch, block, g, recompute);
+    return new Training(batch, block, g, recompute, head);
+  }
+
+  /**
+   * As {@link #training(int, int, Gradients, boolean)} with another output head on the last
+   * residual stream in place of the LM head: e.g. a scalar score (a reward model's or a value
+   * model's {@code score} projection after the final norm). {@link Training#forward} then writes
+   * (B*T, {@code outputHead.outFeatures()}) outputs instead of logits.
+   */
+  public Training training(int batch, int block, Gradients g, boolean recompute, OutputHead outputHead) {
+    return new Training(batch, block, g, recompute, Objects.requireNonNull(outputHead, "outputHead"));
   }
 
   /**
@@ -224,7 +234,7 @@ public final class Transformer implements LanguageModel {
     private final Tensor dresA;
     private final Tensor dresB;
 
-    private Training(int batch, int block, Gradients g, boolean recompute) {
+    private Training(int batch, int block, Gradients g, boolean recompute, OutputHead outputHead) {
       if (batch < 1) {
         throw new IllegalArgumentException("training: batch must be >= 1, got " + batch);
       }
@@ -276,7 +286,7 @@ public final class Transformer implements LanguageModel {
         this.scratch = null;
         this.layerGrads = null;
       }
-      this.out = head.training(rows, g);
+      this.out = outputHead.training(rows, g);
       this.residual = new Tensor[blocks.length + 1];
       for (int l = 0; l < residual.length; l++) {
         residual[l] = Tensor.zeros(rows, config.dim());

@@ -80,6 +80,25 @@ public final class Jsonl {
     return out;
   }
 
+  /**
+   * Appends (prompt, chosen, rejected) records to a JSONL file, one object per line, creating it when
+   * missing: the format {@link #readPreferences} reads.
+   *
+   * @throws IOException when the file cannot be written
+   */
+  public static void appendPreferences(Path file, List<PreferencePair> pairs) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (PreferencePair p : pairs) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+      o.put("prompt", p.prompt());
+      o.put("chosen", p.chosen());
+      o.put("rejected", p.rejected());
+      sb.append(JSON.writeValueAsString(o)).append('\n');
+    }
+    Files.writeString(file, sb.toString(), StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+  }
+
   private static JsonNode parse(Path file, int line, String text) {
     if (text.isBlank()) {
       return null;
@@ -100,8 +119,8 @@ public final class Jsonl {
   private static String field(Path file, int line, JsonNode n, String name) {
     JsonNode v = n.get(name);
     if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException(
-          file + " line " + line + ": expected a string field \"" + name + "\"");
+      // the caller names the file and line
+      throw new IllegalArgumentException("expected a string field \"" + name + "\"");
     }
     return v.asText();
   }

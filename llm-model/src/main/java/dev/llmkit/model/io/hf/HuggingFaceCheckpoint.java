@@ -109,12 +109,28 @@ public final class HuggingFaceCheckpoint {
   /** As {@link #save(Path, ModelWeights, Tokenizer)} with a chosen shard size. */
   public static void save(Path dir, ModelWeights weights, Tokenizer tokenizer, long maxShardBytes)
       throws IOException {
+    save(dir, weights, tokenizer, maxShardBytes, Map.of());
+  }
+
+  /**
+   * As {@link #save(Path, ModelWeights, Tokenizer, long)}, with more tensors stored beside the
+   * model's under their own names (e.g. a sequence classifier's {@code score.weight}).
+   *
+   * @throws IllegalArgumentException when an extra name is one of the model's
+   */
+  public static void save(Path dir, ModelWeights weights, Tokenizer tokenizer, long maxShardBytes,
+      Map<String, Tensor> extra) throws IOException {
     Files.createDirectories(dir);
-    Map<String, Tensor> tensors = switch (HfFamily.of(weights.config())) {
+    Map<String, Tensor> tensors = new java.util.LinkedHashMap<>(switch (HfFamily.of(weights.config())) {
       case GPT2 -> Gpt2Weights.toHf(weights);
       case LLAMA -> LlamaWeights.toHf(weights);
       default -> throw new IllegalStateException("saved as GPT-2 or Llama only");
-    };
+    });
+    for (Map.Entry<String, Tensor> e : extra.entrySet()) {
+      if (tensors.putIfAbsent(e.getKey(), e.getValue()) != null) {
+        throw new IllegalArgumentException("extra tensor " + e.getKey() + " is one of the model's");
+      }
+    }
     SafetensorsWriter.writeSharded(dir, tensors, Map.of("format", "pt"), maxShardBytes);
     HfConfig.write(dir, weights.config());
     if (tokenizer != null) {
