@@ -85,10 +85,12 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Forget the oldest tokens when the context is full instead of stopping.")
   boolean slidingWindow;
 
+  @picocli.CommandLine.Mixin QuantizeOnLoad quantize;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    Models.Ready loaded = ModelSource.load(model, tokenizer, true, decodeMatrices);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, true, decodeMatrices, quantize.type());
     if (loaded.tokenizer() == null) {
       throw new IllegalArgumentException(
           "the model " + model + " has no tokenizer; name one with --tokenizer");

@@ -61,7 +61,7 @@ public final class Transformer implements LanguageModel {
   public Transformer(ModelWeights weights, DecodeMatrices decode) {
     this.weights = Objects.requireNonNull(weights, "weights");
     this.config = weights.config();
-    long bytes = 4L * weights.lmHead().length();
+    long bytes = weights.lmHead() == null ? 0 : 4L * weights.lmHead().length();
     for (int l = 0; l < config.nLayers(); l++) {
       LayerWeights w = weights.layer(l);
       for (Tensor m : new Tensor[] {w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w3(), w.w2()}) {
@@ -76,14 +76,26 @@ public final class Transformer implements LanguageModel {
     ModelConfig c = config;
     DecodeMatrices m = decodeMatrices;
     this.positions = Positions.of(c, weights.positionEmbedding());
-    this.embeddings = new Embeddings(weights.tokenEmbedding(), positions);
     this.blocks = new Block[c.nLayers()];
-    for (int l = 0; l < blocks.length; l++) {
-      blocks[l] = Block.of(c, weights.layer(l), positions, m);
+    if (!weights.hasStoredMatrices()) {
+      this.embeddings = new Embeddings(weights.tokenEmbedding(), positions);
+      for (int l = 0; l < blocks.length; l++) {
+        blocks[l] = Block.of(c, weights.layer(l), positions, m);
+      }
+      this.head = new LmHead(
+          Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
+          Linear.of(weights.lmHead(), null, m));
+    } else {
+      // some matrices stored quantized: those are read as they are, the F32 ones as m says
+      StoredMatrices s = new StoredMatrices(weights, m);
+      this.embeddings = s.embeddings(positions);
+      for (int l = 0; l < blocks.length; l++) {
+        blocks[l] = s.block(l, positions);
+      }
+      this.head = new LmHead(
+          Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
+          s.lmHead());
     }
-    this.head = new LmHead(
-        Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
-        Linear.of(weights.lmHead(), null, m));
   }
 
   @Override

@@ -95,11 +95,15 @@ class GgufTest {
     Path file = llamaGguf(w).write(tmp.resolve("tiny.gguf"));
     assertThat(Checkpoints.detect(file)).isEqualTo(Checkpoints.Format.GGUF);
     LoadedModel m = Checkpoints.load(file);
-    assertSameWeights(w, m.weights());
+    // the Q8_0 matrices stay quantized (no F32 copy); dequantized they are the exact values
+    assertThat(m.weights().storedMatrices()).containsKeys("layers.0.attn.wq.weight", "lm_head.weight");
+    assertThat(m.weights().layer(0).wq()).isNull();
+    assertSameWeights(w, m.weights().dequantized());
     assertThat(m.tokenizer()).isNull(); // no tokenizer.ggml.* metadata in this file
     // tied variant: no output.weight
     ModelWeights tied = exactWeights(tinyLlama().toBuilder().tiedEmbeddings(true).build(), 6);
-    assertSameWeights(tied, Checkpoints.load(llamaGguf(tied).write(tmp.resolve("tied.gguf"))).weights());
+    assertSameWeights(tied,
+        Checkpoints.load(llamaGguf(tied).write(tmp.resolve("tied.gguf"))).weights().dequantized());
   }
 
   @Test
@@ -291,12 +295,16 @@ class GgufTest {
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("retyped.gguf").hasMessageContaining("file is 192 bytes")
         .hasMessageContaining("header implies 128");
-    // 224 Q4_0 elements are 7 blocks of 18 bytes = 126, padded to the same 128 as 32 F32
-    ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.Q4_0.id())
-        .putLong(typeAt - 8, 224);
+    // 192 Q4_1 elements are 6 blocks of 20 bytes = 120, padded to the same 128 as 32 F32; Q4_1 is a
+    // type llmkit does not read
+    ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.Q4_1.id())
+        .putLong(typeAt - 8, 192);
     try (GgufFile g = GgufFile.open(Files.write(tmp.resolve("q4.gguf"), q4))) {
-      assertThatThrownBy(() -> g.read("x", Tensor.zeros(224)))
-          .hasMessageContaining("'x'").hasMessageContaining("Q4_0");
+      assertThatThrownBy(() -> g.read("x", Tensor.zeros(192)))
+          .hasMessageContaining("'x'").hasMessageContaining("Q4_1");
+      assertThatThrownBy(() -> g.readQuantized("x"))
+          .isInstanceOf(CheckpointFormatException.class)
+          .hasMessageContaining("'x'").hasMessageContaining("Q4_1").hasMessageContaining("Q4_K");
     }
     // an offset near 2^63 must not overflow past the bounds check
     byte[] far = q4.clone();
@@ -358,7 +366,11 @@ class GgufTest {
     }
     g.tensor("output_norm.weight", w.finalNormWeight(), GgmlType.F32)
         .tensor("output_norm.bias", w.finalNormBias(), GgmlType.F32);
-    assertSameWeights(w, Checkpoints.load(g.write(tmp.resolve("gpt2.gguf"))).weights());
+    ModelWeights loaded = Checkpoints.load(g.write(tmp.resolve("gpt2.gguf"))).weights();
+    // the fused Q8_0 qkv is split into three quantized matrices by rows
+    assertThat(loaded.storedMatrices()).containsKeys(
+        "layers.0.attn.wq.weight", "layers.0.attn.wk.weight", "layers.0.attn.wv.weight", "layers.1.mlp.w1.weight");
+    assertSameWeights(w, loaded.dequantized());
   }
 
   /** A GGUF model whose tokenizer metadata is copied from a real llama.cpp vocabulary file. */
