@@ -47,6 +47,17 @@ class GgufTest {
   }
 
   private static GgufTestWriter llamaGguf(ModelWeights w) {
+    return llamaGguf(w, true);
+  }
+
+  /**
+   * A llama GGUF of w: its matrices in a mix of Q8_0, F16, BF16 and F32 when {@code mixed}, else all
+   * F32 (an input for GgufQuantizer).
+   */
+  static GgufTestWriter llamaGguf(ModelWeights w, boolean mixed) {
+    GgmlType q8 = mixed ? GgmlType.Q8_0 : GgmlType.F32;
+    GgmlType f16 = mixed ? GgmlType.F16 : GgmlType.F32;
+    GgmlType bf16 = mixed ? GgmlType.BF16 : GgmlType.F32;
     ModelConfig c = w.config();
     GgufTestWriter g = new GgufTestWriter()
         .string("general.architecture", "llama")
@@ -68,18 +79,18 @@ class GgufTest {
       LayerWeights l = w.layer(i);
       String p = "blk." + i + ".";
       g.tensor(p + "attn_norm.weight", l.attnNormWeight(), GgmlType.F32)
-          .tensor(p + "attn_q.weight", l.wq(), GgmlType.Q8_0)
-          .tensor(p + "attn_k.weight", l.wk(), GgmlType.F16)
-          .tensor(p + "attn_v.weight", l.wv(), GgmlType.BF16)
+          .tensor(p + "attn_q.weight", l.wq(), q8)
+          .tensor(p + "attn_k.weight", l.wk(), f16)
+          .tensor(p + "attn_v.weight", l.wv(), bf16)
           .tensor(p + "attn_output.weight", l.wo(), GgmlType.F32)
           .tensor(p + "ffn_norm.weight", l.mlpNormWeight(), GgmlType.F32)
-          .tensor(p + "ffn_gate.weight", l.w1(), GgmlType.Q8_0)
-          .tensor(p + "ffn_up.weight", l.w3(), GgmlType.F16)
-          .tensor(p + "ffn_down.weight", l.w2(), GgmlType.Q8_0);
+          .tensor(p + "ffn_gate.weight", l.w1(), q8)
+          .tensor(p + "ffn_up.weight", l.w3(), f16)
+          .tensor(p + "ffn_down.weight", l.w2(), q8);
     }
     g.tensor("output_norm.weight", w.finalNormWeight(), GgmlType.F32);
     if (!c.tiedEmbeddings()) {
-      g.tensor("output.weight", w.lmHead(), GgmlType.Q8_0);
+      g.tensor("output.weight", w.lmHead(), q8);
     }
     return g;
   }

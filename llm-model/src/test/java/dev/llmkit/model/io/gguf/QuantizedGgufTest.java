@@ -50,7 +50,7 @@ class QuantizedGgufTest {
     llama = random(ModelConfig.llama(64, 32, 2, 4, 2, 256, 512).toBuilder()
         .ropeStyle(RopeStyle.ADJACENT_PAIRS).tiedEmbeddings(false).build(), 2);
     gpt2F32 = gpt2Gguf(gpt2).write(dir.resolve("gpt2-f32.gguf"));
-    llamaF32 = llamaGguf(llama).write(dir.resolve("llama-f32.gguf"));
+    llamaF32 = GgufTest.llamaGguf(llama, false).write(dir.resolve("llama-f32.gguf"));
   }
 
   /** Random weights, std 0.1 so the logits spread (argmax meaningful), norms 1 + noise. */
@@ -107,35 +107,6 @@ class QuantizedGgufTest {
     }
     return g.tensor("output_norm.weight", w.finalNormWeight(), GgmlType.F32)
         .tensor("output_norm.bias", w.finalNormBias(), GgmlType.F32);
-  }
-
-  static GgufTestWriter llamaGguf(ModelWeights w) {
-    ModelConfig c = w.config();
-    GgufTestWriter g = new GgufTestWriter()
-        .string("general.architecture", "llama")
-        .uint32("llama.context_length", c.contextLength())
-        .uint32("llama.embedding_length", c.dim())
-        .uint32("llama.block_count", c.nLayers())
-        .uint32("llama.feed_forward_length", c.ffnDim())
-        .uint32("llama.attention.head_count", c.nHeads())
-        .uint32("llama.attention.head_count_kv", c.nKvHeads())
-        .float32("llama.attention.layer_norm_rms_epsilon", c.normEps());
-    g.tensor("token_embd.weight", w.tokenEmbedding(), GgmlType.F32);
-    for (int i = 0; i < c.nLayers(); i++) {
-      LayerWeights l = w.layer(i);
-      String p = "blk." + i + ".";
-      g.tensor(p + "attn_norm.weight", l.attnNormWeight(), GgmlType.F32)
-          .tensor(p + "attn_q.weight", l.wq(), GgmlType.F32)
-          .tensor(p + "attn_k.weight", l.wk(), GgmlType.F32)
-          .tensor(p + "attn_v.weight", l.wv(), GgmlType.F32)
-          .tensor(p + "attn_output.weight", l.wo(), GgmlType.F32)
-          .tensor(p + "ffn_norm.weight", l.mlpNormWeight(), GgmlType.F32)
-          .tensor(p + "ffn_gate.weight", l.w1(), GgmlType.F32)
-          .tensor(p + "ffn_up.weight", l.w3(), GgmlType.F32)
-          .tensor(p + "ffn_down.weight", l.w2(), GgmlType.F32);
-    }
-    return g.tensor("output_norm.weight", w.finalNormWeight(), GgmlType.F32)
-        .tensor("output.weight", w.lmHead(), GgmlType.F32);
   }
 
   static Map<String, QuantType> types(ModelWeights w) {
