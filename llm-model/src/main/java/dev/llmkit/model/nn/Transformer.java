@@ -196,6 +196,12 @@ public final class Transformer implements LanguageModel {
     private final Tensor dresB;
 
     private Training(int batch, int block, Gradients g, boolean recompute) {
+      if (weights.hasStoredMatrices()) {
+        throw new IllegalStateException(
+            "training: " + weights.storedMatrices().size() + " matrices are stored quantized (e.g. "
+                + weights.storedMatrices().keySet().iterator().next()
+                + "); train a model over ModelWeights.dequantized()");
+      }
       if (batch < 1) {
         throw new IllegalArgumentException("training: batch must be >= 1, got " + batch);
       }

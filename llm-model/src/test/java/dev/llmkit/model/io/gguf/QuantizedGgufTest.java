@@ -248,6 +248,9 @@ class QuantizedGgufTest {
     }
     assertThat(worst).isLessThanOrEqualTo(1f).isGreaterThan(0.5f); // rounding does reach half a step
     assertSameLogits(q);
+    assertThatThrownBy(() -> new Transformer(q, DecodeMatrices.SHARED).training(1, 4, p -> null))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("quantized")
+        .hasMessageContaining("dequantized()");
     assertThat(gpt2.quantized(QuantType.Q4_K).storedMatrices()).hasSize(1 + 2 * 6);
     ModelWeights small = ModelWeights.init(ModelConfig.gpt2(64, 32, 1, 2, 64), 3, 0.02f);
     assertThatThrownBy(() -> small.quantized(QuantType.Q4_K))
