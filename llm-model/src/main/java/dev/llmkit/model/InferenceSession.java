@@ -54,6 +54,19 @@ public interface InferenceSession extends AutoCloseable {
    */
   Tensor[] forwardWithAttention(int[] ids, int offset, int count);
 
+  /**
+   * Runs the chunk like {@link #forward(int[], int, int)} and returns the hidden state of every
+   * position after the final norm (the input of the language-model head), e.g. to pool into a text
+   * embedding.
+   *
+   * @return a new tensor (count, C)
+   * @throws UnsupportedOperationException when the model does not expose its hidden states
+   */
+  default Tensor forwardHidden(int[] ids, int offset, int count) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " does not expose its hidden states");
+  }
+
   /** Forgets every token: the next one goes to position 0. Keeps the allocated memory. */
   void reset();
 

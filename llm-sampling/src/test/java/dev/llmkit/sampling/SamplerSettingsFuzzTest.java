@@ -107,4 +107,30 @@ class SamplerSettingsFuzzTest {
     assertThat(built).isGreaterThan(n / 10);
     assertThat(rejected).isGreaterThan(n / 10);
   }
+
+  @Test
+  @Timeout(60)
+  void greedyDrawsTheArgMaxOfAnyLogits() {
+    SplittableRandom r = new SplittableRandom(19);
+    int n = 3000 * Integer.getInteger("llmkit.fuzz.scale", 1);
+    for (int i = 0; i < n; i++) {
+      long seed = r.nextLong();
+      SplittableRandom c = new SplittableRandom(seed);
+      float[] logits = new float[1 + c.nextInt(64)];
+      int best = -1;
+      for (int v = 0; v < logits.length; v++) {
+        logits[v] = c.nextInt(5) == 0 ? Float.NEGATIVE_INFINITY : (float) c.nextGaussian() * 10;
+        if (logits[v] != Float.NEGATIVE_INFINITY && (best < 0 || logits[v] > logits[best])) {
+          best = v;
+        }
+      }
+      if (best < 0) {
+        continue;
+      }
+      Sampler s = c.nextBoolean() ? SamplerConfig.builder().seed(seed).topK(1).buildSampler()
+          : SamplerConfig.builder().seed(seed).temperature(0f).buildSampler();
+      int id = s.sample(logits.clone(), new SamplingContext(seed, 0, 0));
+      assertThat(logits[id]).as("seed %d", seed).isEqualTo(logits[best]);
+    }
+  }
 }

@@ -40,80 +40,19 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerFilesFuzzTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int SCALE = Integer.getInteger("llmkit.fuzz.scale", 1);
+  private static final int SCALE = FuzzTally.SCALE;
   private static final String TEXT = "the quick brown fox jumps over the lazy dog; the dog sleeps. ";
 
   @TempDir Path tmp;
-
-  /** The tally of one format. */
-  private static final class Tally {
-    final String format;
-    int mutants;
-    int invalid;
-    final List<String> problems = new ArrayList<>();
-
-    Tally(String format) {
-      this.format = format;
-    }
-
-    void record(Path file, boolean valid, Throwable failure) {
-      mutants++;
-      invalid += valid ? 0 : 1;
-      String name = file.getFileName().toString();
-      if (failure == null) {
-        if (!valid) {
-          add("invalid mutant accepted: " + name);
-        }
-        return;
-      }
-      String m = String.valueOf(failure.getMessage());
-      if (valid) {
-        add("valid mutant rejected: " + failure);
-      } else if (!(failure instanceof TokenizerFormatException)) {
-        add("not a TokenizerFormatException: " + failure);
-      } else if (!m.contains(name) || m.length() > 1100
-          || m.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-        add("message without the file name, unbounded or raw: " + m);
-      }
-    }
-
-    void add(String p) {
-      if (problems.size() < 20) {
-        problems.add(format + ": " + p);
-      }
-    }
-
-    void check() {
-      System.out.println(format + " fuzz: " + mutants + " mutants, " + invalid + " invalid, "
-          + problems.size() + " problems");
-      assertThat(problems).isEmpty();
-      assertThat(invalid).isGreaterThan(mutants / 4);
-    }
-  }
-
-  private static Throwable attempt(ThrowingRunnable r) {
-    try {
-      r.run();
-      return null;
-    } catch (Exception | StackOverflowError e) {
-      return e;
-    }
-  }
-
-  private interface ThrowingRunnable {
-    void run() throws Exception;
-  }
 
   @Test
   @Timeout(60)
   void tokenizerJsonMutants() throws Exception {
     BytePairTokenizer bpe = BpeTrainer.train(TEXT.repeat(5), 40);
     ObjectNode base = HfTokenizerJson.toJson(bpe);
-    ObjectNode post = base.putObject("post_processor");
-    post.put("type", "TemplateProcessing");
-    post.putObject("special_tokens").putObject("x").putArray("ids").add(0);
+    base.set("post_processor", TokenizerJsonModelsFuzzTest.template("x", 0));
     SplittableRandom r = new SplittableRandom(19);
-    Tally tally = new Tally("tokenizer.json");
+    FuzzTally tally = new FuzzTally("tokenizer.json");
     for (int i = 0; i < 1000 * SCALE; i++) {
       ObjectNode root = base.deepCopy();
       boolean valid = mutate(root, r);
@@ -128,7 +67,7 @@ class TokenizerFilesFuzzTest {
         valid = false;
       }
       Path f = Files.writeString(tmp.resolve("t" + (i % 16) + ".json"), text);
-      Throwable failure = attempt(() -> {
+      Throwable failure = FuzzTally.attempt(() -> {
         Tokenizer t = HfTokenizerJson.load(f);
         assertThat(t.decode(t.encode(TEXT))).isEqualTo(TEXT);
       });
@@ -217,7 +156,7 @@ class TokenizerFilesFuzzTest {
       merges.add(m.get(0).asText() + " " + m.get(1).asText());
     }
     SplittableRandom r = new SplittableRandom(19);
-    Tally tally = new Tally("vocab.json+merges.txt");
+    FuzzTally tally = new FuzzTally("vocab.json+merges.txt");
     for (int i = 0; i < 300 * SCALE; i++) {
       ObjectNode v = vocab.deepCopy();
       List<String> m = new ArrayList<>(merges);
@@ -241,7 +180,7 @@ class TokenizerFilesFuzzTest {
       Path dir = Files.createDirectories(tmp.resolve("vm" + (i % 8)));
       Files.writeString(dir.resolve("vocab.json"), JSON.writeValueAsString(v));
       Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", m) + "\n");
-      Throwable failure = attempt(() -> {
+      Throwable failure = FuzzTally.attempt(() -> {
         Tokenizer t = Tokenizers.load(dir);
         assertThat(t.decode(t.encode(TEXT))).isEqualTo(TEXT);
       });
@@ -259,7 +198,7 @@ class TokenizerFilesFuzzTest {
     BpeTrainer.writeTiktoken(bpe, tmp.resolve("base.tiktoken"));
     List<String> lines = Files.readAllLines(tmp.resolve("base.tiktoken"));
     SplittableRandom r = new SplittableRandom(19);
-    Tally tally = new Tally("tiktoken");
+    FuzzTally tally = new FuzzTally("tiktoken");
     for (int i = 0; i < 500 * SCALE; i++) {
       List<String> l = new ArrayList<>(lines);
       int at = r.nextInt(l.size());
@@ -275,7 +214,7 @@ class TokenizerFilesFuzzTest {
         default -> valid = true;
       }
       Path f = Files.writeString(tmp.resolve("t" + (i % 8) + ".tiktoken"), String.join("\n", l) + "\n");
-      Throwable failure = attempt(() -> TiktokenFile.read(
+      Throwable failure = FuzzTally.attempt(() -> TiktokenFile.read(
           new ByteArrayInputStream(Files.readAllBytes(f)), f.toString()));
       tally.record(f, valid, failure);
     }
@@ -301,7 +240,7 @@ class TokenizerFilesFuzzTest {
     }
     byte[] base = o.toByteArray();
     SplittableRandom r = new SplittableRandom(19);
-    Tally tally = new Tally("tok.bin");
+    FuzzTally tally = new FuzzTally("tok.bin");
     for (int i = 0; i < 700 * SCALE; i++) {
       byte[] m = base.clone();
       ByteBuffer b = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN);
@@ -314,7 +253,7 @@ class TokenizerFilesFuzzTest {
         default -> m[at] = (byte) r.nextInt(256);
       }
       Path f = Files.write(tmp.resolve("tok" + (i % 8) + ".bin"), m);
-      Throwable failure = attempt(() -> Llama2cTokenizerFile.load(f));
+      Throwable failure = FuzzTally.attempt(() -> Llama2cTokenizerFile.load(f));
       tally.record(f, validTokBin(m), failure);
     }
     tally.check();

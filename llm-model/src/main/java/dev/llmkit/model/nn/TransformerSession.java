@@ -34,6 +34,8 @@ final class TransformerSession implements InferenceSession {
   private final Tensor lastLogits;
   private final float[] lastLogitsArray;
   private boolean closed;
+  /** Where {@link #forwardHidden} wants the final-norm rows of the running chunk; else null. */
+  private Tensor hiddenOut;
 
   TransformerSession(Transformer model, SessionOptions options) {
     this.model = model;
@@ -79,6 +81,19 @@ final class TransformerSession implements InferenceSession {
   @Override
   public Tensor forwardAll(int[] ids, int offset, int count) {
     return run(ids, offset, count, true, false)[0];
+  }
+
+  @Override
+  public Tensor forwardHidden(int[] ids, int offset, int count) {
+    // ids: (count) -> hidden: (count, C), the final norm's output of every position
+    Tensor hidden = Tensor.zeros(Math.max(count, 1), config.dim());
+    hiddenOut = hidden;
+    try {
+      run(ids, offset, count, true, false);
+    } finally {
+      hiddenOut = null;
+    }
+    return hidden;
   }
 
   @Override
@@ -150,6 +165,9 @@ final class TransformerSession implements InferenceSession {
       Workspace ws = workspace(n);
       Tensor allView = all ? (n == count ? allLogits : allLogits.slice(done, done + n)) : null;
       model.forward(ws, cache, kernel, ids, offset + done, pos, lastLogits, allView, probs);
+      if (all && hiddenOut != null) { // the head left the final norm of every row in ws.xn
+        (n == count ? hiddenOut : hiddenOut.slice(done, done + n)).copyFrom(ws.xn);
+      }
       System.arraycopy(ids, offset + done, history, pos, n);
       pos += n;
       done += n;

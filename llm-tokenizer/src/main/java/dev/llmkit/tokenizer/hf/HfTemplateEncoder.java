@@ -1,12 +1,12 @@
 package dev.llmkit.tokenizer.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.TokenizerFormatException;
+import dev.llmkit.tokenizer.UntrustedText;
 import dev.llmkit.tokenizer.encoding.TemplateEncoder;
 import dev.llmkit.tokenizer.encoding.TemplateEncoder.Piece;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,11 +28,10 @@ public final class HfTemplateEncoder {
    * @param file the file
    * @return the encoder
    * @throws IOException if the file cannot be read
-   * @throws IllegalArgumentException if the file is malformed, naming the field
+   * @throws TokenizerFormatException if the file is malformed, naming the file and the field
    */
   public static TemplateEncoder load(Path file) throws IOException {
-    JsonNode root = new ObjectMapper().readTree(Files.readString(file));
-    return fromJson(root, file.toString());
+    return fromJson(JsonFiles.readObject(file), file.toString());
   }
 
   /**
@@ -44,138 +43,136 @@ public final class HfTemplateEncoder {
    */
   public static TemplateEncoder fromJson(JsonNode root, String fileName) {
     Tokenizer tok = HfTokenizerJson.fromJson(root, fileName);
+    StrictJson json = new StrictJson(fileName);
     Map<String, Integer> specials = tok.specialTokens();
     JsonNode pp = root.get("post_processor");
-    List<Piece> single;
-    List<Piece> pair;
-    if (pp == null || pp.isNull()) {
-      single = List.of(Piece.sequence(0, 0));
-      pair = List.of(Piece.sequence(0, 0), Piece.sequence(1, 1));
-    } else {
-      String type = pp.path("type").asText("");
-      switch (type) {
-        case "TemplateProcessing":
-          single = template(pp, "single", specialsOf(pp, fileName), fileName);
-          pair = template(pp, "pair", specialsOf(pp, fileName), fileName);
-          break;
-        case "BertProcessing":
-        case "RobertaProcessing": {
-          int cls = pairId(pp, "cls", fileName);
-          int sep = pairId(pp, "sep", fileName);
-          single = List.of(Piece.special(0, cls), Piece.sequence(0, 0), Piece.special(0, sep));
-          pair = type.equals("BertProcessing")
-              ? List.of(Piece.special(0, cls), Piece.sequence(0, 0), Piece.special(0, sep),
-                  Piece.sequence(1, 1), Piece.special(1, sep))
-              : List.of(Piece.special(0, cls), Piece.sequence(0, 0), Piece.special(0, sep),
-                  Piece.special(0, sep), Piece.sequence(1, 0), Piece.special(0, sep));
-          break;
-        }
-        default:
-          throw new IllegalArgumentException(
-              fileName + ": post_processor type '" + type + "' is not supported (expected"
-                  + " TemplateProcessing, BertProcessing or RobertaProcessing)");
-      }
-    }
+    List<List<Piece>> templates = pp == null || pp.isNull()
+        ? List.of(List.of(Piece.sequence(0, 0)), List.of(Piece.sequence(0, 0), Piece.sequence(1, 1)))
+        : templates(pp, json);
     int padId;
     JsonNode padding = root.get("padding");
     if (padding != null && padding.isObject()) {
-      JsonNode p = padding.get("pad_id");
-      if (p == null || !p.isIntegralNumber()) {
-        throw new IllegalArgumentException(fileName + ": padding.pad_id must be an integer id");
-      }
-      padId = p.asInt();
+      padId = json.id(padding.get("pad_id"), "padding.pad_id");
     } else {
       padId = specials.getOrDefault("[PAD]", specials.getOrDefault("<pad>", 0));
     }
     try {
-      return new TemplateEncoder(tok, single, pair, padId);
+      return new TemplateEncoder(tok, templates.get(0), templates.get(1), padId);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(fileName + ": post_processor: " + e.getMessage(), e);
+      throw new TokenizerFormatException(fileName, "post_processor: " + e.getMessage(), e);
     }
   }
 
-  private static int pairId(JsonNode pp, String field, String fileName) {
-    JsonNode v = pp.get(field);
-    if (v == null || !v.isArray() || v.size() != 2 || !v.get(1).isIntegralNumber()) {
-      throw new IllegalArgumentException(
-          fileName + ": post_processor." + field + " must be [token, id], got " + v);
+  /**
+   * The single and pair templates of a post-processor, read strictly as Hugging Face
+   * {@code tokenizers} deserialises them: {@code TemplateProcessing} needs {@code single},
+   * {@code pair} and {@code special_tokens} (each with {@code id}, and {@code ids} and
+   * {@code tokens} of one length), every template item is {@code {"Sequence": {"id": "A"|"B",
+   * "type_id": n}}} or {@code {"SpecialToken": {"id": name, "type_id": n}}} naming a listed special
+   * token; {@code BertProcessing} and {@code RobertaProcessing} need {@code cls} and {@code sep} as
+   * {@code [token, id]}. Ids are checked against the vocabulary by {@link HfTokenizerJson}.
+   *
+   * @param pp the post_processor node
+   * @param json the strict reader of the file
+   * @return the single template, then the pair template
+   */
+  static List<List<Piece>> templates(JsonNode pp, StrictJson json) {
+    if (!pp.isObject()) {
+      throw json.error("post_processor", "found " + StrictJson.describe(pp) + ", expected an object");
     }
-    return v.get(1).asInt();
+    String type = json.string(pp, "type", "post_processor.type");
+    switch (type) {
+      case "TemplateProcessing": {
+        Map<String, int[]> specials = specialsOf(pp, json);
+        return List.of(template(pp, "single", specials, json), template(pp, "pair", specials, json));
+      }
+      case "BertProcessing":
+      case "RobertaProcessing": {
+        int cls = pairId(pp, "cls", json);
+        int sep = pairId(pp, "sep", json);
+        List<Piece> single =
+            List.of(Piece.special(0, cls), Piece.sequence(0, 0), Piece.special(0, sep));
+        List<Piece> pair = type.equals("BertProcessing")
+            ? List.of(Piece.special(0, cls), Piece.sequence(0, 0), Piece.special(0, sep),
+                Piece.sequence(1, 1), Piece.special(1, sep))
+            : List.of(Piece.special(0, cls), Piece.sequence(0, 0), Piece.special(0, sep),
+                Piece.special(0, sep), Piece.sequence(1, 0), Piece.special(0, sep));
+        return List.of(single, pair);
+      }
+      default:
+        throw json.error("post_processor.type", "'" + UntrustedText.name(type) + "' is not supported"
+            + " (expected TemplateProcessing, BertProcessing or RobertaProcessing)");
+    }
   }
 
-  private static Map<String, int[]> specialsOf(JsonNode pp, String fileName) {
-    JsonNode st = pp.get("special_tokens");
+  private static int pairId(JsonNode pp, String field, StrictJson json) {
+    String path = "post_processor." + field;
+    JsonNode v = json.array(pp, field, path);
+    if (v.size() != 2) {
+      throw json.error(path, "found " + StrictJson.describe(v) + ", expected [token, id]");
+    }
+    json.text(v.get(0), path + "[0]");
+    return json.id(v.get(1), path + "[1]");
+  }
+
+  private static Map<String, int[]> specialsOf(JsonNode pp, StrictJson json) {
+    JsonNode st = json.object(pp, "special_tokens", "post_processor.special_tokens");
     Map<String, int[]> out = new java.util.HashMap<>();
-    if (st == null || st.isNull()) {
-      return out;
-    }
-    if (!st.isObject()) {
-      throw new IllegalArgumentException(
-          fileName + ": post_processor.special_tokens must be an object");
-    }
-    st.fields().forEachRemaining(e -> {
-      JsonNode ids = e.getValue().get("ids");
-      if (ids == null || !ids.isArray()) {
-        throw new IllegalArgumentException(
-            fileName + ": post_processor.special_tokens['" + e.getKey() + "'].ids must be an array");
+    for (java.util.Iterator<Map.Entry<String, JsonNode>> it = st.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String path = "post_processor.special_tokens" + StrictJson.key(e.getKey());
+      JsonNode t = e.getValue();
+      if (!t.isObject()) {
+        throw json.error(path, "found " + StrictJson.describe(t) + ", expected an object");
+      }
+      json.string(t, "id", path + ".id");
+      JsonNode ids = json.array(t, "ids", path + ".ids");
+      JsonNode tokens = json.array(t, "tokens", path + ".tokens");
+      if (ids.size() != tokens.size()) {
+        throw json.error(path, ids.size() + " ids but " + tokens.size()
+            + " tokens (ids and tokens must be of the same length)");
       }
       int[] r = new int[ids.size()];
       for (int i = 0; i < r.length; i++) {
-        if (!ids.get(i).isIntegralNumber()) {
-          throw new IllegalArgumentException(
-              fileName + ": post_processor.special_tokens['" + e.getKey() + "'].ids[" + i
-                  + "] must be an integer id");
-        }
-        r[i] = ids.get(i).asInt();
+        r[i] = json.id(ids.get(i), path + ".ids[" + i + "]");
+        json.text(tokens.get(i), path + ".tokens[" + i + "]");
       }
       out.put(e.getKey(), r);
-    });
+    }
     return out;
   }
 
   private static List<Piece> template(
-      JsonNode pp, String field, Map<String, int[]> specials, String fileName) {
-    JsonNode items = pp.get(field);
+      JsonNode pp, String field, Map<String, int[]> specials, StrictJson json) {
     String path = "post_processor." + field;
-    if (items == null || !items.isArray()) {
-      throw new IllegalArgumentException(fileName + ": " + path + " must be an array");
-    }
+    JsonNode items = json.array(pp, field, path);
     List<Piece> out = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       JsonNode it = items.get(i);
       String p = path + "[" + i + "]";
-      if (it.has("Sequence")) {
-        JsonNode s = it.get("Sequence");
-        String id = s.path("id").asText("");
+      if (it.isObject() && it.size() == 1 && it.has("Sequence")) {
+        JsonNode s = json.object(it, "Sequence", p + ".Sequence");
+        String id = json.string(s, "id", p + ".Sequence.id");
         if (!id.equals("A") && !id.equals("B")) {
-          throw new IllegalArgumentException(
-              fileName + ": " + p + ".Sequence.id must be \"A\" or \"B\", got " + s.get("id"));
+          throw json.error(p + ".Sequence.id", "found '" + UntrustedText.name(id)
+              + "', expected \"A\" or \"B\"");
         }
-        out.add(Piece.sequence(id.equals("A") ? 0 : 1, typeId(s, p + ".Sequence", fileName)));
-      } else if (it.has("SpecialToken")) {
-        JsonNode s = it.get("SpecialToken");
-        String id = s.path("id").asText("");
+        out.add(Piece.sequence(id.equals("A") ? 0 : 1, json.id(s.get("type_id"),
+            p + ".Sequence.type_id")));
+      } else if (it.isObject() && it.size() == 1 && it.has("SpecialToken")) {
+        JsonNode s = json.object(it, "SpecialToken", p + ".SpecialToken");
+        String id = json.string(s, "id", p + ".SpecialToken.id");
         int[] ids = specials.get(id);
         if (ids == null) {
-          throw new IllegalArgumentException(
-              fileName + ": " + p + ".SpecialToken.id '" + id
-                  + "' is not in post_processor.special_tokens");
+          throw json.error(p + ".SpecialToken.id", "'" + UntrustedText.name(id)
+              + "' is not in post_processor.special_tokens");
         }
-        out.add(Piece.special(typeId(s, p + ".SpecialToken", fileName), ids));
+        out.add(Piece.special(json.id(s.get("type_id"), p + ".SpecialToken.type_id"), ids));
       } else {
-        throw new IllegalArgumentException(
-            fileName + ": " + p + " must be {\"Sequence\": ...} or {\"SpecialToken\": ...}");
+        throw json.error(p, "found " + StrictJson.describe(it)
+            + ", expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
       }
     }
     return out;
-  }
-
-  private static int typeId(JsonNode s, String path, String fileName) {
-    JsonNode t = s.get("type_id");
-    if (t == null || !t.isIntegralNumber() || t.asInt() < 0) {
-      throw new IllegalArgumentException(
-          fileName + ": " + path + ".type_id must be a non-negative integer, got " + t);
-    }
-    return t.asInt();
   }
 }

@@ -11,6 +11,7 @@ import dev.llmkit.tokenizer.TokenizerFormatException;
 import dev.llmkit.tokenizer.Utf8;
 import dev.llmkit.tokenizer.bpe.ByteLevel;
 import dev.llmkit.tokenizer.bpe.BytePairTokenizer;
+import dev.llmkit.tokenizer.encoding.TemplateEncoder;
 import dev.llmkit.tokenizer.pretokenize.Gpt2PreTokenizer;
 import dev.llmkit.tokenizer.pretokenize.PreTokenizer;
 import dev.llmkit.tokenizer.pretokenize.PreTokenizers;
@@ -101,7 +102,11 @@ public final class HfTokenizerJson {
     }
   }
 
-  /** A Unigram {@code model.vocab}: an array of [piece, score]; a piece's id is its index. */
+  /**
+   * A Unigram {@code model.vocab}: a non-empty array of [piece, score]; a piece's id is its index.
+   * A piece listed twice is an error (Hugging Face keeps the last silently, leaving an id no text
+   * encodes to; SentencePiece, where these files come from, refuses the model).
+   */
   private static Map<String, Integer> unigramVocab(JsonNode model, StrictJson json) {
     JsonNode v = json.array(model, "vocab", "model.vocab");
     Map<String, Integer> vocab = new LinkedHashMap<>();
@@ -111,7 +116,15 @@ public final class HfTokenizerJson {
       if (!e.isArray() || e.size() != 2 || !e.get(1).isNumber()) {
         throw json.error(path, "found " + StrictJson.describe(e) + ", expected [piece, score]");
       }
-      vocab.putIfAbsent(json.text(e.get(0), path + "[0]"), i);
+      String piece = json.text(e.get(0), path + "[0]");
+      Integer prev = vocab.putIfAbsent(piece, i);
+      if (prev != null) {
+        throw json.error(path + "[0]", "piece " + StrictJson.key(piece)
+            + " is already model.vocab[" + prev + "]");
+      }
+    }
+    if (vocab.isEmpty()) {
+      throw json.error("model.vocab", "is empty, expected at least one [piece, score]");
     }
     return vocab;
   }
@@ -227,22 +240,17 @@ public final class HfTokenizerJson {
             }
           }
         }
-      } else if (type.equals("BertProcessing") || type.equals("RobertaProcessing")) {
-        for (String f : new String[] {"sep", "cls"}) {
-          JsonNode pair = p.get(f);
-          if (pair == null) {
-            continue;
-          }
-          String path = "post_processor." + f;
-          if (!pair.isArray() || pair.size() != 2) {
-            throw json.error(path, "found " + StrictJson.describe(pair)
-                + ", expected [token, id]");
-          }
-          json.text(pair.get(0), path + "[0]");
-          int id = json.id(pair.get(1), path + "[1]");
-          if (id >= size) {
-            throw json.error(path + "[1]", "id " + id + " is outside the vocabulary of " + size
-                + " tokens");
+      }
+      if (!type.equals("ByteLevel")) {
+        // the templates: their fields, and the ids of BertProcessing / RobertaProcessing
+        for (List<TemplateEncoder.Piece> t : HfTemplateEncoder.templates(p, json)) {
+          for (TemplateEncoder.Piece piece : t) {
+            for (int id : piece.tokenIds()) {
+              if (id >= size) {
+                throw json.error("post_processor", "id " + id + " is outside the vocabulary of "
+                    + size + " tokens");
+              }
+            }
           }
         }
       }
@@ -516,6 +524,14 @@ public final class HfTokenizerJson {
         lowercase = true;
       } else {
         throw json.error(path, "normalizer '" + t + "' is not supported with WordPiece");
+      }
+    }
+    for (JsonNode n : pipeline.decs) {
+      String t = n.get("type").textValue();
+      String path = "decoder(" + t + ")";
+      if (t.equals("WordPiece")) {
+        json.optString(n, "prefix", path + ".prefix", "##");
+        json.optBool(n, "cleanup", path + ".cleanup", true);
       }
     }
     OptionalInt cls = firstPresent(specials, "[CLS]");

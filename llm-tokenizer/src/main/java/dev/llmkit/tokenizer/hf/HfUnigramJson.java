@@ -2,6 +2,7 @@ package dev.llmkit.tokenizer.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import dev.llmkit.tokenizer.sentencepiece.PrecompiledCharsMap;
 import dev.llmkit.tokenizer.sentencepiece.SentencePieceTokenizer;
 import dev.llmkit.tokenizer.sentencepiece.UnigramModel;
@@ -42,7 +43,7 @@ public final class HfUnigramJson {
     JsonNode model = root.get("model");
     JsonNode vocab = model.get("vocab");
     if (vocab == null || !vocab.isArray()) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           fileName + ": model.vocab must be an array of [piece, score] pairs");
     }
     int n = vocab.size();
@@ -52,7 +53,7 @@ public final class HfUnigramJson {
     for (int i = 0; i < n; i++) {
       JsonNode e = vocab.get(i);
       if (!e.isArray() || e.size() != 2 || !e.get(0).isTextual() || !e.get(1).isNumber()) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             fileName + ": model.vocab[" + i + "] must be [piece (string), score (number)], got " + e);
       }
       pieces[i] = e.get(0).asText();
@@ -63,7 +64,7 @@ public final class HfUnigramJson {
     JsonNode unk = model.get("unk_id");
     if (unk != null && !unk.isNull()) {
       if (!unk.isIntegralNumber() || unk.asLong() < 0 || unk.asLong() >= n) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             fileName + ": model.unk_id " + unk + " must be an id in [0, " + n + ")");
       }
       unkId = unk.asInt();
@@ -115,7 +116,7 @@ public final class HfUnigramJson {
 
   private static void checkId(int id, int n, String what, String fileName) {
     if (id < 0 || id >= n) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           fileName + ": " + what + " has id " + id + ", outside model.vocab [0, " + n + ")");
     }
   }
@@ -126,7 +127,7 @@ public final class HfUnigramJson {
 
   private static String type(JsonNode n, String path, String fileName) {
     if (!n.isObject() || !n.path("type").isTextual()) {
-      throw new IllegalArgumentException(fileName + ": " + path + " must be an object with a 'type'");
+      throw new TokenizerFormatException(fileName + ": " + path + " must be an object with a 'type'");
     }
     return n.get("type").asText();
   }
@@ -137,7 +138,7 @@ public final class HfUnigramJson {
       return dflt;
     }
     if (!v.isBoolean()) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           fileName + ": " + path + "." + field + " must be true or false, got " + v);
     }
     return v.asBoolean();
@@ -146,7 +147,7 @@ public final class HfUnigramJson {
   private static String string(JsonNode n, String field, String path, String fileName) {
     JsonNode v = n.get(field);
     if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           fileName + ": " + path + "." + field + " must be a string, got " + v);
     }
     return v.asText();
@@ -155,7 +156,7 @@ public final class HfUnigramJson {
   private static JsonNode array(JsonNode n, String field, String path, String fileName) {
     JsonNode v = n.get(field);
     if (v == null || !v.isArray()) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           fileName + ": " + path + "." + field + " must be an array, got " + v);
     }
     return v;
@@ -194,17 +195,22 @@ public final class HfUnigramJson {
           return UnaryOperator.identity();
         }
         if (!v.isTextual()) {
-          throw new IllegalArgumentException(
+          throw new TokenizerFormatException(
               fileName + ": " + path + ".precompiled_charsmap must be a base64 string");
         }
         byte[] blob;
         try {
           blob = Base64.getDecoder().decode(v.asText());
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(
+          throw new TokenizerFormatException(
               fileName + ": " + path + ".precompiled_charsmap is not valid base64: " + e.getMessage());
         }
-        PrecompiledCharsMap map = new PrecompiledCharsMap(blob, fileName + ": " + path);
+        PrecompiledCharsMap map;
+        try {
+          map = new PrecompiledCharsMap(blob, fileName + ": " + path);
+        } catch (IllegalArgumentException e) {
+          throw new TokenizerFormatException(e.getMessage(), e);
+        }
         return map::normalizeHf;
       }
       case "NFKC":
@@ -232,7 +238,7 @@ public final class HfUnigramJson {
         return s -> p.matcher(s).replaceAll(content);
       }
       default:
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             fileName + ": " + path + " type '" + t + "' is not supported with a Unigram model"
                 + " (expected Sequence, Precompiled, NFKC, NFC, NFKD, NFD, Lowercase, Prepend,"
                 + " Strip or Replace)");
@@ -248,11 +254,11 @@ public final class HfUnigramJson {
       try {
         return Pattern.compile(p.get("Regex").asText());
       } catch (java.util.regex.PatternSyntaxException e) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             fileName + ": " + path + ".pattern.Regex is not a valid pattern: " + e.getMessage());
       }
     }
-    throw new IllegalArgumentException(
+    throw new TokenizerFormatException(
         fileName + ": " + path + ".pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + p);
   }
 
@@ -301,7 +307,7 @@ public final class HfUnigramJson {
         continue;
       }
       if (!pt.equals("Metaspace") || ms != null) {
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             fileName + ": " + path + " type '" + pt + "' is not supported with a Unigram model"
                 + " (expected Metaspace, optionally after WhitespaceSplit)");
       }
@@ -313,7 +319,7 @@ public final class HfUnigramJson {
   private static UnigramTokenizer.Metaspace metaspace(JsonNode p, String path, String fileName) {
     String rep = string(p, "replacement", path, fileName);
     if (rep.length() != 1) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           fileName + ": " + path + ".replacement must be one character, got '" + rep + "'");
     }
     UnigramTokenizer.PrependScheme scheme;
@@ -331,7 +337,7 @@ public final class HfUnigramJson {
           scheme = UnigramTokenizer.PrependScheme.NEVER;
           break;
         default:
-          throw new IllegalArgumentException(
+          throw new TokenizerFormatException(
               fileName + ": " + path + ".prepend_scheme '" + s
                   + "' is not one of always, first, never");
       }
@@ -368,7 +374,7 @@ public final class HfUnigramJson {
       case "Strip":
         return false;
       default:
-        throw new IllegalArgumentException(
+        throw new TokenizerFormatException(
             fileName + ": " + path + " type '" + t + "' is not supported with a Unigram model"
                 + " (expected Metaspace, ByteFallback, Fuse, Replace, Strip or Sequence)");
     }

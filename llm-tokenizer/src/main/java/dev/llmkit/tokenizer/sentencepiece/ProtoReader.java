@@ -1,5 +1,6 @@
 package dev.llmkit.tokenizer.sentencepiece;
 
+import dev.llmkit.tokenizer.TokenizerFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -10,8 +11,8 @@ import java.nio.ByteOrder;
  * protobuf-java (with generated classes for one message) into every tokenizer user's class path
  * for a single file format is not worth it. Only the wire types of proto2 messages are read
  * (varint, 64-bit, length-delimited, 32-bit); unknown fields are skipped, so newer
- * SentencePiece files still load. Every malformed length throws {@link IllegalArgumentException}
- * naming the file and the byte offset.
+ * SentencePiece files still load. Every malformed length, unterminated or over-long varint and
+ * unknown wire type throws a {@link TokenizerFormatException} naming the file and the byte offset.
  */
 final class ProtoReader {
   static final int VARINT = 0;
@@ -95,9 +96,18 @@ final class ProtoReader {
     return java.util.Arrays.copyOfRange(buf, r[0], r[1]);
   }
 
+  /** A string field, which must be well-formed UTF-8 (protobuf's rule for {@code string}). */
   String string() {
     int[] r = lengthDelimited();
-    return new String(buf, r[0], r[1] - r[0], java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(buf, r[0], r[1] - r[0])).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      pos = r[0];
+      throw bad("field " + fieldNumber() + " is not valid UTF-8");
+    }
   }
 
   private int[] lengthDelimited() {
@@ -143,8 +153,8 @@ final class ProtoReader {
     }
   }
 
-  IllegalArgumentException bad(String what) {
-    return new IllegalArgumentException(
+  TokenizerFormatException bad(String what) {
+    return new TokenizerFormatException(
         fileName + ": not a SentencePiece model (protobuf ModelProto expected): " + what
             + " at byte " + pos);
   }

@@ -1,10 +1,14 @@
 package dev.llmkit.tokenizer.sentencepiece;
 
+import dev.llmkit.tokenizer.TokenizerFormatException;
+import dev.llmkit.tokenizer.UntrustedText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -14,6 +18,15 @@ import java.util.OptionalInt;
  * {@code NormalizerSpec} with the precompiled normalisation rules and whitespace flags) into a
  * {@link SentencePieceModelTokenizer}. Unigram and BPE models are supported; WORD and CHAR models
  * are rejected by name.
+ *
+ * <p>Validation follows SentencePiece's own load-time checks ({@code model_interface.cc}) and is
+ * stricter where a file can only be corrupt: no empty piece; a piece text at most once among the
+ * normal kinds (NORMAL, USER_DEFINED, UNUSED) and at most once among the reserved kinds (UNKNOWN,
+ * CONTROL, BYTE); exactly one UNKNOWN piece, which {@code trainer_spec.unk_id} names; BYTE pieces
+ * only with {@code byte_fallback}, each spelled {@code <0xHH>}, all 256 present when
+ * {@code byte_fallback} is on; piece types 1..6 (protobuf would silently read an unknown enum value
+ * as NORMAL); strings well-formed UTF-8; varints, lengths and wire types exact. Every error is a
+ * {@link TokenizerFormatException} naming the file and the piece or field.
  */
 public final class SentencePieceModelFile {
   private SentencePieceModelFile() {}
@@ -24,7 +37,8 @@ public final class SentencePieceModelFile {
    * @param file the file
    * @return the tokenizer
    * @throws IOException if the file cannot be read
-   * @throws IllegalArgumentException if the file is not a SentencePiece model, naming the file
+   * @throws TokenizerFormatException if the file is not a valid SentencePiece model, naming the
+   *     file and the field
    */
   public static SentencePieceModelTokenizer load(Path file) throws IOException {
     return read(Files.readAllBytes(file), file.toString());
@@ -36,7 +50,8 @@ public final class SentencePieceModelFile {
    * @param bytes the file contents
    * @param fileName the file, for messages
    * @return the tokenizer
-   * @throws IllegalArgumentException if the bytes are not a SentencePiece model, naming the file
+   * @throws TokenizerFormatException if the bytes are not a valid SentencePiece model, naming the
+   *     file and the field
    */
   public static SentencePieceModelTokenizer read(byte[] bytes, String fileName) {
     List<String> pieces = new ArrayList<>();
@@ -80,13 +95,13 @@ public final class SentencePieceModelFile {
               }
             }
             if (piece == null || piece.isEmpty()) {
-              throw new IllegalArgumentException(
-                  fileName + ": piece " + pieces.size() + " has no text");
+              throw new TokenizerFormatException(
+                  fileName, "pieces[" + pieces.size() + "] has no text (piece must not be empty)");
             }
             if (type < SentencePieceTokenizer.NORMAL || type > SentencePieceTokenizer.BYTE) {
-              throw new IllegalArgumentException(
-                  fileName + ": piece " + pieces.size() + " ('" + piece + "') has type " + type
-                      + ", expected 1..6");
+              throw new TokenizerFormatException(
+                  fileName, "pieces[" + pieces.size() + "] ('" + UntrustedText.name(piece)
+                      + "') has type " + type + ", expected 1..6 (NORMAL..BYTE)");
             }
             pieces.add(piece);
             scores.add(score);
@@ -155,12 +170,13 @@ public final class SentencePieceModelFile {
         }
       }
     } catch (IllegalArgumentException e) {
-      throw e;
+      throw e instanceof TokenizerFormatException ? e : new TokenizerFormatException(
+          fileName, e.getMessage(), e);
     } catch (RuntimeException e) {
       throw r.bad(e.toString());
     }
     if (pieces.isEmpty() || !sawNormalizer) {
-      throw new IllegalArgumentException(
+      throw new TokenizerFormatException(
           fileName + ": not a SentencePiece model (protobuf ModelProto expected): "
               + (pieces.isEmpty() ? "no pieces" : "no normalizer_spec"));
     }
@@ -170,8 +186,8 @@ public final class SentencePieceModelFile {
     } else if (modelType == 2) {
       type = SentencePieceModelTokenizer.ModelType.BPE;
     } else {
-      throw new IllegalArgumentException(
-          fileName + ": SentencePiece model_type " + (modelType == 3 ? "WORD" : modelType == 4
+      throw new TokenizerFormatException(
+          fileName + ": trainer_spec.model_type " + (modelType == 3 ? "WORD" : modelType == 4
               ? "CHAR" : String.valueOf(modelType)) + " is not supported (expected UNIGRAM or BPE)");
     }
     int n = pieces.size();
@@ -186,18 +202,85 @@ public final class SentencePieceModelFile {
         user.add(p[i].getBytes(StandardCharsets.UTF_8));
       }
     }
+    checkPieces(p, t, byteFallback, fileName);
     if (unkId < 0 || unkId >= n || t[unkId] != SentencePieceTokenizer.UNKNOWN) {
-      throw new IllegalArgumentException(
-          fileName + ": trainer_spec.unk_id " + unkId + " is not an UNKNOWN piece of the " + n
+      throw new TokenizerFormatException(
+          fileName, "trainer_spec.unk_id " + unkId + " is not the UNKNOWN piece of the " + n
               + "-piece vocabulary");
     }
-    PrecompiledCharsMap map = charsmap == null || charsmap.length == 0 ? null
-        : new PrecompiledCharsMap(charsmap, fileName + " (normalizer " + normName + ")");
+    PrecompiledCharsMap map;
+    try {
+      map = charsmap == null || charsmap.length == 0 ? null
+          : new PrecompiledCharsMap(charsmap, fileName + " (normalizer_spec "
+              + UntrustedText.name(normName) + ")");
+    } catch (IllegalArgumentException e) {
+      throw new TokenizerFormatException(
+          fileName, "normalizer_spec.precompiled_charsmap: " + e.getMessage(), e);
+    }
     SentencePieceNormalizer normalizer =
         new SentencePieceNormalizer(map, addDummyPrefix, removeExtra, escape, suffix, user);
     return new SentencePieceModelTokenizer(
         fileName, type, p, s, t, normalizer, unkId, byteFallback, unkSurface,
         special(bosId, n), special(eosId, n));
+  }
+
+  /** SentencePiece's load-time rules for the pieces (see the class comment). */
+  private static void checkPieces(String[] p, int[] t, boolean byteFallback, String fileName) {
+    Map<String, Integer> normal = new HashMap<>();
+    Map<String, Integer> reserved = new HashMap<>();
+    boolean[] bytes = new boolean[256];
+    int unk = -1;
+    for (int i = 0; i < p.length; i++) {
+      boolean isNormal = t[i] == SentencePieceTokenizer.NORMAL
+          || t[i] == SentencePieceTokenizer.USER_DEFINED || t[i] == SentencePieceTokenizer.UNUSED;
+      Integer prev = (isNormal ? normal : reserved).putIfAbsent(p[i], i);
+      if (prev != null) {
+        throw new TokenizerFormatException(fileName, "pieces[" + i + "] ('"
+            + UntrustedText.name(p[i]) + "') is already defined as pieces[" + prev + "]");
+      }
+      if (t[i] == SentencePieceTokenizer.UNKNOWN) {
+        if (unk >= 0) {
+          throw new TokenizerFormatException(fileName, "pieces[" + i + "] is a second UNKNOWN piece"
+              + " (the first is pieces[" + unk + "])");
+        }
+        unk = i;
+      }
+      if (t[i] == SentencePieceTokenizer.BYTE) {
+        if (!byteFallback) {
+          throw new TokenizerFormatException(fileName, "pieces[" + i + "] ('"
+              + UntrustedText.name(p[i]) + "') is a BYTE piece but trainer_spec.byte_fallback is"
+              + " false");
+        }
+        int b = byteOf(p[i]);
+        if (b < 0) {
+          throw new TokenizerFormatException(fileName, "pieces[" + i + "] ('"
+              + UntrustedText.name(p[i]) + "') is a BYTE piece, expected the form <0xHH>");
+        }
+        bytes[b] = true;
+      }
+    }
+    if (unk < 0) {
+      throw new TokenizerFormatException(fileName, "no piece has type UNKNOWN (unk is not defined)");
+    }
+    if (byteFallback) {
+      for (int b = 0; b < 256; b++) {
+        if (!bytes[b]) {
+          throw new TokenizerFormatException(fileName, String.format("trainer_spec.byte_fallback is"
+              + " true but there is no BYTE piece <0x%02X> (all 256 are needed)", b));
+        }
+      }
+    }
+  }
+
+  /** The byte a {@code <0xHH>} piece (upper-case hex, as SentencePiece writes it) stands for, or -1. */
+  private static int byteOf(String piece) {
+    if (piece.length() != 6 || !piece.startsWith("<0x") || piece.charAt(5) != '>') {
+      return -1;
+    }
+    int hi = Character.digit(piece.charAt(3), 16);
+    int lo = Character.digit(piece.charAt(4), 16);
+    int b = hi * 16 + lo;
+    return hi < 0 || lo < 0 || !piece.equals(String.format("<0x%02X>", b)) ? -1 : b;
   }
 
   private static OptionalInt special(int id, int n) {

@@ -59,7 +59,7 @@ public final class WordPieceTokenizer extends AbstractTokenizer {
     this.vocab = vocab.clone();
     this.ids = new HashMap<>(vocab.length * 2);
     for (int i = 0; i < vocab.length; i++) {
-      ids.putIfAbsent(vocab[i], i);
+      ids.put(vocab[i], i); // a repeated piece keeps its last id, as in Hugging Face's WordPiece
     }
     this.prefix = prefix;
     this.unkId = unkId;

@@ -1,5 +1,6 @@
 package dev.llmkit.tokenizer.encoding;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,7 +136,8 @@ class BertEncodingTest {
     ((ObjectNode) j.get("post_processor").get("single").get(0).get("SpecialToken")).put("id", "[XYZ]");
     IllegalArgumentException e = assertThrows(
         IllegalArgumentException.class, () -> HfTemplateEncoder.fromJson(j, "t.json"));
-    assertTrue(e.getMessage().contains("post_processor.single[0].SpecialToken.id '[XYZ]'"), e.getMessage());
+    assertTrue(e.getMessage().contains("post_processor.single[0].SpecialToken.id: '[XYZ]'"),
+        e.getMessage());
     JsonNode j2 = new ObjectMapper().readTree(Files.readString(file));
     ((ObjectNode) j2.get("post_processor").get("pair").get(1).get("Sequence")).put("type_id", "one");
     e = assertThrows(IllegalArgumentException.class, () -> HfTemplateEncoder.fromJson(j2, "t.json"));
@@ -168,10 +170,18 @@ class BertEncodingTest {
       }
     }
     assertEquals(List.of(), failures);
+    // an empty line is a token, as in Hugging Face's WordPiece::read_file: the ids after it keep
+    // their line numbers; a repeated token gets the id of its last line
     Path empty = dir.resolve("empty-vocab.txt");
-    Files.writeString(empty, "[PAD]\n\nfoo\n");
+    Files.writeString(empty, "[PAD]\n\n[UNK]\nfoo\nfoo\n");
+    dev.llmkit.tokenizer.wordpiece.WordPieceTokenizer w =
+        dev.llmkit.tokenizer.wordpiece.BertVocabFile.load(empty, true);
+    assertEquals(5, w.vocabSize());
+    assertArrayEquals(new int[] {4, 2}, w.encode("foo bar"));
+    Files.writeString(empty, "[PAD]\nfoo\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> dev.llmkit.tokenizer.wordpiece.BertVocabFile.load(empty, true));
-    assertTrue(e.getMessage().contains("line 2 is empty"), e.getMessage());
+    assertTrue(e.getMessage().contains("empty-vocab.txt: vocab.txt has no [UNK] token"),
+        e.getMessage());
   }
 }

@@ -73,6 +73,34 @@ public record GgufKv(String key, int type, byte[] value) {
     }
   }
 
+  /**
+   * Checks that {@link #value} is exactly one encoded value of {@link #type} (a known type, lengths
+   * inside the bytes, nothing left over).
+   *
+   * @param file the file it is for, for messages
+   * @throws IllegalArgumentException naming the file and the key otherwise
+   */
+  void check(Path file) {
+    if (key == null || value == null) {
+      throw new IllegalArgumentException(file + ": metadata entry " + key + " has no "
+          + (key == null ? "key" : "value"));
+    }
+    ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      skip(b, type, file, key);
+    } catch (CheckpointFormatException | java.nio.BufferUnderflowException
+        | IllegalArgumentException e) {
+      throw new IllegalArgumentException(dev.llmkit.tokenizer.UntrustedText.message(file
+          + ": metadata '" + key + "' of type " + type + " does not hold one encoded value of its"
+          + " type (" + value.length + " bytes)"), e);
+    }
+    if (b.hasRemaining()) {
+      throw new IllegalArgumentException(dev.llmkit.tokenizer.UntrustedText.message(file
+          + ": metadata '" + key + "' of type " + type + " has " + b.remaining()
+          + " bytes after its value"));
+    }
+  }
+
   private static byte[] bytes(ByteBuffer b, long n) {
     if (n < 0 || n > b.remaining()) {
       throw new IllegalArgumentException("length " + n);

@@ -1,5 +1,6 @@
 package dev.llmkit.model.io.gguf;
 
+import dev.llmkit.tokenizer.UntrustedText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -39,12 +41,93 @@ public final class GgufWriter {
   public record Tensor(String name, long[] dims, int ggmlType, long bytes, Data data) {}
 
   /**
-   * Writes {@code out}.
+   * Writes {@code out}: the inputs are checked first (nothing is written when they are invalid), the
+   * file is written beside {@code out} and renamed onto it when complete, so a failed or killed
+   * write leaves no half file under the name.
    *
+   * @throws IllegalArgumentException when an input is invalid (named with the file): alignment not
+   *     a power of two; a metadata key given twice, of an unknown value type or whose bytes are not
+   *     one value of its type; a tensor name missing or given twice; dimensions not 1 to 4
+   *     non-negative numbers; an unknown ggml type; a first dimension that is not a whole number of
+   *     the type's blocks; a byte count other than the one the type and shape imply
    * @throws IOException when writing fails or a tensor's data is not its stated byte count (named)
    */
   public static void write(Path out, List<GgufKv> kvs, List<Tensor> tensors, int alignment) throws IOException {
-    try (CountingStream o = new CountingStream(new BufferedOutputStream(Files.newOutputStream(out), 1 << 20))) {
+    validate(out, kvs, tensors, alignment);
+    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+    try {
+      writeTo(tmp, out, kvs, tensors, alignment);
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The checks of {@link #write}, before anything is written. */
+  static void validate(Path out, List<GgufKv> kvs, List<Tensor> tensors, int alignment) {
+    if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
+      throw new IllegalArgumentException(out + ": alignment " + alignment
+          + " is not a power of two");
+    }
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    for (GgufKv kv : kvs) {
+      kv.check(out);
+      if (!keys.add(kv.key())) {
+        throw new IllegalArgumentException(UntrustedText.message(out + ": metadata '" + kv.key()
+            + "' is given twice"));
+      }
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Tensor t : tensors) {
+      if (t.name() == null || t.name().isEmpty()) {
+        throw new IllegalArgumentException(out + ": a tensor has no name");
+      }
+      String what = out + ": tensor '" + t.name() + "' ";
+      if (!names.add(t.name())) {
+        throw new IllegalArgumentException(UntrustedText.message(what + "is given twice"));
+      }
+      long[] dims = t.dims();
+      if (dims == null || dims.length < 1 || dims.length > 4) {
+        throw new IllegalArgumentException(UntrustedText.message(what + "has "
+            + (dims == null ? "no" : String.valueOf(dims.length)) + " dimensions, expected 1 to 4"));
+      }
+      long elements = 1;
+      for (long d : dims) {
+        if (d < 0) {
+          throw new IllegalArgumentException(UntrustedText.message(what + "has dimensions "
+              + java.util.Arrays.toString(dims) + ", expected non-negative numbers"));
+        }
+        try {
+          elements = Math.multiplyExact(elements, d);
+        } catch (ArithmeticException e) {
+          throw new IllegalArgumentException(UntrustedText.message(what + "has dimensions "
+              + java.util.Arrays.toString(dims) + " whose product overflows"));
+        }
+      }
+      GgmlType type = GgmlType.byId(t.ggmlType());
+      if (type == null) {
+        throw new IllegalArgumentException(UntrustedText.message(what + "has unknown ggml type "
+            + t.ggmlType()));
+      }
+      if (dims[0] % type.blockSize() != 0) {
+        throw new IllegalArgumentException(UntrustedText.message(what + "has first dimension "
+            + dims[0] + ", not a multiple of the " + type + " block size " + type.blockSize()));
+      }
+      long bytes = elements / type.blockSize() * type.blockBytes();
+      if (t.bytes() != bytes) {
+        throw new IllegalArgumentException(UntrustedText.message(what + "(" + type + ", dims "
+            + java.util.Arrays.toString(dims) + ") states " + t.bytes() + " bytes, expected "
+            + bytes));
+      }
+      if (t.data() == null) {
+        throw new IllegalArgumentException(UntrustedText.message(what + "has no data"));
+      }
+    }
+  }
+
+  private static void writeTo(Path file, Path out, List<GgufKv> kvs, List<Tensor> tensors,
+      int alignment) throws IOException {
+    try (CountingStream o = new CountingStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
       ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
       b.putInt(GgufFile.MAGIC).putInt(3).putLong(tensors.size()).putLong(kvs.size());
       o.write(b.array());

@@ -40,7 +40,8 @@ public final class SafetensorsFile implements TensorSource {
   /** Largest header accepted (the reference implementation's limit is 100 MB as well). */
   static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-  private static final ObjectMapper HEADER_JSON = new ObjectMapper()
+  /** Strict JSON: duplicate keys and trailing content are errors (also for the shard index). */
+  static final ObjectMapper HEADER_JSON = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 

@@ -1,7 +1,8 @@
 package dev.llmkit.model.io.safetensors;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmkit.model.io.CheckpointFormatException;
 import dev.llmkit.model.io.TensorSource;
 import dev.llmkit.tensor.Tensor;
@@ -33,21 +34,49 @@ public final class ShardedSafetensors implements TensorSource {
   }
 
   /**
-   * Opens the index and every shard it names.
+   * Opens the index and every shard it names. The index is read strictly: a JSON object with an
+   * optional {@code metadata} object (whose {@code total_size}, when present, is a non-negative
+   * integer) and a non-empty {@code weight_map} object from tensor name to shard file name; a tensor
+   * listed twice, a shard name that is not a plain file name in the index's folder ({@code ../},
+   * {@code /}, {@code \}, control characters), a shard that does not exist, a tensor missing from
+   * its shard, and a tensor of a shard that the map does not assign to it (unlisted, or listed
+   * under another shard) are errors.
    *
    * @throws CheckpointFormatException if the index is corrupt, names a shard outside its folder or
-   *     one that is missing, or maps a tensor to a shard that does not hold it
+   *     one that is missing, or disagrees with the shards' contents, naming the file and the tensor
    */
   public static ShardedSafetensors open(Path indexFile) throws IOException {
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(indexFile.toFile());
-    } catch (IOException e) {
-      throw new CheckpointFormatException(indexFile, "not valid JSON: " + e.getMessage(), e);
+      root = SafetensorsFile.HEADER_JSON.readTree(indexFile.toFile()); // strict: no duplicate keys
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : " line " + at.getLineNr() + " column " + at.getColumnNr();
+      throw new CheckpointFormatException(indexFile,
+          "not valid JSON" + where + ": " + e.getOriginalMessage(), e);
     }
-    JsonNode wm = root == null ? null : root.get("weight_map");
-    if (wm == null || !wm.isObject()) {
-      throw new CheckpointFormatException(indexFile, "has no 'weight_map' object");
+    if (root == null || !root.isObject()) {
+      throw new CheckpointFormatException(indexFile, "expected a JSON object, found "
+          + (root == null ? "nothing" : root.getNodeType()));
+    }
+    JsonNode meta = root.get("metadata");
+    if (meta != null && !meta.isNull()) {
+      if (!meta.isObject()) {
+        throw new CheckpointFormatException(indexFile, "metadata is " + meta.getNodeType()
+            + ", expected an object");
+      }
+      JsonNode total = meta.get("total_size");
+      if (total != null && !total.isNull() && (!total.isIntegralNumber() || !total.canConvertToLong()
+          || total.longValue() < 0)) {
+        throw new CheckpointFormatException(indexFile, "metadata.total_size is "
+            + total.getNodeType() + " " + total + ", expected a non-negative integer");
+      }
+    }
+    JsonNode wm = root.get("weight_map");
+    if (wm == null || !wm.isObject() || wm.isEmpty()) {
+      throw new CheckpointFormatException(indexFile, "has no 'weight_map' object of tensor names"
+          + " to shard files" + (wm == null ? "" : " (found " + wm.getNodeType()
+              + (wm.isObject() ? ", empty" : "") + ")"));
     }
     Path dir = indexFile.toAbsolutePath().getParent();
     Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
@@ -55,12 +84,11 @@ public final class ShardedSafetensors implements TensorSource {
     try {
       for (Iterator<Map.Entry<String, JsonNode>> it = wm.properties().iterator(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        String shard = e.getValue().asText();
-        if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/")
-            || shard.contains("\\") || shard.equals("..") || shard.equals(".")) {
+        String shard = e.getValue().isTextual() ? e.getValue().textValue() : null;
+        if (shard == null || !plainFileName(shard)) {
           throw new CheckpointFormatException(
               indexFile, "weight_map entry of tensor '" + e.getKey() + "' names an invalid shard "
-                  + e.getValue());
+                  + e.getValue() + " (expected the name of a file beside the index)");
         }
         SafetensorsFile f = shards.get(shard);
         if (f == null) {
@@ -79,6 +107,16 @@ public final class ShardedSafetensors implements TensorSource {
         }
         byTensor.put(e.getKey(), f);
       }
+      for (Map.Entry<String, SafetensorsFile> s : shards.entrySet()) {
+        for (String name : s.getValue().names()) {
+          SafetensorsFile owner = byTensor.get(name);
+          if (owner != s.getValue()) {
+            throw new CheckpointFormatException(indexFile, "tensor '" + name + "' of shard '"
+                + s.getKey() + "' is " + (owner == null ? "not listed in weight_map"
+                    : "listed in weight_map under shard '" + owner.path().getFileName() + "'"));
+          }
+        }
+      }
     } catch (IOException | RuntimeException ex) {
       for (SafetensorsFile f : shards.values()) {
         try {
@@ -91,6 +129,20 @@ public final class ShardedSafetensors implements TensorSource {
     }
     return new ShardedSafetensors(indexFile, Collections.unmodifiableMap(byTensor),
         Collections.unmodifiableMap(shards));
+  }
+
+  /** A file name without a folder part: no separator, not . or .., no control character. */
+  private static boolean plainFileName(String name) {
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.length() > 255) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '/' || c == '\\' || c == ':' || Character.isISOControl(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The shard files by name. */

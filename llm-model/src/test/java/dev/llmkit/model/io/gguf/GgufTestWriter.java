@@ -199,6 +199,15 @@ final class GgufTestWriter {
     return this;
   }
 
+  /**
+   * Adds a tensor of raw data under any type id (known or not), GGUF dims as given (innermost
+   * first): the offsets follow the data's length, whatever the type and shape imply.
+   */
+  GgufTestWriter raw(String name, long[] dims, int typeId, byte[] data) {
+    tensors.add(new Object[] {name, dims.clone(), typeId, data.clone()});
+    return this;
+  }
+
   /** The whole file. */
   byte[] bytes() {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -215,7 +224,7 @@ final class GgufTestWriter {
       for (long d : dims) {
         o.writeBytes(le(8, d));
       }
-      o.writeBytes(le(4, ((GgmlType) t[2]).id()));
+      o.writeBytes(le(4, t[2] instanceof GgmlType g ? g.id() : (Integer) t[2]));
       o.writeBytes(le(8, offset));
       offset += ((byte[]) t[3]).length;
       offset = (offset + alignment - 1) / alignment * alignment;
