@@ -69,12 +69,14 @@ public final class BenchCommand implements Callable<Integer> {
           + " counts the tokens of all N (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @picocli.CommandLine.Mixin QuantizeOnLoad quantize;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
-    Models.Ready loaded = ModelSource.load(model, tokenizer, false, decodeMatrices);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, false, decodeMatrices, quantize.type());
     Transformer m = loaded.model();
     int ctx = m.contextLength();
     if (promptLen < 1 || newTokens < 1 || repeats < 1) {
@@ -116,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
       bestDecode = Math.max(bestDecode, tps[1]);
     }
     DecodeMatrices mode = m.decodeMatrices();
-    out.printf("weights %s%n", mode.quantType() != null ? mode.quantType() : "F32");
+    out.printf("weights %s%n", weightsLabel(m.weights(), mode.quantType()));
     out.printf("weight_bytes_per_token %d%n", weightBytes(m.weights(), mode.quantType()));
     out.printf("prefill_tok_per_s %.1f%n", bestPrefill);
     out.printf("decode_tok_per_s %.1f%n", bestDecode);
@@ -179,7 +181,27 @@ public final class BenchCommand implements Callable<Integer> {
         bytes += type == null ? 4L * t.length() : type.bytes(t.dim(0), t.dim(1));
       }
     }
+    // matrices stored quantized (a quantized GGUF, --quantize): their blocks; the token table only
+    // when it is also the output projection (a lookup reads one row)
+    for (java.util.Map.Entry<String, dev.llmkit.tensor.WeightMatrix> e : w.storedMatrices().entrySet()) {
+      if (!e.getKey().equals("tok_embeddings.weight") || w.lmHead() == null
+          && w.stored("lm_head.weight") == null) {
+        bytes += e.getValue().bytes();
+      }
+    }
     return bytes;
+  }
+
+  /** F32, the decode mode's type, or the stored matrices' types joined with '+' (e.g. Q4_K+Q6_K). */
+  static String weightsLabel(dev.llmkit.model.weights.ModelWeights w, dev.llmkit.tensor.quant.QuantType type) {
+    java.util.TreeSet<String> types = new java.util.TreeSet<>();
+    for (dev.llmkit.tensor.WeightMatrix m : w.storedMatrices().values()) {
+      types.add(m instanceof dev.llmkit.tensor.quant.QuantizedMatrix q ? q.type().name() : "stored");
+    }
+    if (types.isEmpty()) {
+      return type != null ? type.name() : "F32";
+    }
+    return String.join("+", types);
   }
 
   static int argmax(float[] v) {

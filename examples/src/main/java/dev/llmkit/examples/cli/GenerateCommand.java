@@ -127,6 +127,8 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Prompt tokens a full context keeps at its start (llama.cpp's --keep; default: ${DEFAULT-VALUE}).")
   int keep;
 
+  @picocli.CommandLine.Mixin QuantizeOnLoad quantize;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -141,7 +143,7 @@ public final class GenerateCommand implements Callable<Integer> {
     if (Seq2Seq.isT5(model)) {
       return seq2seq(err, ids, promptTokens);
     }
-    Models.Ready loaded = ModelSource.load(model, tokenizer, true, decodeMatrices);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, true, decodeMatrices, quantize.type());
     if (loaded.tokenizer() == null) {
       throw new IllegalArgumentException(
           "the model " + model + " has no tokenizer; name one with --tokenizer");

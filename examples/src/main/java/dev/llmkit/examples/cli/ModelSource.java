@@ -72,6 +72,20 @@ final class ModelSource {
   /** The same, with the model's decode matrices as given. */
   static Models.Ready load(String model, Path tokenizer, boolean needTokenizer, DecodeMatrices decode)
       throws IOException {
+    return load(model, tokenizer, needTokenizer, decode, null);
+  }
+
+  /**
+   * The same, every weight matrix quantized to {@code quantize} on load and kept only quantized
+   * ({@link ModelWeights#quantized}) when it is not null.
+   */
+  static Models.Ready load(String model, Path tokenizer, boolean needTokenizer, DecodeMatrices decode,
+      dev.llmkit.tensor.quant.QuantType quantize) throws IOException {
+    if (quantize != null) {
+      Models.Ready r = load(model, tokenizer, needTokenizer, DecodeMatrices.SHARED, null);
+      ModelWeights q = r.model().weights().quantized(quantize);
+      return new Models.Ready(new Transformer(q, decode), r.tokenizer());
+    }
     if (model.startsWith("random:")) {
       if (!model.equals(RANDOM_GPT2_124M)) {
         throw new IllegalArgumentException(

@@ -43,9 +43,11 @@ public final class PerplexityCommand implements Callable<Integer> {
       + " context length if shorter).")
   Integer context;
 
+  @picocli.CommandLine.Mixin QuantizeOnLoad quantize;
+
   @Override
   public Integer call() throws Exception {
-    Models.Ready loaded = ModelSource.load(model, tokenizer, true);
+    Models.Ready loaded = ModelSource.load(model, tokenizer, true, dev.llmkit.tensor.DecodeMatrices.AUTO, quantize.type());
     String text = Files.readString(data, StandardCharsets.UTF_8);
     int[] tokens = loaded.tokenizer().encode(text);
     int n = context != null ? context : Math.min(512, loaded.model().contextLength());

@@ -141,7 +141,8 @@ public final class Checkpoints {
    * Saves weights (and a tokenizer) as a Hugging Face folder, every file atomically: config.json,
    * model.safetensors (F32; sharded above 5 GB) and tokenizer.json. GPT-2-style models are written
    * as {@code GPT2LMHeadModel} (Conv1D layout, fused c_attn), gated ones as {@code LlamaForCausalLM};
-   * what those families cannot express goes into {@code llmkit_*} config fields.
+   * what those families cannot express goes into {@code llmkit_*} config fields. Quantized
+   * matrices are written dequantized.
    *
    * @param dir the folder (created if missing)
    * @param weights the model
@@ -149,6 +150,6 @@ public final class Checkpoints {
    */
   public static void saveHuggingFace(Path dir, ModelWeights weights, Tokenizer tokenizerOrNull)
       throws IOException {
-    HuggingFaceCheckpoint.save(dir, weights, tokenizerOrNull);
+    HuggingFaceCheckpoint.save(dir, weights.dequantized(), tokenizerOrNull); // quantized: as F32
   }
 }

@@ -2,16 +2,19 @@ package dev.llmkit.model.nn;
 
 import dev.llmkit.tensor.Embedding;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tensor.quant.QuantizedMatrix;
 import java.util.Objects;
 
 /**
  * The input layer: token embeddings plus, for additive position schemes, the position vector of
  * each token's place ({@code x[t] = E[id[t]] + P[start + t]}). Rotary positions act inside attention
- * instead, so then {@code x[t] = E[id[t]]}.
+ * instead, so then {@code x[t] = E[id[t]]}. The token table is F32, or quantized ({@link
+ * QuantizedMatrix}: rows dequantized on lookup; inference only).
  */
 public final class Embeddings {
 
   private final Tensor tokens;
+  private final QuantizedMatrix quantizedTokens;
   private final Positions positions;
   /** Factor on the token vectors (Gemma: √C), 1 for none. */
   private final float scale;
@@ -30,6 +33,7 @@ public final class Embeddings {
    */
   public Embeddings(Tensor tokens, Positions positions, float scale) {
     this.tokens = Objects.requireNonNull(tokens, "tokens");
+    this.quantizedTokens = null;
     this.positions = Objects.requireNonNull(positions, "positions");
     if (!(scale > 0) || Float.isInfinite(scale)) {
       throw new IllegalArgumentException("Embeddings: scale must be > 0 and finite, got " + scale);
@@ -37,7 +41,20 @@ public final class Embeddings {
     this.scale = scale;
   }
 
-  /** (V, C) token table. */
+  /**
+   * Inference-only embeddings over a quantized token table, whose rows are dequantized on lookup.
+   *
+   * @param tokens (V, C) quantized token table
+   * @param positions the position scheme (its additive part is applied here)
+   */
+  public Embeddings(QuantizedMatrix tokens, Positions positions) {
+    this.tokens = null;
+    this.quantizedTokens = Objects.requireNonNull(tokens, "tokens");
+    this.positions = Objects.requireNonNull(positions, "positions");
+    this.scale = 1f;
+  }
+
+  /** (V, C) token table; null when it is quantized. */
   public Tensor tokens() {
     return tokens;
   }
@@ -49,7 +66,11 @@ public final class Embeddings {
    */
   public void forward(int[] ids, int offset, int start, Tensor x) {
     // ids: (T) -> x: (T, C)
-    Embedding.gather(tokens, ids, offset, x.dim(0), x);
+    if (tokens != null) {
+      Embedding.gather(tokens, ids, offset, x.dim(0), x);
+    } else {
+      quantizedTokens.gatherRows(ids, offset, x.dim(0), x);
+    }
     if (scale != 1f) {
       scale(x, x);
     }
@@ -82,6 +103,10 @@ public final class Embeddings {
     private final Tensor scaled;
 
     private Training(int batch, int block, Gradients g) {
+      if (tokens == null) {
+        throw new IllegalStateException(
+            "Embeddings: a quantized token table cannot be trained; dequantize the weights first");
+      }
       this.scaled = scale == 1f ? null : Tensor.zeros(batch * block, tokens.dim(1));
       this.batch = batch;
       this.block = block;

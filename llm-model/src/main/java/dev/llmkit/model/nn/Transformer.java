@@ -63,7 +63,7 @@ public final class Transformer implements LanguageModel {
   public Transformer(ModelWeights weights, DecodeMatrices decode) {
     this.weights = Objects.requireNonNull(weights, "weights");
     this.config = weights.config();
-    long bytes = 4L * weights.lmHead().length();
+    long bytes = weights.lmHead() == null ? 0 : 4L * weights.lmHead().length();
     for (int l = 0; l < config.nLayers(); l++) {
       LayerWeights w = weights.layer(l);
       for (Tensor m : new Tensor[] {w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w3(), w.w2()}) {
@@ -78,14 +78,26 @@ public final class Transformer implements LanguageModel {
     ModelConfig c = config;
     DecodeMatrices m = decodeMatrices;
     this.positions = Positions.of(c, weights.positionEmbedding());
-    this.embeddings = new Embeddings(weights.tokenEmbedding(), positions, c.embeddingScale());
     this.blocks = new Block[c.nLayers()];
-    for (int l = 0; l < blocks.length; l++) {
-      blocks[l] = Block.of(c, weights.layer(l), positions, m, l);
+    if (!weights.hasStoredMatrices()) {
+      this.embeddings = new Embeddings(weights.tokenEmbedding(), positions, c.embeddingScale());
+      for (int l = 0; l < blocks.length; l++) {
+        blocks[l] = Block.of(c, weights.layer(l), positions, m, l);
+      }
+      this.head = new LmHead(
+          Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
+          Linear.of(weights.lmHead(), null, m), c.finalLogitSoftcap());
+    } else {
+      // some matrices stored quantized: those are read as they are, the F32 ones as m says
+      StoredMatrices s = new StoredMatrices(weights, m);
+      this.embeddings = s.embeddings(positions);
+      for (int l = 0; l < blocks.length; l++) {
+        blocks[l] = s.block(l, positions);
+      }
+      this.head = new LmHead(
+          Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
+          s.lmHead(), c.finalLogitSoftcap());
     }
-    this.head = new LmHead(
-        Norm.of(c.norm(), c.normEps(), weights.finalNormWeight(), weights.finalNormBias()),
-        Linear.of(weights.lmHead(), null, m), c.finalLogitSoftcap());
   }
 
   @Override
@@ -235,6 +247,12 @@ public final class Transformer implements LanguageModel {
     private final Tensor dresB;
 
     private Training(int batch, int block, Gradients g, boolean recompute, OutputHead outputHead) {
+      if (weights.hasStoredMatrices()) {
+        throw new IllegalStateException(
+            "training: " + weights.storedMatrices().size() + " matrices are stored quantized (e.g. "
+                + weights.storedMatrices().keySet().iterator().next()
+                + "); train a model over ModelWeights.dequantized()");
+      }
       if (batch < 1) {
         throw new IllegalArgumentException("training: batch must be >= 1, got " + batch);
       }

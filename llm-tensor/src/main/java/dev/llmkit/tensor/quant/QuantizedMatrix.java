@@ -116,6 +116,60 @@ public final class QuantizedMatrix implements WeightMatrix {
     return java.util.Arrays.copyOfRange(data, r * rowBytes, (r + 1) * rowBytes);
   }
 
+  /**
+   * Rows {@code [from, to)} as a new matrix (their blocks copied): how a fused matrix (GPT-2's
+   * stacked q, k, v) is split without dequantizing.
+   *
+   * @throws IndexOutOfBoundsException when the range is not within {@code [0, rows]}
+   */
+  public QuantizedMatrix rows(int from, int to) {
+    java.util.Objects.checkFromToIndex(from, to, rows);
+    return new QuantizedMatrix(type, to - from, cols,
+        java.util.Arrays.copyOfRange(data, from * rowBytes, to * rowBytes));
+  }
+
+  /**
+   * Row r dequantized into {@code dst[off .. off + cols)} (bit-exact, as {@link #toTensor}): an
+   * embedding lookup of a quantized token table.
+   *
+   * @throws IndexOutOfBoundsException when r is not a row
+   */
+  public void dequantizeRow(int r, float[] dst, int off) {
+    java.util.Objects.checkIndex(r, rows);
+    type.dequantize(data, r * rowBytes, dst, off, cols);
+  }
+
+  /**
+   * Embedding lookup in a quantized table: row {@code ids[offset + j]} dequantized into row j of out.
+   *
+   * <p>this: (V, C), ids[offset .. offset + count) -> out: (count, C), overwritten.
+   *
+   * @throws IllegalArgumentException naming the id when one is not in [0, V), or when out is not
+   *     (count, C)
+   */
+  public void gatherRows(int[] ids, int offset, int count, Tensor out) {
+    java.util.Objects.checkFromIndexSize(offset, count, ids.length);
+    if (out.length() != count * cols) {
+      throw new IllegalArgumentException("QuantizedMatrix.gatherRows: out must be (" + count + ", " + cols
+          + "), got " + out.shapeString());
+    }
+    for (int j = 0; j < count; j++) {
+      int id = ids[offset + j];
+      if (id < 0 || id >= rows) {
+        throw new IllegalArgumentException("QuantizedMatrix.gatherRows: token id " + id + " at index "
+            + (offset + j) + " is out of range [0, " + rows + ")");
+      }
+    }
+    FloatBuffer o = out.buffer();
+    Parallel.forRange(count, 4L * cols, (j0, j1) -> {
+      float[] row = new float[cols];
+      for (int j = j0; j < j1; j++) {
+        type.dequantize(data, ids[offset + j] * rowBytes, row, 0, cols);
+        o.put(j * cols, row, 0, cols);
+      }
+    });
+  }
+
   @Override
   public Tensor toTensor() {
     Tensor t = Tensor.zeros(rows, cols);

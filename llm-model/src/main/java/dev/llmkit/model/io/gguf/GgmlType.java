@@ -2,8 +2,8 @@ package dev.llmkit.model.io.gguf;
 
 /**
  * ggml tensor element types as GGUF stores them (id, elements per block, bytes per block). Every type
- * is known so that a file's tensor offsets can be validated; only F32, F16, BF16 and Q8_0 are
- * converted to float32.
+ * is known so that a file's tensor offsets can be validated; F32, F16, BF16 and the block types of
+ * {@link dev.llmkit.tensor.quant.QuantType} are read.
  */
 public enum GgmlType {
   F32(0, 1, 4),
@@ -64,7 +64,8 @@ public enum GgmlType {
 
   /** True for the types this library converts to float32. */
   public boolean readable() {
-    return this == F32 || this == F16 || this == BF16 || this == Q8_0;
+    return this == F32 || this == F16 || this == BF16
+        || dev.llmkit.tensor.quant.QuantType.byGgmlId(id) != null;
   }
 
   /** The type with this id, or null. */

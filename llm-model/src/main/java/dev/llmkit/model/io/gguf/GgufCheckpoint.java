@@ -11,18 +11,28 @@ import dev.llmkit.model.weights.LayerWeights;
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.RopeStyle;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tensor.WeightMatrix;
+import dev.llmkit.tensor.quant.QuantizedMatrix;
 import dev.llmkit.tokenizer.Tokenizer;
 import dev.llmkit.tokenizer.gguf.GgufTokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Models stored as GGUF (llama.cpp): architectures {@code llama} and {@code gpt2}, tensors F32, F16,
- * BF16 or Q8_0 (dequantised to float32), the tokenizer from the {@code tokenizer.ggml.*} metadata
+ * BF16 (read into float32) or block-quantized Q8_0, Q4_0, Q4_K, Q5_K, Q6_K (so {@code Q4_K_M} files,
+ * which mix Q4_K, Q5_K and Q6_K, load), the tokenizer from the {@code tokenizer.ggml.*} metadata
  * through llm-tokenizer.
+ *
+ * <p>Quantized matrices stay quantized: each becomes a {@link QuantizedMatrix} holding the file's
+ * blocks ({@link ModelWeights#storedMatrices()}), so the resident size is about the file's; no
+ * float32 copy is made. The token table, when quantized, is dequantized a row at a time on lookup.
+ * Vectors (norms, biases) and the learned position table are read into float32 whatever their type.
  *
  * <p>llama: {@code token_embd}, {@code blk.N.attn_norm}, {@code blk.N.attn_q/k/v/output},
  * {@code blk.N.ffn_norm}, {@code blk.N.ffn_gate/up/down} (w1/w3/w2), {@code output_norm},
@@ -56,10 +66,10 @@ public final class GgufCheckpoint {
             file, "holds no tensors (a vocabulary-only GGUF?); nothing to load as a model");
       }
       ModelConfig c = config(g);
-      TensorLoader in = new TensorLoader(g);
+      Matrices in = new Matrices(g);
       weights = switch (g.string("general.architecture")) {
         case "gpt2" -> loadGpt2(in, c);
-        default -> GgufFamilies.load(in, c, g.string("general.architecture"));
+        default -> GgufFamilies.load(in.loader, c, g.string("general.architecture"));
       };
       Set<String> unused = in.unused();
       if (!unused.isEmpty()) {
@@ -150,19 +160,21 @@ public final class GgufCheckpoint {
     }
   }
 
-  private static ModelWeights loadGpt2(TensorLoader in, ModelConfig c) throws IOException {
+  private static ModelWeights loadGpt2(Matrices in, ModelConfig c) throws IOException {
     int V = c.vocabSize();
     int C = c.dim();
     int H = c.ffnDim();
     int q = c.nHeads() * c.headDim();
     int kv = c.kvDim();
-    Tensor emb = in.load("token_embd.weight", V, C);
+    Tensor emb = in.matrix("token_embd.weight", "tok_embeddings.weight", V, C);
     Tensor pos = in.load("position_embd.weight", c.contextLength(), C);
     LayerWeights[] layers = new LayerWeights[c.nLayers()];
     for (int i = 0; i < layers.length; i++) {
       String p = "blk." + i + ".";
-      // attn_qkv: (q + 2kv, C) -> wq (q, C), wk (kv, C), wv (kv, C)
-      Tensor qkv = in.load(p + "attn_qkv.weight", q + 2 * kv, C);
+      String n = "layers." + i + ".";
+      // attn_qkv: (q + 2kv, C) -> wq (q, C), wk (kv, C), wv (kv, C); quantized rows split as blocks
+      Tensor[] qkv = in.splitRows(p + "attn_qkv.weight", C, new int[] {q, kv, kv},
+          n + "attn.wq.weight", n + "attn.wk.weight", n + "attn.wv.weight");
       Tensor bq = null;
       Tensor bk = null;
       Tensor bv = null;
@@ -177,18 +189,80 @@ public final class GgufCheckpoint {
       boolean mb = c.mlpBias();
       layers[i] = new LayerWeights(
           in.load(p + "attn_norm.weight", C), in.load(p + "attn_norm.bias", C),
-          qkv.slice(0, q).copy(), bq,
-          qkv.slice(q, q + kv).copy(), bk,
-          qkv.slice(q + kv, q + 2 * kv).copy(), bv,
-          in.load(p + "attn_output.weight", C, q), bo,
+          qkv[0], bq,
+          qkv[1], bk,
+          qkv[2], bv,
+          in.matrix(p + "attn_output.weight", n + "attn.wo.weight", C, q), bo,
           in.load(p + "ffn_norm.weight", C), in.load(p + "ffn_norm.bias", C),
-          in.load(p + "ffn_up.weight", H, C), mb ? in.load(p + "ffn_up.bias", H) : null,
+          in.matrix(p + "ffn_up.weight", n + "mlp.w1.weight", H, C), mb ? in.load(p + "ffn_up.bias", H) : null,
           null,
-          in.load(p + "ffn_down.weight", C, H), mb ? in.load(p + "ffn_down.bias", C) : null);
+          in.matrix(p + "ffn_down.weight", n + "mlp.w2.weight", C, H), mb ? in.load(p + "ffn_down.bias", C) : null);
     }
     Tensor norm = in.load("output_norm.weight", C);
     Tensor normBias = in.load("output_norm.bias", C);
-    Tensor head = c.tiedEmbeddings() ? null : in.load("output.weight", V, C);
-    return new ModelWeights(c, emb, pos, layers, norm, normBias, head);
+    Tensor head = c.tiedEmbeddings() ? null : in.matrix("output.weight", "lm_head.weight", V, C);
+    return new ModelWeights(c, emb, pos, layers, norm, normBias, head, in.stored);
+  }
+
+  /**
+   * A {@link TensorLoader} over a GGUF file that keeps block-quantized matrices as their blocks:
+   * {@link #matrix} returns the F32 tensor of an F32/F16/BF16 matrix, or null after putting the
+   * {@link QuantizedMatrix} under its canonical name into {@link #stored}.
+   */
+  private static final class Matrices {
+    final GgufFile file;
+    final TensorLoader loader;
+    final Map<String, WeightMatrix> stored = new LinkedHashMap<>();
+
+    Matrices(GgufFile file) {
+      this.file = file;
+      this.loader = new TensorLoader(file);
+    }
+
+    Tensor load(String name, int... shape) throws IOException {
+      return loader.load(name, shape);
+    }
+
+    Tensor loadOptional(String name, int... shape) throws IOException {
+      return loader.loadOptional(name, shape);
+    }
+
+    Set<String> unused() {
+      return loader.unused();
+    }
+
+    /** The (rows, cols) matrix {@code name}: F32, or null with its blocks stored as {@code canonical}. */
+    Tensor matrix(String name, String canonical, int rows, int cols) throws IOException {
+      loader.checkShape(name, rows, cols);
+      if (file.quantType(name) == null) {
+        return loader.load(name, rows, cols);
+      }
+      loader.markUsed(name);
+      stored.put(canonical, file.readQuantized(name));
+      return null;
+    }
+
+    /** Row blocks of a fused (sum(parts), cols) matrix, each F32 or stored under its canonical name. */
+    Tensor[] splitRows(String name, int cols, int[] parts, String... canonical) throws IOException {
+      int total = 0;
+      for (int p : parts) {
+        total += p;
+      }
+      loader.checkShape(name, total, cols);
+      Tensor[] out = new Tensor[parts.length];
+      if (file.quantType(name) == null) {
+        Tensor all = loader.load(name, total, cols);
+        for (int i = 0, r = 0; i < parts.length; r += parts[i++]) {
+          out[i] = all.slice(r, r + parts[i]).copy();
+        }
+        return out;
+      }
+      loader.markUsed(name);
+      QuantizedMatrix all = file.readQuantized(name);
+      for (int i = 0, r = 0; i < parts.length; r += parts[i++]) {
+        stored.put(canonical[i], all.rows(r, r + parts[i]));
+      }
+      return out;
+    }
   }
 }

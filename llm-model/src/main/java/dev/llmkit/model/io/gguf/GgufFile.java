@@ -7,6 +7,8 @@ import dev.llmkit.model.io.StoredType;
 import dev.llmkit.model.io.TensorSource;
 import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tensor.quant.QuantType;
+import dev.llmkit.tensor.quant.QuantizedMatrix;
 import dev.llmkit.tokenizer.UntrustedText;
 import dev.llmkit.tokenizer.gguf.GgufMetadata;
 import java.io.IOException;
@@ -31,7 +33,9 @@ import java.util.Set;
  *
  * <p>Counts, string and array lengths are checked against the bytes left in the file before anything
  * is allocated; tensor offsets and sizes are checked against the file size on open. Tensors of type
- * F32, F16, BF16 and Q8_0 are read (dequantised) into float32 through a memory mapping.
+ * F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K are read (dequantised) into float32 through a
+ * memory mapping; the block-quantized ones can instead be read as their blocks
+ * ({@link #readQuantized}).
  *
  * <p>The header and the metadata are read by llm-tokenizer's {@link GgufMetadata} (the library's one
  * GGUF metadata parser; see there for how values are represented: {@code Long} for every integer
@@ -188,13 +192,18 @@ public final class GgufFile implements TensorSource {
     // used. A retyped tensor (F32 -> F16 with unchanged offsets) or a changed dimension breaks this.
     long expected = 0;
     long unpaddedEnd = 0;
+    TensorInfo prev = null;
     for (TensorInfo t : infos.values()) {
       if (t.offset() != expected) {
         throw new CheckpointFormatException(
             file, "tensor " + quote(t.name()) + " (" + t.type() + ", dims "
                 + java.util.Arrays.toString(t.dims()) + ", " + t.bytes() + " bytes) has offset "
-                + t.offset() + ", expected " + expected + " (the previous tensors' padded sizes)");
+                + t.offset() + ", expected " + expected + " (the previous tensors' padded sizes)"
+                + (prev == null ? "" : "; the byte size of the tensor before it, " + quote(prev.name()) + " ("
+                    + prev.type() + ", dims " + java.util.Arrays.toString(prev.dims()) + ", " + prev.bytes()
+                    + " bytes), does not match the data (type or shape changed?)"));
       }
+      prev = t;
       if (t.bytes() > size - dataStart - t.offset()) {
         throw new CheckpointFormatException(
             file, "tensor " + quote(t.name()) + " data [" + (dataStart + t.offset()) + ", "
@@ -363,9 +372,69 @@ public final class GgufFile implements TensorSource {
       case F16 -> MappedRegions.read(channel, file, name, at, t.elements(), StoredType.F16, dest.buffer());
       case BF16 -> MappedRegions.read(channel, file, name, at, t.elements(), StoredType.BF16, dest.buffer());
       case Q8_0 -> readQ8(t, at, dest.buffer());
-      default -> throw new CheckpointFormatException(
-          file, "tensor " + quote(name) + " has type " + t.type() + "; only F32, F16, BF16 and Q8_0 can be read");
+      default -> {
+        QuantizedMatrix q = readQuantized(name);
+        float[] row = new float[q.cols()];
+        FloatBuffer d = dest.buffer();
+        for (int r = 0; r < q.rows(); r++) {
+          q.dequantizeRow(r, row, 0);
+          d.put(r * q.cols(), row, 0, q.cols());
+        }
+      }
     }
+  }
+
+  /** The block type of a tensor that is kept quantized in memory, or null for F32/F16/BF16. */
+  public QuantType quantType(String name) throws CheckpointFormatException {
+    TensorInfo t = require(name);
+    return switch (t.type()) {
+      case F32, F16, BF16 -> null;
+      default -> supported(t);
+    };
+  }
+
+  private QuantType supported(TensorInfo t) throws CheckpointFormatException {
+    QuantType q = QuantType.byGgmlId(t.type().id());
+    if (q == null) {
+      throw new CheckpointFormatException(
+          file, "tensor " + quote(t.name()) + " has type " + t.type()
+              + "; only F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K can be read");
+    }
+    return q;
+  }
+
+  /**
+   * A block-quantized tensor as it is stored: its GGUF blocks copied out of the memory mapping, no
+   * float32 copy (resident size = the tensor's bytes in the file). A tensor of more than two
+   * dimensions is read as (product of the outer dimensions, innermost dimension).
+   *
+   * @throws CheckpointFormatException naming the tensor when its type is F32/F16/BF16 or one this
+   *     library does not keep quantized, or when it is too large for one Java array (2 GB)
+   */
+  public QuantizedMatrix readQuantized(String name) throws IOException {
+    TensorInfo t = require(name);
+    QuantType q = t.type() == GgmlType.F32 || t.type() == GgmlType.F16 || t.type() == GgmlType.BF16
+        ? null : supported(t);
+    if (q == null) {
+      throw new CheckpointFormatException(
+          file, "tensor " + quote(name) + " has type " + t.type() + ", not a block-quantized type");
+    }
+    long cols = t.dims()[0];
+    long rows = t.elements() / Math.max(1, cols);
+    long bytes = t.bytes();
+    if (bytes != q.bytes(rows, cols)) { // cannot happen for a validated file; checked all the same
+      throw new CheckpointFormatException(
+          file, "tensor " + quote(name) + ": " + bytes + " bytes do not match " + q + " (" + rows + ", "
+              + cols + ") = " + q.bytes(rows, cols) + " bytes");
+    }
+    if (bytes > Integer.MAX_VALUE - 8 || rows > Integer.MAX_VALUE) {
+      throw new CheckpointFormatException(
+          file, "tensor " + quote(name) + " of " + bytes + " bytes is too large to keep quantized (2 GB at most)");
+    }
+    byte[] data = new byte[(int) bytes];
+    MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.offset(), bytes);
+    m.get(0, data, 0, data.length);
+    return QuantizedMatrix.of(q, (int) rows, (int) cols, data);
   }
 
   /** Dequantises Q8_0 blocks (f16 scale d, 32 int8 q; x = d * q) in chunks of mapped blocks. */

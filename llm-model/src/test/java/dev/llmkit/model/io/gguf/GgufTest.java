@@ -47,6 +47,17 @@ class GgufTest {
   }
 
   private static GgufTestWriter llamaGguf(ModelWeights w) {
+    return llamaGguf(w, true);
+  }
+
+  /**
+   * A llama GGUF of w: its matrices in a mix of Q8_0, F16, BF16 and F32 when {@code mixed}, else all
+   * F32 (an input for GgufQuantizer).
+   */
+  static GgufTestWriter llamaGguf(ModelWeights w, boolean mixed) {
+    GgmlType q8 = mixed ? GgmlType.Q8_0 : GgmlType.F32;
+    GgmlType f16 = mixed ? GgmlType.F16 : GgmlType.F32;
+    GgmlType bf16 = mixed ? GgmlType.BF16 : GgmlType.F32;
     ModelConfig c = w.config();
     GgufTestWriter g = new GgufTestWriter()
         .string("general.architecture", "llama")
@@ -68,18 +79,18 @@ class GgufTest {
       LayerWeights l = w.layer(i);
       String p = "blk." + i + ".";
       g.tensor(p + "attn_norm.weight", l.attnNormWeight(), GgmlType.F32)
-          .tensor(p + "attn_q.weight", l.wq(), GgmlType.Q8_0)
-          .tensor(p + "attn_k.weight", l.wk(), GgmlType.F16)
-          .tensor(p + "attn_v.weight", l.wv(), GgmlType.BF16)
+          .tensor(p + "attn_q.weight", l.wq(), q8)
+          .tensor(p + "attn_k.weight", l.wk(), f16)
+          .tensor(p + "attn_v.weight", l.wv(), bf16)
           .tensor(p + "attn_output.weight", l.wo(), GgmlType.F32)
           .tensor(p + "ffn_norm.weight", l.mlpNormWeight(), GgmlType.F32)
-          .tensor(p + "ffn_gate.weight", l.w1(), GgmlType.Q8_0)
-          .tensor(p + "ffn_up.weight", l.w3(), GgmlType.F16)
-          .tensor(p + "ffn_down.weight", l.w2(), GgmlType.Q8_0);
+          .tensor(p + "ffn_gate.weight", l.w1(), q8)
+          .tensor(p + "ffn_up.weight", l.w3(), f16)
+          .tensor(p + "ffn_down.weight", l.w2(), q8);
     }
     g.tensor("output_norm.weight", w.finalNormWeight(), GgmlType.F32);
     if (!c.tiedEmbeddings()) {
-      g.tensor("output.weight", w.lmHead(), GgmlType.Q8_0);
+      g.tensor("output.weight", w.lmHead(), q8);
     }
     return g;
   }
@@ -95,11 +106,15 @@ class GgufTest {
     Path file = llamaGguf(w).write(tmp.resolve("tiny.gguf"));
     assertThat(Checkpoints.detect(file)).isEqualTo(Checkpoints.Format.GGUF);
     LoadedModel m = Checkpoints.load(file);
-    assertSameWeights(w, m.weights());
+    // the Q8_0 matrices stay quantized (no F32 copy); dequantized they are the exact values
+    assertThat(m.weights().storedMatrices()).containsKeys("layers.0.attn.wq.weight", "lm_head.weight");
+    assertThat(m.weights().layer(0).wq()).isNull();
+    assertSameWeights(w, m.weights().dequantized());
     assertThat(m.tokenizer()).isNull(); // no tokenizer.ggml.* metadata in this file
     // tied variant: no output.weight
     ModelWeights tied = exactWeights(tinyLlama().toBuilder().tiedEmbeddings(true).build(), 6);
-    assertSameWeights(tied, Checkpoints.load(llamaGguf(tied).write(tmp.resolve("tied.gguf"))).weights());
+    assertSameWeights(tied,
+        Checkpoints.load(llamaGguf(tied).write(tmp.resolve("tied.gguf"))).weights().dequantized());
   }
 
   @Test
@@ -291,12 +306,16 @@ class GgufTest {
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("retyped.gguf").hasMessageContaining("file is 192 bytes")
         .hasMessageContaining("header implies 128");
-    // 224 Q4_0 elements are 7 blocks of 18 bytes = 126, padded to the same 128 as 32 F32
-    ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.Q4_0.id())
-        .putLong(typeAt - 8, 224);
+    // 192 Q4_1 elements are 6 blocks of 20 bytes = 120, padded to the same 128 as 32 F32; Q4_1 is a
+    // type llmkit does not read
+    ByteBuffer.wrap(q4).order(ByteOrder.LITTLE_ENDIAN).putInt(typeAt, GgmlType.Q4_1.id())
+        .putLong(typeAt - 8, 192);
     try (GgufFile g = GgufFile.open(Files.write(tmp.resolve("q4.gguf"), q4))) {
-      assertThatThrownBy(() -> g.read("x", Tensor.zeros(224)))
-          .hasMessageContaining("'x'").hasMessageContaining("Q4_0");
+      assertThatThrownBy(() -> g.read("x", Tensor.zeros(192)))
+          .hasMessageContaining("'x'").hasMessageContaining("Q4_1");
+      assertThatThrownBy(() -> g.readQuantized("x"))
+          .isInstanceOf(CheckpointFormatException.class)
+          .hasMessageContaining("'x'").hasMessageContaining("Q4_1").hasMessageContaining("Q4_K");
     }
     // an offset near 2^63 must not overflow past the bounds check
     byte[] far = q4.clone();
@@ -358,7 +377,11 @@ class GgufTest {
     }
     g.tensor("output_norm.weight", w.finalNormWeight(), GgmlType.F32)
         .tensor("output_norm.bias", w.finalNormBias(), GgmlType.F32);
-    assertSameWeights(w, Checkpoints.load(g.write(tmp.resolve("gpt2.gguf"))).weights());
+    ModelWeights loaded = Checkpoints.load(g.write(tmp.resolve("gpt2.gguf"))).weights();
+    // the fused Q8_0 qkv is split into three quantized matrices by rows
+    assertThat(loaded.storedMatrices()).containsKeys(
+        "layers.0.attn.wq.weight", "layers.0.attn.wk.weight", "layers.0.attn.wv.weight", "layers.1.mlp.w1.weight");
+    assertSameWeights(w, loaded.dequantized());
   }
 
   /** A GGUF model whose tokenizer metadata is copied from a real llama.cpp vocabulary file. */
