@@ -224,6 +224,33 @@ public final class GenerateCommand implements Callable<Integer> {
     GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
         .withStopStrings(stop.toArray(String[]::new));
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    if (samples != 1) {
+      throw new IllegalArgumentException("--samples is not supported for the encoder-decoder model "
+          + model + "; use --num-beams N --num-return-sequences R, or one sample per seed");
+    }
+    if (numBeams != null) {
+      Seq2Seq.Beams b = Seq2Seq.beams(model, tokenizer, prompt, promptTokens,
+          new dev.llmkit.model.generate.BeamSearchOptions(numBeams, lengthPenalty, earlyStopping,
+              noRepeatNgramSize, numReturnSequences, maxTokens, null), !ids);
+      PrintWriter w = spec.commandLine().getOut();
+      for (int i = 0; i < b.hypotheses().size(); i++) {
+        dev.llmkit.model.generate.BeamHypothesis h = b.hypotheses().get(i);
+        int[] t = h.tokens();
+        if (i > 0) {
+          w.println(BatchGenerate.SEPARATOR);
+        }
+        w.println(ids
+            ? java.util.Arrays.stream(t).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(" "))
+            : b.tokenizer().decode(t.length > 0 && t[t.length - 1] == b.eos()
+                ? java.util.Arrays.copyOf(t, t.length - 1) : t));
+        err.printf("beam %d: score %.4f, sum_logprobs %.4f, %d tokens%n", i, h.score(),
+            h.sumLogprobs(), t.length);
+      }
+      w.flush();
+      err.flush();
+      return 0;
+    }
     TokenListener stream = ids ? TokenListener.NONE : (token, text) -> {
       out.print(text);
       out.flush();

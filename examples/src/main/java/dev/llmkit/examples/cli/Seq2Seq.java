@@ -1,5 +1,9 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.model.generate.BeamHypothesis;
+import dev.llmkit.model.generate.BeamSearch;
+import dev.llmkit.model.generate.BeamSearchOptions;
+
 import dev.llmkit.model.InferenceSession;
 import dev.llmkit.model.generate.GenerationOptions;
 import dev.llmkit.model.generate.GenerationResult;
@@ -72,6 +76,20 @@ final class Seq2Seq {
   static GenerationResult generate(String model, Path tokenizerPath, String prompt, int[] promptIds,
       Sampler sampler, SamplingContext context, GenerationOptions options, boolean needText,
       TokenListener listener) throws IOException {
+    return (GenerationResult) run(model, tokenizerPath, prompt, promptIds, sampler, context, options,
+        needText, listener, null);
+  }
+
+  /** Beam search from a T5 model, the encoder input as {@link #generate} makes it. */
+  static Beams beams(String model, Path tokenizerPath, String prompt, int[] promptIds,
+      BeamSearchOptions beam, boolean needText) throws IOException {
+    return (Beams) run(model, tokenizerPath, prompt, promptIds, null, null, null, needText, null,
+        beam);
+  }
+
+  private static Object run(String model, Path tokenizerPath, String prompt, int[] promptIds,
+      Sampler sampler, SamplingContext context, GenerationOptions options, boolean needText,
+      TokenListener listener, BeamSearchOptions beam) throws IOException {
     Path dir = Path.of(model);
     T5Model t5 = T5Model.load(dir);
     Tokenizer tok = tokenizer(dir, tokenizerPath);
@@ -88,9 +106,19 @@ final class Seq2Seq {
     }
     T5Decoder decoder = t5.conditionedOn(enc);
     Tokenizer forGenerator = tok != null ? tok : new IdsOnly(t5.config().vocabSize(), t5.config().eosTokenId());
+    if (beam != null) {
+      // beam search over the decoder view: every beam a row of one batch (SessionBatch), the EOS
+      // of the model ends a hypothesis
+      int eos = t5.config().eosTokenId();
+      return new Beams(new BeamSearch(decoder).search(decoder.startIds(), beam,
+          eos >= 0 ? java.util.Set.of(eos) : java.util.Set.of()), forGenerator, eos);
+    }
     Generator g = new Generator(decoder, forGenerator, sampler);
     return g.generate(decoder.startIds(), options.withAddBos(false), context, listener);
   }
+
+  /** What beam search returned, with the tokenizer that decodes it. */
+  record Beams(java.util.List<BeamHypothesis> hypotheses, Tokenizer tokenizer, int eos) {}
 
   private static int[] append(int[] a, int id) {
     int[] out = Arrays.copyOf(a, a.length + 1);

@@ -87,6 +87,47 @@ class Seq2SeqCommandsTest {
         .err()).contains("not supported for the encoder-decoder model");
   }
 
+  @Test
+  void oneBeamIsGreedyAndEveryBeamScoreIsItsTeacherForcedLogProbability() {
+    int[] enc = {5, 7, 9, 11, 1};
+    CliRun.Result one = CliRun.run("generate", "--model", t5.toString(), "--prompt-ids", "5 7 9 11 1",
+        "--num-beams", "1", "--max-tokens", "6", "--output", "ids");
+    assertThat(one.exitCode()).as(one.err()).isZero();
+    assertThat(one.out().trim()).isEqualTo(Arrays.stream(greedy(enc, 6))
+        .mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+
+    CliRun.Result r = CliRun.run("generate", "--model", t5.toString(), "--prompt-ids", "5 7 9 11 1",
+        "--num-beams", "3", "--num-return-sequences", "2", "--max-tokens", "5", "--output", "ids");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    String[] blocks = r.out().trim().split("\\R---\\R");
+    assertThat(blocks).hasSize(2);
+    String[] scores = r.err().lines().filter(l -> l.startsWith("beam ")).toArray(String[]::new);
+    assertThat(scores).hasSize(2);
+    for (int b = 0; b < 2; b++) {
+      int[] ids = Arrays.stream(blocks[b].trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+      // teacher forcing: decoder input = start + ids[..n-1]; the sum of log-softmax at each chosen id
+      T5Decoder d = model.conditionedOn(enc);
+      int[] in = new int[ids.length];
+      in[0] = d.startIds()[0];
+      System.arraycopy(ids, 0, in, 1, ids.length - 1);
+      Tensor logits = model.logits(enc, in);
+      double sum = 0;
+      for (int t = 0; t < ids.length; t++) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < logits.dim(1); v++) {
+          max = Math.max(max, logits.get(t, v));
+        }
+        double z = 0;
+        for (int v = 0; v < logits.dim(1); v++) {
+          z += Math.exp(logits.get(t, v) - max);
+        }
+        sum += logits.get(t, ids[t]) - max - Math.log(z);
+      }
+      String printed = scores[b].replaceAll(".*sum_logprobs (-?[0-9.]+),.*", "$1");
+      assertThat(Double.parseDouble(printed)).as("beam %d", b).isCloseTo(sum, org.assertj.core.data.Offset.offset(2e-3));
+    }
+  }
+
   static int[] greedy(int[] enc, int n) {
     T5Decoder d = model.conditionedOn(enc);
     int[] out = new int[n];

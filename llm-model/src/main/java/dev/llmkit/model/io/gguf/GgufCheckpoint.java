@@ -69,7 +69,7 @@ public final class GgufCheckpoint {
       Matrices in = new Matrices(g);
       weights = switch (g.string("general.architecture")) {
         case "gpt2" -> loadGpt2(in, c);
-        default -> GgufFamilies.load(in.loader, c, g.string("general.architecture"));
+        default -> GgufFamilies.load(in, c, g.string("general.architecture"));
       };
       Set<String> unused = in.unused();
       if (!unused.isEmpty()) {
@@ -209,7 +209,7 @@ public final class GgufCheckpoint {
    * {@link #matrix} returns the F32 tensor of an F32/F16/BF16 matrix, or null after putting the
    * {@link QuantizedMatrix} under its canonical name into {@link #stored}.
    */
-  private static final class Matrices {
+  static final class Matrices {
     final GgufFile file;
     final TensorLoader loader;
     final Map<String, WeightMatrix> stored = new LinkedHashMap<>();

@@ -140,10 +140,14 @@ final class GgufFamilies {
     return RopeScaling.freqFactors(f.toArray());
   }
 
-  /** Loads the weights of a rotary architecture. */
-  static ModelWeights load(TensorLoader in, ModelConfig c, String arch) throws IOException {
-    if (in.has("rope_freqs.weight")) {
-      in.markUsed("rope_freqs.weight"); // read with the config
+  /**
+   * Loads the weights of a rotary architecture: every matrix the file stores quantized stays as its
+   * blocks (under its canonical name in {@code in.stored}), the others are read as F32.
+   */
+  static ModelWeights load(GgufCheckpoint.Matrices in, ModelConfig c, String arch)
+      throws IOException {
+    if (in.loader.has("rope_freqs.weight")) {
+      in.loader.markUsed("rope_freqs.weight"); // read with the config
     }
     boolean phi3 = arch.equals("phi3");
     int V = c.vocabSize();
@@ -153,35 +157,49 @@ final class GgufFamilies {
     int kv = c.kvDim();
     boolean ab = c.attentionBias();
     boolean sandwich = c.sandwichNorms();
-    Tensor emb = in.load("token_embd.weight", V, C);
+    Tensor emb = in.matrix("token_embd.weight", "tok_embeddings.weight", V, C);
     LayerWeights[] layers = new LayerWeights[c.nLayers()];
     for (int i = 0; i < layers.length; i++) {
       String p = "blk." + i + ".";
-      // phi3 fuses attn_qkv: (q + 2kv, C) and ffn_up: (2H, C), gate then up
-      Tensor[] qkv = in.loadParts(phi3 ? p + "attn_qkv.weight" : null,
-          new String[] {p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight"}, C, q, kv, kv);
-      Tensor[] gateUp = in.loadParts(phi3 ? p + "ffn_up.weight" : null,
-          new String[] {p + "ffn_gate.weight", p + "ffn_up.weight"}, C, H, H);
+      String n = "layers." + i + ".";
+      Tensor[] qkv;
+      Tensor[] gateUp;
+      if (phi3) {
+        // phi3 fuses attn_qkv: (q + 2kv, C) and ffn_up: (2H, C), gate then up
+        qkv = in.splitRows(p + "attn_qkv.weight", C, new int[] {q, kv, kv},
+            n + "attn.wq.weight", n + "attn.wk.weight", n + "attn.wv.weight");
+        gateUp = in.splitRows(p + "ffn_up.weight", C, new int[] {H, H},
+            n + "mlp.w1.weight", n + "mlp.w3.weight");
+      } else {
+        qkv = new Tensor[] {
+            in.matrix(p + "attn_q.weight", n + "attn.wq.weight", q, C),
+            in.matrix(p + "attn_k.weight", n + "attn.wk.weight", kv, C),
+            in.matrix(p + "attn_v.weight", n + "attn.wv.weight", kv, C)};
+        gateUp = new Tensor[] {
+            in.matrix(p + "ffn_gate.weight", n + "mlp.w1.weight", H, C),
+            in.matrix(p + "ffn_up.weight", n + "mlp.w3.weight", H, C)};
+      }
       layers[i] = new LayerWeights(
           in.load(p + "attn_norm.weight", C), null,
           qkv[0], ab ? in.load(p + "attn_q.bias", q) : null,
           qkv[1], ab ? in.load(p + "attn_k.bias", kv) : null,
           qkv[2], ab ? in.load(p + "attn_v.bias", kv) : null,
-          in.load(p + "attn_output.weight", C, q), ab ? outputBias(in, p, C) : null,
+          in.matrix(p + "attn_output.weight", n + "attn.wo.weight", C, q),
+          ab ? outputBias(in.loader, p, C) : null,
           in.load(p + "ffn_norm.weight", C), null,
           gateUp[0], null, gateUp[1],
-          in.load(p + "ffn_down.weight", C, H), null,
+          in.matrix(p + "ffn_down.weight", n + "mlp.w2.weight", C, H), null,
           sandwich ? in.load(p + "post_attention_norm.weight", C) : null,
           sandwich ? in.load(p + "post_ffw_norm.weight", C) : null);
     }
     Tensor norm = in.load("output_norm.weight", C);
     Tensor head = null;
     if (!c.tiedEmbeddings()) {
-      head = in.load("output.weight", V, C);
-    } else if (in.has("output.weight")) {
-      in.markUsed("output.weight");
+      head = in.matrix("output.weight", "lm_head.weight", V, C);
+    } else if (in.loader.has("output.weight")) {
+      in.loader.markUsed("output.weight");
     }
-    return new ModelWeights(c, emb, null, layers, norm, null, head);
+    return new ModelWeights(c, emb, null, layers, norm, null, head, in.stored);
   }
 
   /** attn_output.bias is optional when q/k/v have biases (Qwen2): zero if absent. */
