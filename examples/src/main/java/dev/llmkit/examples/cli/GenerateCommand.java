@@ -163,6 +163,10 @@ public final class GenerateCommand implements Callable<Integer> {
           "--samples and --num-beams take --prompt TEXT and print text; --prompt-ids and --output ids"
               + " work with a single generation");
     }
+    if ((numBeams != null || samples != 1) && contextOverflow == null && !slidingWindow) {
+      // batched rows do not shift or slide: without an explicit choice a full context stops them
+      options = options.withContextOverflow(dev.llmkit.model.ContextOverflow.STOP);
+    }
     if (numBeams != null) {
       if (grammar != null || jsonSchema != null || samples != 1) {
         throw new IllegalArgumentException("--num-beams cannot be combined with --samples, --grammar or --json-schema");
