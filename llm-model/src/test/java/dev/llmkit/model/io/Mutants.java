@@ -147,6 +147,19 @@ public final class Mutants {
       }
     }
 
+    /**
+     * Records a mutant whose validity is not known by construction (random byte flips): it may load,
+     * but a failure must still be a format exception with a bounded, printable message naming the
+     * file.
+     */
+    public void recordUnknown(Path file, Throwable failure) {
+      if (failure == null) {
+        mutants++;
+      } else {
+        record(file, false, failure);
+      }
+    }
+
     private void problem(String p) {
       if (problems.size() < 20) {
         problems.add(format + ": " + p);

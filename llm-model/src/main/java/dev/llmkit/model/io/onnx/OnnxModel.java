@@ -165,7 +165,10 @@ public final class OnnxModel {
           case 1 -> nodes.add(node(in));
           case 5 -> {
             Initializer t = tensor(in, false);
-            initializers.put(t.name(), t);
+            if (initializers.put(t.name(), t) != null) {
+              throw new CheckpointFormatException(file, "initializer '" + t.name()
+                  + "' appears twice (onnx's checker: initializer names must be unique)");
+            }
           }
           case 11 -> inputs.add(valueName(in));
           default -> outputs.add(valueName(in));
@@ -257,6 +260,7 @@ public final class OnnxModel {
       List<Float> floats = new ArrayList<>();
       List<Long> longs = new ArrayList<>();
       boolean external = false;
+      long[] other = new long[12]; // values in int32_data (5), string_data (6), double_data (10), uint64_data (11)
       while (true) {
         int tag = in.readTag();
         if (tag == 0) {
@@ -285,6 +289,34 @@ public final class OnnxModel {
             int old = in.pushLimit(in.readRawVarint32());
             while (in.getBytesUntilLimit() > 0) {
               longs.add(in.readInt64());
+            }
+            in.popLimit(old);
+          }
+          case (5 << 3), (11 << 3) -> {
+            in.readRawVarint64();
+            other[WireFormat.getTagFieldNumber(tag)]++;
+          }
+          case (5 << 3) | 2, (11 << 3) | 2 -> {
+            int old = in.pushLimit(in.readRawVarint32());
+            while (in.getBytesUntilLimit() > 0) {
+              in.readRawVarint64();
+              other[WireFormat.getTagFieldNumber(tag)]++;
+            }
+            in.popLimit(old);
+          }
+          case (6 << 3) | 2 -> {
+            in.skipField(tag);
+            other[6]++;
+          }
+          case (10 << 3) | 1 -> {
+            in.readDouble();
+            other[10]++;
+          }
+          case (10 << 3) | 2 -> {
+            int old = in.pushLimit(in.readRawVarint32());
+            while (in.getBytesUntilLimit() > 0) {
+              in.readDouble();
+              other[10]++;
             }
             in.popLimit(old);
           }
@@ -318,8 +350,96 @@ public final class OnnxModel {
         }
       }
       long[] l = longs.isEmpty() ? null : longs.stream().mapToLong(Long::longValue).toArray();
+      other[4] = floats.size();
+      other[7] = longs.size();
+      check(name, type, d, raw, other);
       return new Initializer(name, type, d, raw, f, l);
     }
+
+    /**
+     * The checks ONNX Runtime makes when it unpacks a tensor: a known data type, one place for the
+     * values (raw_data or the typed field of that type, as onnx's checker requires) and exactly as
+     * many values (bytes) as the dims hold.
+     */
+    private void check(String name, int type, long[] dims, ByteString raw, long[] counts)
+        throws CheckpointFormatException {
+      int bits = elementBits(type);
+      if (bits == 0) {
+        throw new CheckpointFormatException(file, "initializer '" + name + "' has data type " + type
+            + ", which is no ONNX TensorProto.DataType this reader knows");
+      }
+      long n = 1;
+      for (long x : dims) {
+        try {
+          n = Math.multiplyExact(n, x);
+        } catch (ArithmeticException e) {
+          throw new CheckpointFormatException(file, "initializer '" + name + "' has dims "
+              + Arrays.toString(dims) + " whose product overflows");
+        }
+      }
+      int typed = typedField(type);
+      long values = 0;
+      int fields = raw != null ? 1 : 0;
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          fields++;
+          if (i != typed) {
+            throw new CheckpointFormatException(file, "initializer '" + name + "' of data type " + type
+                + " has values in field " + i + ", which belongs to another data type");
+          }
+          values = counts[i];
+        }
+      }
+      if (fields > 1) {
+        throw new CheckpointFormatException(file, "initializer '" + name
+            + "' has both raw_data and typed values; ONNX allows one value field");
+      }
+      if (raw != null && type == 8) {
+        throw new CheckpointFormatException(file, "initializer '" + name
+            + "' is a STRING tensor with raw_data; ONNX keeps strings in string_data");
+      }
+      if (raw != null) {
+        // 4-bit types pack two elements a byte; COMPLEX types count real and imaginary parts
+        long bytes = bits < 8 ? (n + 1) / 2 : n > Long.MAX_VALUE / (bits / 8) ? -1 : n * (bits / 8);
+        if (raw.size() != bytes) {
+          throw new CheckpointFormatException(file, "initializer '" + name + "' has " + raw.size()
+              + " bytes of raw data, its dims " + Arrays.toString(dims) + " and data type " + type
+              + " need " + bytes);
+        }
+      } else {
+        long need = type == 14 || type == 15 ? 2 * n : bits < 8 ? (n + 1) / 2 : n;
+        if (values != need) {
+          throw new CheckpointFormatException(file, "initializer '" + name + "' holds " + values
+              + " values, its dims " + Arrays.toString(dims) + " and data type " + type + " need "
+              + need);
+        }
+      }
+    }
+  }
+
+  /** Bits per element of a TensorProto.DataType (STRING: 8, a placeholder), 0 if unknown. */
+  static int elementBits(int type) {
+    return switch (type) {
+      case 2, 3, 8, 9, 17, 18, 19, 20 -> 8; // UINT8 INT8 STRING BOOL FLOAT8*
+      case 4, 5, 10, 16 -> 16; // UINT16 INT16 FLOAT16 BFLOAT16
+      case 1, 6, 12 -> 32; // FLOAT INT32 UINT32
+      case 7, 11, 13, 14 -> 64; // INT64 DOUBLE UINT64 COMPLEX64
+      case 15 -> 128; // COMPLEX128
+      case 21, 22, 23 -> 4; // UINT4 INT4 FLOAT4E2M1
+      default -> 0;
+    };
+  }
+
+  /** The typed field that holds values of a data type without raw_data (onnx.proto's table). */
+  static int typedField(int type) {
+    return switch (type) {
+      case 1, 14 -> 4; // float_data
+      case 7 -> 7; // int64_data
+      case 8 -> 6; // string_data
+      case 11, 15 -> 10; // double_data
+      case 12, 13 -> 11; // uint64_data
+      default -> 5; // int32_data: the 8- and 16-bit types, INT32, BOOL, FLOAT16, 4-bit types
+    };
   }
 
   /** The file read. */
@@ -388,7 +508,11 @@ public final class OnnxModel {
     }
     int[] shape = new int[t.dims().length];
     for (int i = 0; i < shape.length; i++) {
-      shape[i] = Math.toIntExact(t.dims()[i]);
+      if (t.dims()[i] > Integer.MAX_VALUE) {
+        throw new CheckpointFormatException(file, "initializer '" + name + "' has a dimension "
+            + t.dims()[i] + " over 2^31 - 1");
+      }
+      shape[i] = (int) t.dims()[i];
     }
     long n = t.elements();
     Tensor out = Tensor.zeros(shape.length == 0 ? new int[] {1} : shape);
