@@ -33,16 +33,21 @@ class AllocationTest {
       sampler.sample(work, context);
     }
     long id = Thread.currentThread().getId();
-    long before = threads.getThreadAllocatedBytes(id);
-    for (int i = 0; i < tokens; i++) {
-      System.arraycopy(logits, 0, work, 0, logits.length);
-      int token = sampler.sample(work, context);
-      context.lastProbability();
-      if (i < 40) {
-        context.accept(token); // within the warmed-up history capacity
+    // the least of three windows: a one-off allocation of the JVM in a window (a JIT compilation
+    // finishing, a deoptimisation) is not the sampler's, one per token would be in every window
+    long allocated = Long.MAX_VALUE;
+    for (int window = 0; window < 3; window++) {
+      long before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < tokens; i++) {
+        System.arraycopy(logits, 0, work, 0, logits.length);
+        int token = sampler.sample(work, context);
+        context.lastProbability();
+        if (window == 0 && i < 40) {
+          context.accept(token); // within the warmed-up history capacity
+        }
       }
+      allocated = Math.min(allocated, threads.getThreadAllocatedBytes(id) - before);
     }
-    long allocated = threads.getThreadAllocatedBytes(id) - before;
     // one allocation per token would be at least 16 bytes x 300 tokens
     assertThat(allocated).isLessThan(1024);
   }
