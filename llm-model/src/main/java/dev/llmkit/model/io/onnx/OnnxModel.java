@@ -515,7 +515,14 @@ public final class OnnxModel {
       shape[i] = (int) t.dims()[i];
     }
     long n = t.elements();
-    Tensor out = Tensor.zeros(shape.length == 0 ? new int[] {1} : shape);
+    Tensor out;
+    try {
+      out = Tensor.zeros(shape.length == 0 ? new int[] {1} : shape);
+    } catch (IllegalArgumentException e) {
+      // e.g. a zero-element shape whose other dims are too large for a tensor
+      throw new CheckpointFormatException(file, "initializer '" + name + "' has dims "
+          + Arrays.toString(t.dims()) + " that are not a tensor shape: " + e.getMessage(), e);
+    }
     FloatBuffer dst = out.buffer();
     if (t.raw() != null) {
       if (t.raw().size() != n * 4) {

@@ -1,6 +1,7 @@
 package dev.llmkit.model.io.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.llmkit.model.io.Mutants;
@@ -89,6 +90,19 @@ class OnnxModelFuzzTest {
     m.inits.add(new T("shape", 7, new long[] {2}, null, null, new long[] {1, 6}));
     m.inits.add(new T("ids", 6, new long[] {2}, new byte[] {1, 0, 0, 0, 2, 0, 0, 0}, null, null));
     return m;
+  }
+
+  @Test
+  @Timeout(60)
+  void aZeroElementTensorWithHugeDimsIsAFormatErrorNamingTheFile() throws Exception {
+    M m = base();
+    // no data and no elements (a 0 dim), but 2^30 x 2^30 is more than a tensor holds
+    m.inits.add(new T("empty", 1, new long[] {1L << 30, 1L << 30, 0}, new byte[0], null, null));
+    Path f = Files.write(tmp.resolve("empty.onnx"), encode(m));
+    OnnxModel o = OnnxModel.read(f);
+    assertThatThrownBy(() -> o.floatTensor("empty"))
+        .isInstanceOf(dev.llmkit.model.io.CheckpointFormatException.class)
+        .hasMessageContaining("empty.onnx").hasMessageContaining("'empty'");
   }
 
   @Test
