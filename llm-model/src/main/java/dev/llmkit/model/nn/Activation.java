@@ -103,15 +103,6 @@ public enum Activation {
     }
   };
 
-  /** d gelu_tanh(x)/dx · dout, as {@link Activations#geluTanh} defines gelu. */
-  static float geluGrad(float x, float dout) {
-    double c = Math.sqrt(2.0 / Math.PI);
-    double u = c * (x + 0.044715 * x * x * x);
-    double s = 1.0 / (1.0 + Math.exp(-2.0 * u));
-    double dudx = c * (1.0 + 3.0 * 0.044715 * x * x);
-    return (float) (dout * (s + x * 2.0 * s * (1.0 - s) * dudx));
-  }
-
   /** a (and u when gated): (rows, H) -> h: (rows, H). */
   public abstract void forward(Tensor a, Tensor u, Tensor h);
 
