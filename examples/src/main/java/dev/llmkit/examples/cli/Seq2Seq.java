@@ -76,20 +76,28 @@ final class Seq2Seq {
   static GenerationResult generate(String model, Path tokenizerPath, String prompt, int[] promptIds,
       Sampler sampler, SamplingContext context, GenerationOptions options, boolean needText,
       TokenListener listener) throws IOException {
-    return (GenerationResult) run(model, tokenizerPath, prompt, promptIds, sampler, context, options,
-        needText, listener, null);
+    Conditioned c = condition(model, tokenizerPath, prompt, promptIds, needText);
+    Generator g = new Generator(c.decoder(), c.tokenizer(), sampler);
+    return g.generate(c.decoder().startIds(), options.withAddBos(false), context, listener);
   }
 
   /** Beam search from a T5 model, the encoder input as {@link #generate} makes it. */
   static Beams beams(String model, Path tokenizerPath, String prompt, int[] promptIds,
       BeamSearchOptions beam, boolean needText) throws IOException {
-    return (Beams) run(model, tokenizerPath, prompt, promptIds, null, null, null, needText, null,
-        beam);
+    Conditioned c = condition(model, tokenizerPath, prompt, promptIds, needText);
+    // every beam a row of one batch over the decoder view (SessionBatch); the model's EOS ends a
+    // hypothesis
+    T5Decoder d = c.decoder();
+    int eos = d.config().eosTokenId();
+    return new Beams(new BeamSearch(d).search(d.startIds(), beam,
+        eos >= 0 ? java.util.Set.of(eos) : java.util.Set.of()), c.tokenizer(), eos);
   }
 
-  private static Object run(String model, Path tokenizerPath, String prompt, int[] promptIds,
-      Sampler sampler, SamplingContext context, GenerationOptions options, boolean needText,
-      TokenListener listener, BeamSearchOptions beam) throws IOException {
+  /** The decoder conditioned on the encoder input, and the tokenizer its output is read with. */
+  private record Conditioned(T5Decoder decoder, Tokenizer tokenizer) {}
+
+  private static Conditioned condition(String model, Path tokenizerPath, String prompt,
+      int[] promptIds, boolean needText) throws IOException {
     Path dir = Path.of(model);
     T5Model t5 = T5Model.load(dir);
     Tokenizer tok = tokenizer(dir, tokenizerPath);
@@ -104,17 +112,8 @@ final class Seq2Seq {
       enc = eos >= 0 && (text.length == 0 || text[text.length - 1] != eos)
           ? append(text, eos) : text;
     }
-    T5Decoder decoder = t5.conditionedOn(enc);
-    Tokenizer forGenerator = tok != null ? tok : new IdsOnly(t5.config().vocabSize(), t5.config().eosTokenId());
-    if (beam != null) {
-      // beam search over the decoder view: every beam a row of one batch (SessionBatch), the EOS
-      // of the model ends a hypothesis
-      int eos = t5.config().eosTokenId();
-      return new Beams(new BeamSearch(decoder).search(decoder.startIds(), beam,
-          eos >= 0 ? java.util.Set.of(eos) : java.util.Set.of()), forGenerator, eos);
-    }
-    Generator g = new Generator(decoder, forGenerator, sampler);
-    return g.generate(decoder.startIds(), options.withAddBos(false), context, listener);
+    return new Conditioned(t5.conditionedOn(enc),
+        tok != null ? tok : new IdsOnly(t5.config().vocabSize(), t5.config().eosTokenId()));
   }
 
   /** What beam search returned, with the tokenizer that decodes it. */
