@@ -1,5 +1,6 @@
 package dev.llmkit.model.t5;
 
+import dev.llmkit.model.BatchSession;
 import dev.llmkit.model.LanguageModel;
 import dev.llmkit.model.SessionOptions;
 import dev.llmkit.model.config.ModelConfig;
@@ -99,5 +100,19 @@ public final class T5Decoder implements LanguageModel {
               + model.config().contextLength() + " decoder tokens");
     }
     return new T5Session(this, options);
+  }
+
+  /**
+   * Rows that decode this input together (beam search's beams): one batched step runs a token of
+   * each of them in one pass over the weights, each row's logits equal to its own session's.
+   *
+   * @throws IllegalArgumentException when rows is below 1 or the options ask for a sliding window
+   */
+  @Override
+  public BatchSession newBatchSession(int rows, SessionOptions options) {
+    if (options.slidingWindow()) {
+      newSession(options); // throws the sliding-window message
+    }
+    return new T5BatchSession(this, rows, options);
   }
 }

@@ -82,7 +82,29 @@ record T5Layer(Norm selfNorm, ScoreBiasAttention self, Norm crossNorm, ScoreBias
     dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
   }
 
-  /** Inference scratch of T rows: xn, y (T, C); q, att (T, inner); a, u, h (T, dFf). */
+  /**
+   * One decoder token for each of n different sequences (batched decoding), each row exactly as
+   * {@link #forward} computes it alone: x (n, C) in place; row i at position pos[i] with its own
+   * self-attention cache kSelf[i], vSelf[i] and bias[i] (nHeads, 1, pos[i]+1); all rows attend to
+   * the same memory kMem, vMem (S, inner). s: scratch of n rows with kNew, vNew.
+   */
+  void forwardRows(Scratch s, Tensor x, int[] pos, Tensor[] bias, Tensor[] kSelf, Tensor[] vSelf,
+      Tensor kMem, Tensor vMem) {
+    selfNorm.forward(x, s.xn);
+    self.forwardRows(s.xn, kSelf, vSelf, pos, bias, s.q, s.att, s.kNew, s.vNew, s.y);
+    dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+    crossNorm.forward(x, s.xn);
+    cross.forwardCrossRows(s.xn, kMem, vMem, s.q, s.att, s.y);
+    dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+    ffnNorm.forward(x, s.xn);
+    ffn.forwardRows(s.xn, s.a, s.u, s.h, s.y);
+    dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+  }
+
+  /**
+   * Inference scratch of T rows: xn, y (T, C); q, att (T, inner); a, u, h (T, dFf); kNew, vNew
+   * (T, inner) for batched decoding only (else null).
+   */
   static final class Scratch {
     final Tensor xn;
     final Tensor y;
@@ -91,8 +113,14 @@ record T5Layer(Norm selfNorm, ScoreBiasAttention self, Norm crossNorm, ScoreBias
     final Tensor a;
     final Tensor u;
     final Tensor h;
+    final Tensor kNew;
+    final Tensor vNew;
 
     Scratch(T5Config c, int rows) {
+      this(c, rows, false);
+    }
+
+    Scratch(T5Config c, int rows, boolean batched) {
       xn = Tensor.zeros(rows, c.dModel());
       y = Tensor.zeros(rows, c.dModel());
       q = Tensor.zeros(rows, c.innerDim());
@@ -100,6 +128,8 @@ record T5Layer(Norm selfNorm, ScoreBiasAttention self, Norm crossNorm, ScoreBias
       a = Tensor.zeros(rows, c.dFf());
       u = c.feedForward() == T5Config.FeedForward.GATED_GELU ? Tensor.zeros(rows, c.dFf()) : null;
       h = Tensor.zeros(rows, c.dFf());
+      kNew = batched ? Tensor.zeros(rows, c.innerDim()) : null;
+      vNew = batched ? Tensor.zeros(rows, c.innerDim()) : null;
     }
   }
 }

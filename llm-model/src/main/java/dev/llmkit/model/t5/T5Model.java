@@ -227,4 +227,13 @@ public final class T5Model {
     }
     head.forward(xn, logits);
   }
+
+  /** {@link #logits} of rows that are different sequences, each as a one-row call computes it. */
+  void logitsRows(Tensor x, Tensor xn, Tensor logits) {
+    decoderFinal.forward(x, xn);
+    if (config.tiedEmbeddings()) {
+      Elementwise.scale(xn, (float) Math.pow(config.dModel(), -0.5), xn);
+    }
+    head.forwardRows(xn, logits);
+  }
 }

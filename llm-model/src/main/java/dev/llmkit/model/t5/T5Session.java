@@ -9,7 +9,8 @@ import java.util.Arrays;
 /**
  * One decoding of a {@link T5Decoder}: the decoder ids so far, every layer's self-attention KV
  * cache (grown by doubling up to the context length), and scratch; the cross-attention keys and
- * values are the decoder's, shared. Decoding one token allocates only its (nHeads, 1, pos+1) bias.
+ * values are the decoder's, shared. Decoding one token allocates no tensor memory: its embedding
+ * row and its (nHeads, 1, pos+1) bias are views of buffers the session holds.
  */
 public final class T5Session implements InferenceSession {
 
@@ -25,6 +26,12 @@ public final class T5Session implements InferenceSession {
   private T5Layer.Scratch decode;
   private final Tensor lastLogits;
   private final float[] lastLogitsArray;
+  /** (1, d_model) the embedding row of a one-token step. */
+  private final Tensor decodeX;
+  /** nHeads * contextLength floats: a one-token step's bias (nHeads, 1, pos+1) is a view of its start. */
+  private final Tensor decodeBias;
+  /** The views of decodeBias by position, made on first use. */
+  private final Tensor[] decodeBiasViews;
   private Tensor[] lastCross;
   private boolean closed;
 
@@ -46,6 +53,9 @@ public final class T5Session implements InferenceSession {
     this.scratch = decode;
     this.lastLogits = Tensor.zeros(1, config.vocabSize());
     this.lastLogitsArray = new float[config.vocabSize()];
+    this.decodeX = Tensor.zeros(1, config.dModel());
+    this.decodeBias = Tensor.zeros(config.numHeads() * config.contextLength());
+    this.decodeBiasViews = new Tensor[config.contextLength()];
   }
 
   @Override
@@ -128,10 +138,10 @@ public final class T5Session implements InferenceSession {
     ensureCapacity(pos + count);
     T5Layer.Scratch s = scratch(count);
     // ids: (T) -> x: (T, C)
-    Tensor x = Tensor.zeros(count, config.dModel());
+    Tensor x = count == 1 ? decodeX : Tensor.zeros(count, config.dModel());
     Embedding.gather(model.weights().get(T5Weights.SHARED), ids, offset, count, x);
     // bias: (nHeads, T, pos+T) of the causal relative positions, shared by every block
-    Tensor bias = Tensor.zeros(config.numHeads(), count, pos + count);
+    Tensor bias = count == 1 ? decodeBias(pos) : Tensor.zeros(config.numHeads(), count, pos + count);
     model.bias(true).forward(pos, bias);
     for (int l = 0; l < layers.length; l++) {
       layers[l].forward(s, x, pos, bias, kCache[l], vCache[l], decoder.crossK(l), decoder.crossV(l),
@@ -145,6 +155,17 @@ public final class T5Session implements InferenceSession {
     }
     System.arraycopy(ids, offset, history, pos, count);
     pos += count;
+  }
+
+  /** The (nHeads, 1, pos+1) view of {@link #decodeBias} for a one-token step at {@code pos}. */
+  private Tensor decodeBias(int pos) {
+    Tensor v = decodeBiasViews[pos];
+    if (v == null) {
+      int n = config.numHeads() * (pos + 1);
+      v = decodeBias.slice(0, n).reshape(config.numHeads(), 1, pos + 1);
+      decodeBiasViews[pos] = v;
+    }
+    return v;
   }
 
   private T5Layer.Scratch scratch(int rows) {
@@ -175,6 +196,48 @@ public final class T5Session implements InferenceSession {
       g.slice(0, pos).copyFrom(t.slice(0, pos));
     }
     return g;
+  }
+
+  // ------------------------------------------------- for T5BatchSession (rows are sessions)
+
+  /** Layer l's self-attention key cache, with room for at least {@code needed} rows. */
+  Tensor kCache(int l, int needed) {
+    ensureCapacity(needed);
+    return kCache[l];
+  }
+
+  /** Layer l's self-attention value cache (call {@link #kCache} first to make room). */
+  Tensor vCache(int l) {
+    return vCache[l];
+  }
+
+  /** The bias view of a one-token step at the current position, filled. */
+  Tensor stepBias() {
+    Tensor b = decodeBias(pos);
+    model.bias(true).forward(pos, b);
+    return b;
+  }
+
+  /** Records a token that a batched step ran into this session's caches at the current position. */
+  void advance(int id) {
+    history[pos++] = id;
+  }
+
+  /** Becomes a copy of {@code other}: its tokens and the cache rows that hold them. */
+  void copyFrom(T5Session other) {
+    if (closed || other.closed) {
+      throw new IllegalStateException("the session is closed");
+    }
+    int n = other.pos;
+    ensureCapacity(n);
+    if (n > 0) {
+      for (int l = 0; l < layers.length; l++) {
+        kCache[l].slice(0, n).copyFrom(other.kCache[l].slice(0, n));
+        vCache[l].slice(0, n).copyFrom(other.vCache[l].slice(0, n));
+      }
+    }
+    System.arraycopy(other.history, 0, history, 0, n);
+    pos = n;
   }
 
   @Override
