@@ -122,46 +122,23 @@ public final class ScoreBiasAttention {
     wo.forward(att, out);
   }
 
-  /**
-   * {@link #forward} of one new token for each of n different sequences (batched decoding): row i
-   * of x is its sequence's token at position pos[i], attending to its own cache kCache[i], vCache[i]
-   * (which receive row pos[i]) with its own bias[i] (nHeads, 1, pos[i]+1). The projections read the
-   * weights once for all rows ({@link Linear#forwardRows}); every row is computed exactly as a
-   * one-row {@link #forward} computes it.
-   *
-   * <p>x: (n, C) -> out: (n, C); q, att, kNew, vNew: (n, qDim) scratch.
-   */
-  public void forwardRows(Tensor x, Tensor[] kCache, Tensor[] vCache, int[] pos, Tensor[] bias,
-      Tensor q, Tensor att, Tensor kNew, Tensor vNew, Tensor out) {
-    int n = x.dim(0);
-    // x: (n, C) -> q, kNew, vNew: (n, qDim)
-    wq.forwardRows(x, q);
-    wk.forwardRows(x, kNew);
-    wv.forwardRows(x, vNew);
-    for (int i = 0; i < n; i++) {
-      // row i's key and value -> row pos[i] of its cache; its query over keys 0..pos[i]
-      kCache[i].slice(pos[i], pos[i] + 1).copyFrom(kNew.slice(i, i + 1));
-      vCache[i].slice(pos[i], pos[i] + 1).copyFrom(vNew.slice(i, i + 1));
-      BiasedAttention.forward(q.slice(i, i + 1), kCache[i], vCache[i], nHeads, mask, pos[i] + 1,
-          pos[i], scale, bias[i], att.slice(i, i + 1), null);
-    }
-    // att: (n, qDim) -> out: (n, C)
-    wo.forwardRows(att, out);
-  }
+  // ---------------------------------------- decoding: the projections, attention by the caller
 
   /**
-   * {@link #forwardCross} of one token for each of n different sequences that attend to the same
-   * projected memory k, v: (S, qDim) (beams of one input), every row as a one-row call computes it.
-   *
-   * <p>x: (n, C) -> out: (n, C); q, att: (n, qDim) scratch.
+   * The projections of one new token for each of n sequences (batched decoding; n may be 1), each
+   * row exactly as a one-row product computes it ({@link Linear#forwardRows}): x: (n, C) -> q, k,
+   * v: (n, qDim); k and v null for cross-attention (its keys and values are the memory's).
    */
-  public void forwardCrossRows(Tensor x, Tensor k, Tensor v, Tensor q, Tensor att, Tensor out) {
-    int n = x.dim(0);
+  public void projectRows(Tensor x, Tensor q, Tensor k, Tensor v) {
     wq.forwardRows(x, q);
-    for (int i = 0; i < n; i++) {
-      BiasedAttention.forward(q.slice(i, i + 1), k, v, nHeads, AttentionMask.BIDIRECTIONAL, k.dim(0),
-          0, scale, null, att.slice(i, i + 1), null);
+    if (k != null) {
+      wk.forwardRows(x, k);
+      wv.forwardRows(x, v);
     }
+  }
+
+  /** The output projection of n rows, each as a one-row product: att (n, qDim) -> out (n, C). */
+  public void outputRows(Tensor att, Tensor out) {
     wo.forwardRows(att, out);
   }
 

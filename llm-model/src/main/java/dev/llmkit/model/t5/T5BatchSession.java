@@ -6,12 +6,13 @@ import dev.llmkit.model.LanguageModel;
 import dev.llmkit.model.SessionOptions;
 import dev.llmkit.tensor.Embedding;
 import dev.llmkit.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * The {@link BatchSession} of a {@link T5Decoder}: several decodings of one encoder input (beam
  * search's beams). Each row is a {@link T5Session} (its tokens and self-attention KV cache); all
  * rows share the decoder's cross-attention keys and values. A {@link #step} runs one token of each
- * of n rows in one pass over the weights ({@link T5Layer#forwardRows}: every product through the
+ * of n rows in one pass over the weights ({@link T5Layer#decodeRows}: every product through the
  * rows-at-once linear, attention per row), and each row's logits equal, bit for bit, those of its
  * session fed the same tokens alone. Rows are copied by copying their cache rows; a reorder fills
  * spare sessions and swaps them in.
@@ -35,11 +36,8 @@ final class T5BatchSession implements BatchSession {
   private final Tensor[] stepX;
   /** (n, V) logits of a step of n rows, by n. */
   private final Tensor[] stepLogits;
-  // the active rows' state of the current step
-  private final int[] stepPos;
-  private final Tensor[] stepBias;
-  private final Tensor[] stepK;
-  private final Tensor[] stepV;
+  /** The sessions of the current step's rows. */
+  private final T5Session[] stepRows;
   private boolean closed;
 
   T5BatchSession(T5Decoder decoder, int rowCount, SessionOptions options) {
@@ -62,10 +60,7 @@ final class T5BatchSession implements BatchSession {
     this.scratch = new T5Layer.Scratch[rowCount + 1];
     this.stepX = new Tensor[rowCount + 1];
     this.stepLogits = new Tensor[rowCount + 1];
-    this.stepPos = new int[rowCount];
-    this.stepBias = new Tensor[rowCount];
-    this.stepK = new Tensor[rowCount];
-    this.stepV = new Tensor[rowCount];
+    this.stepRows = new T5Session[rowCount];
   }
 
   @Override
@@ -107,21 +102,15 @@ final class T5BatchSession implements BatchSession {
     Tensor x = stepX[n];
     Tensor shared = model.weights().get(T5Weights.SHARED);
     for (int i = 0; i < n; i++) {
-      T5Session s = rows[rowIds[i]];
-      stepPos[i] = s.position();
-      stepBias[i] = s.stepBias();
+      stepRows[i] = rows[rowIds[i]];
+      stepRows[i].reserve(stepRows[i].position() + 1);
       // ids[i] -> x row i: (1, C)
       Embedding.gather(shared, ids, i, 1, x.slice(i, i + 1));
     }
+    T5Session[] active = n == rows.length ? stepRows : Arrays.copyOf(stepRows, n);
     for (int l = 0; l < layers.length; l++) {
-      for (int i = 0; i < n; i++) {
-        T5Session s = rows[rowIds[i]];
-        stepK[i] = s.kCache(l, stepPos[i] + 1);
-        stepV[i] = s.vCache(l);
-      }
       // x: (n, C) in place
-      layers[l].forwardRows(scratch[n], x, stepPos, stepBias, stepK, stepV, decoder.crossK(l),
-          decoder.crossV(l));
+      layers[l].decodeRows(scratch[n], x, active, l, decoder, model.decoderBiasReversed());
     }
     // x: (n, C) -> logits: (n, V)
     Tensor out = stepLogits[n];

@@ -83,22 +83,47 @@ record T5Layer(Norm selfNorm, ScoreBiasAttention self, Norm crossNorm, ScoreBias
   }
 
   /**
-   * One decoder token for each of n different sequences (batched decoding), each row exactly as
-   * {@link #forward} computes it alone: x (n, C) in place; row i at position pos[i] with its own
-   * self-attention cache kSelf[i], vSelf[i] and bias[i] (nHeads, 1, pos[i]+1); all rows attend to
-   * the same memory kMem, vMem (S, inner). s: scratch of n rows with kNew, vNew.
+   * Layer l of a decoder step: one token for each of n sessions (a lone session's step: n = 1;
+   * batched decoding: the beams), x (n, C) in place, row i at its session's position against that
+   * session's heap KV cache, all rows attending to the decoder's cross-attention keys and values.
+   * The projections read the weights once for all rows ({@link
+   * dev.llmkit.model.nn.Linear#forwardRows}) and attention runs per row with the same kernel, so a
+   * row's result does not depend on the other rows. biasReversed: {@link T5Model#decoderBiasReversed}.
+   * s: scratch of n rows with kNew, vNew.
    */
-  void forwardRows(Scratch s, Tensor x, int[] pos, Tensor[] bias, Tensor[] kSelf, Tensor[] vSelf,
-      Tensor kMem, Tensor vMem) {
+  void decodeRows(Scratch s, Tensor x, T5Session[] rows, int l, T5Decoder decoder,
+      float[] biasReversed) {
+    int n = x.dim(0);
+    int ctx = biasReversed.length / self.heads();
+    // self-attention: q, k, v (n, inner); each row's k, v into its cache, then its query over it
     selfNorm.forward(x, s.xn);
-    self.forwardRows(s.xn, kSelf, vSelf, pos, bias, s.q, s.att, s.kNew, s.vNew, s.y);
+    self.projectRows(s.xn, s.q, s.kNew, s.vNew);
+    for (int i = 0; i < n; i++) {
+      T5Session r = rows[i];
+      int p = r.position();
+      r.store(l, row(s.kNew, i, n), row(s.vNew, i, n));
+      // the bias of key j at query p: biasReversed[h*ctx + ctx-1-(p-j)]
+      r.attention().forward(row(s.q, i, n), r.keysT(l), r.values(l), r.keyStride(), p + 1, 1f,
+          biasReversed, ctx - 1 - p, ctx, row(s.att, i, n));
+    }
+    self.outputRows(s.att, s.y);
     dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+    // cross-attention over the encoder output's keys and values
     crossNorm.forward(x, s.xn);
-    cross.forwardCrossRows(s.xn, kMem, vMem, s.q, s.att, s.y);
+    cross.projectRows(s.xn, s.q, null, null);
+    for (int i = 0; i < n; i++) {
+      rows[i].attention().forward(row(s.q, i, n), decoder.crossKeysT(l), decoder.crossValues(l),
+          decoder.crossStride(), decoder.encoderLength(), 1f, null, 0, 0, row(s.att, i, n));
+    }
+    cross.outputRows(s.att, s.y);
     dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
     ffnNorm.forward(x, s.xn);
     ffn.forwardRows(s.xn, s.a, s.u, s.h, s.y);
     dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+  }
+
+  private static Tensor row(Tensor t, int i, int n) {
+    return n == 1 ? t : t.slice(i, i + 1);
   }
 
   /**
