@@ -97,6 +97,27 @@ class T5BatchSessionTest {
   }
 
   @Test
+  void aChunkAfterOneTokenStepsReadsTheCacheTheStepsWrote() throws Exception {
+    T5Decoder d = decoder("t5-gated-untied", DecodeMatrices.AUTO);
+    int[] ids = {d.startIds()[0], 12, 40, 8, 61, 5};
+    // the reference: the whole sequence as one teacher-forced chunk
+    float[] whole = d.t5().logits(new int[] {9, 4, 71, 30, 2, 17, 5}, ids).toArray();
+    int v = d.config().vocabSize();
+    try (T5Session s = d.newSession()) {
+      s.forward(ids, 0, 1);
+      s.forward(ids, 1, 1);
+      // positions 2..5 as one chunk over the two cached positions (grown past the first capacity)
+      float[] chunk = s.forwardAll(ids, 2, 4).toArray();
+      double[] expected = new double[4 * v];
+      for (int i = 0; i < expected.length; i++) {
+        expected[i] = whole[2 * v + i];
+      }
+      assertThat(T5GoldenTest.relativeError(chunk, expected)).isLessThanOrEqualTo(1e-5);
+      assertThat(s.tokens()).containsExactly(ids);
+    }
+  }
+
+  @Test
   void badRowsAndAClosedSessionAreClearErrors() throws Exception {
     T5Decoder d = decoder("t5-relu-tied", DecodeMatrices.AUTO);
     assertThatThrownBy(() -> d.newBatchSession(0)).isInstanceOf(IllegalArgumentException.class)
