@@ -170,16 +170,9 @@ final class VectorQuantKernels implements QuantKernels {
     float mins = 0f;
     for (int b = 0; b < cols; b += 256, off += 144) {
       float d = Fp16.read(w, off);
-      float dmin = Fp16.read(w, off + 2);
-      int a = int32(w, off + 4);
-      int m = int32(w, off + 8);
-      int c = int32(w, off + 12);
-      int sc03 = a & 0x3f3f3f3f;
-      int mn03 = m & 0x3f3f3f3f;
-      int sc47 = (c & 0x0f0f0f0f) | ((a >>> 2) & 0x30303030);
-      int mn47 = ((c >>> 4) & 0x0f0f0f0f) | ((m >>> 2) & 0x30303030);
-      int xs = b >> 5;
-      mins += dmin * (subSum(mn03, xsum, xs) + subSum(mn47, xsum, xs + 4));
+      mins += Fp16.read(w, off + 2) * minSum(w, off + 4, xsum, b >> 5);
+      int sc03 = scales03(w, off + 4);
+      int sc47 = scales47(w, off + 4);
       for (int g = 0; g < 4; g++) {
         int q = off + 16 + 32 * g;
         int xb = b + 64 * g;
@@ -198,6 +191,31 @@ final class VectorQuantKernels implements QuantKernels {
       }
     }
     return t0.add(t1).reduceLanes(VectorOperators.ADD) - mins;
+  }
+
+  /*
+   * The K-quants' 12 scale bytes at w[sc]: as ints a, m, c (little-endian), the 6-bit scales of
+   * sub-blocks 0..3 are the bytes of a & 0x3f3f3f3f and their mins those of m & 0x3f3f3f3f; sub-blocks
+   * 4..7 take their low four bits from c (scales low nibbles, mins high ones) and their top two from
+   * the top two bits of a (scales) and m (mins). One byte per sub-block, as ggml's utmp.
+   */
+
+  /** The 6-bit scales of sub-blocks 0..3, one per byte. */
+  private static int scales03(byte[] w, int sc) {
+    return int32(w, sc) & 0x3f3f3f3f;
+  }
+
+  /** The 6-bit scales of sub-blocks 4..7, one per byte. */
+  private static int scales47(byte[] w, int sc) {
+    return (int32(w, sc + 8) & 0x0f0f0f0f) | ((int32(w, sc) >>> 2) & 0x30303030);
+  }
+
+  /** Σ_j min_j · Σ x over sub-block j, the eight 6-bit mins at w[sc] against xsum[xs..xs+8). */
+  private static float minSum(byte[] w, int sc, float[] xsum, int xs) {
+    int m = int32(w, sc + 4);
+    int mn03 = m & 0x3f3f3f3f;
+    int mn47 = ((int32(w, sc + 8) >>> 4) & 0x0f0f0f0f) | ((m >>> 2) & 0x30303030);
+    return subSum(mn03, xsum, xs) + subSum(mn47, xsum, xs + 4);
   }
 
   /** Σ_j byte j of m · xsum[xs + j] over the four bytes of m. */
@@ -256,16 +274,9 @@ final class VectorQuantKernels implements QuantKernels {
     float mins = 0f;
     for (int b = 0; b < cols; b += 256, off += 176) {
       float d = Fp16.read(w, off);
-      float dmin = Fp16.read(w, off + 2);
-      int a = int32(w, off + 4);
-      int m = int32(w, off + 8);
-      int c = int32(w, off + 12);
-      int sc03 = a & 0x3f3f3f3f;
-      int mn03 = m & 0x3f3f3f3f;
-      int sc47 = (c & 0x0f0f0f0f) | ((a >>> 2) & 0x30303030);
-      int mn47 = ((c >>> 4) & 0x0f0f0f0f) | ((m >>> 2) & 0x30303030);
-      int xs = b >> 5;
-      mins += dmin * (subSum(mn03, xsum, xs) + subSum(mn47, xsum, xs + 4));
+      mins += Fp16.read(w, off + 2) * minSum(w, off + 4, xsum, b >> 5);
+      int sc03 = scales03(w, off + 4);
+      int sc47 = scales47(w, off + 4);
       int qh = off + 16;
       for (int g = 0; g < 4; g++) {
         int q = off + 48 + 32 * g;
