@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorDequantizer implements Dequantizer {
 
   private static final VectorSpecies<Integer> I =
-      IntVector.SPECIES_PREFERRED.length() >= 16 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+      IntVector.SPECIES_256;
   private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, I.vectorShape());
   private static final VectorSpecies<Byte> B =
       VectorSpecies.of(byte.class, VectorShape.forBitSize(I.length() * 8));
