@@ -151,21 +151,23 @@ final class VectorDequantizer implements Dequantizer {
       int qh = off + 128 + 32 * n;
       int sc = off + 192 + 8 * n;
       int yn = y + 128 * n;
-      for (int l = 0; l < 32; l += L) {
-        int is = l / 16;
-        // q_k, k = 0..3: low nibbles of ql[l] (k = 0), ql[l+32] (1), high nibbles (2, 3); bits 2k, 2k+1 of qh[l]
-        q6Quarter(w, ql + l, 0, qh + l, 0, d * w[sc + is], dst, yn + l);
-        q6Quarter(w, ql + l + 32, 0, qh + l, 2, d * w[sc + is + 2], dst, yn + l + 32);
-        q6Quarter(w, ql + l, 4, qh + l, 4, d * w[sc + is + 4], dst, yn + l + 64);
-        q6Quarter(w, ql + l + 32, 4, qh + l, 6, d * w[sc + is + 6], dst, yn + l + 96);
+      // q_k, k = 0..3: low nibbles of ql[l] (k = 0), ql[l+32] (1), high nibbles (2, 3); bits 2k, 2k+1 of qh[l]
+      for (int k = 0; k < 4; k++) {
+        q6Quarter(w, ql + 32 * (k & 1), 4 * (k >> 1), qh, 2 * k, d * w[sc + 2 * k], d * w[sc + 2 * k + 1], dst, yn + 32 * k);
       }
     }
   }
 
-  /** L weights of a q6_K block: q = ((ql &gt;&gt; lo) &amp; 15 | ((qh &gt;&gt; hi) &amp; 3) &lt;&lt; 4) − 32, w = ds·q. */
-  private static void q6Quarter(byte[] w, int ql, int lo, int qh, int hi, float ds, float[] dst, int y) {
-    IntVector q = ints(w, ql).lanewise(VectorOperators.ASHR, lo).and(0xf)
-        .or(ints(w, qh).lanewise(VectorOperators.ASHR, hi).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-    floats(q).mul(ds).intoArray(dst, y);
+  /**
+   * 32 weights of a q6_K block: q = ((ql[l] &gt;&gt; lo) &amp; 15 | ((qh[l] &gt;&gt; hi) &amp; 3) &lt;&lt; 4) − 32,
+   * w = ds0·q for l &lt; 16, ds1·q after. Its own method with its own loop, so that C2 compiles it
+   * whole with every vector in registers (unrolled into q6K, the vectors were boxed).
+   */
+  private static void q6Quarter(byte[] w, int ql, int lo, int qh, int hi, float ds0, float ds1, float[] dst, int y) {
+    for (int l = 0; l < 32; l += L) {
+      IntVector q = ints(w, ql + l).lanewise(VectorOperators.ASHR, lo).and(0xf)
+          .or(ints(w, qh + l).lanewise(VectorOperators.ASHR, hi).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+      floats(q).mul(l < 16 ? ds0 : ds1).intoArray(dst, y + l);
+    }
   }
 }

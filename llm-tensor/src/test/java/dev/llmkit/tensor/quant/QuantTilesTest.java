@@ -75,10 +75,10 @@ class QuantTilesTest {
 
   @ParameterizedTest
   @CsvSource({
-    // rows, threads, rows per tile (at most 128, as even as possible), tiles (a multiple of the threads
+    // rows, threads, rows per tile (at most 256, as even as possible), tiles (a multiple of the threads
     // where the rows divide evenly enough)
-    "768, 2, 128, 6", "2304, 2, 128, 18", "3072, 2, 128, 24", "300, 2, 75, 4", "50257, 2, 128, 393",
-    "1, 2, 1, 1", "5, 2, 3, 2", "768, 1, 128, 6", "100, 1, 100, 1", "768, 3, 128, 6", "770, 2, 97, 8"
+    "768, 2, 192, 4", "2304, 2, 231, 10", "3072, 2, 256, 12", "300, 2, 150, 2", "50257, 2, 254, 198",
+    "1, 2, 1, 1", "5, 2, 3, 2", "768, 1, 256, 3", "100, 1, 100, 1", "768, 3, 256, 3", "770, 2, 193, 4"
   })
   void tilesAreEvenAndAMultipleOfTheThreads(int rows, int threads, int expectedRows, int expectedTiles) {
     int tile = QuantTiles.tileRows(rows, threads);
