@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Java Vector API {@link Dequantizer}: L quantized bytes (L = 16 with 512-bit vectors, else 8) are
- * loaded, sign-extended to L int lanes, unpacked there with masks, shifts and ors (int-lane
+ * Java Vector API {@link Dequantizer}: 8 quantized bytes at a time are loaded, sign-extended to 8
+ * int lanes (256 bits, the width of llm-tensor's other kernels: one shape per JVM lets C2 keep every
+ * vector in registers), unpacked there with masks, shifts and ors (int-lane
  * operations are single instructions; byte-lane shifts are not, x86 has none), converted to floats
  * and scaled, in the same float operations and order as the plain Java codecs, so the result is
  * bit-exact. Loaded only by {@link QuantTiles}, and only when the {@code jdk.incubator.vector}
@@ -17,8 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorDequantizer implements Dequantizer {
 
-  private static final VectorSpecies<Integer> I =
-      IntVector.SPECIES_256;
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
   private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, I.vectorShape());
   private static final VectorSpecies<Byte> B =
       VectorSpecies.of(byte.class, VectorShape.forBitSize(I.length() * 8));
@@ -37,33 +37,15 @@ final class VectorDequantizer implements Dequantizer {
     for (int r = r0; r < r1; r++) {
       int off = r * rowBytes;
       int y = (r - r0) * cols;
-      switch (t) {
-        case Q8_0 -> {
-          for (int i = 0; i < blocks; i++, off += ts, y += bs) {
-            q8_0(w, off, dst, y);
-          }
+      for (int i = 0; i < blocks; i++, off += ts, y += bs) {
+        switch (t) {
+          case Q8_0 -> q8_0(w, off, dst, y);
+          case Q4_0 -> q4_0(w, off, dst, y);
+          case Q4_K -> q4K(w, off, dst, y);
+          case Q5_K -> q5K(w, off, dst, y);
+          case Q6_K -> q6K(w, off, dst, y);
+          default -> t.codec.dequantize(w, off, dst, y);
         }
-        case Q4_0 -> {
-          for (int i = 0; i < blocks; i++, off += ts, y += bs) {
-            q4_0(w, off, dst, y);
-          }
-        }
-        case Q4_K -> {
-          for (int i = 0; i < blocks; i++, off += ts, y += bs) {
-            q4K(w, off, dst, y);
-          }
-        }
-        case Q5_K -> {
-          for (int i = 0; i < blocks; i++, off += ts, y += bs) {
-            q5K(w, off, dst, y);
-          }
-        }
-        case Q6_K -> {
-          for (int i = 0; i < blocks; i++, off += ts, y += bs) {
-            q6K(w, off, dst, y);
-          }
-        }
-        default -> t.dequantize(w, off, dst, y, cols);
       }
     }
   }
