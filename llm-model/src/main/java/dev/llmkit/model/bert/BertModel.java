@@ -85,6 +85,35 @@ public final class BertModel {
     return new Linear(F32Matrix.of(w), b);
   }
 
+  // the layers, for BertTraining (which composes their training states over the same tensors)
+  Embeddings embeddings() {
+    return embeddings;
+  }
+
+  Norm embeddingNorm() {
+    return embeddingNorm;
+  }
+
+  Linear poolerLayer() {
+    return pooler;
+  }
+
+  Linear mlmTransform() {
+    return mlmTransform;
+  }
+
+  Norm mlmNorm() {
+    return mlmNorm;
+  }
+
+  Linear mlmDecoder() {
+    return mlmDecoder;
+  }
+
+  Linear classifierLayer() {
+    return classifier;
+  }
+
   /** The shape. */
   public BertConfig config() {
     return config;
