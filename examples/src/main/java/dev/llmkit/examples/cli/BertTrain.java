@@ -2,6 +2,7 @@ package dev.llmkit.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmkit.examples.CharWordPiece;
 import dev.llmkit.model.bert.BertCheckpoint;
 import dev.llmkit.model.bert.BertConfig;
 import dev.llmkit.model.bert.BertInit;
@@ -9,7 +10,6 @@ import dev.llmkit.model.bert.BertWeights;
 import dev.llmkit.model.nn.Activation;
 import dev.llmkit.tokenizer.Tokenizer;
 import dev.llmkit.tokenizer.encoding.TemplateEncoder;
-import dev.llmkit.tokenizer.wordpiece.BertVocabFile;
 import dev.llmkit.training.encoder.EncoderTrainer;
 import dev.llmkit.training.encoder.EncoderTrainingConfig;
 import dev.llmkit.training.encoder.MlmMasking;
@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,8 +49,6 @@ import java.util.TreeSet;
  */
 final class BertTrain {
 
-  static final List<String> SPECIALS = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
-
   private BertTrain() {}
 
   static int run(TrainCommand c, PrintWriter stdout) throws IOException {
@@ -76,9 +73,7 @@ final class BertTrain {
   static Tokenizer tokenizer(String spec, String text, Path out) throws IOException {
     Files.createDirectories(out);
     if (spec.equals("char")) {
-      Path vocab = out.resolve("vocab.txt");
-      Files.write(vocab, charVocabulary(text), StandardCharsets.UTF_8);
-      return BertVocabFile.load(vocab, true);
+      return CharWordPiece.write(text, out);
     }
     Path p = Path.of(spec);
     if (!Files.isRegularFile(p) || !(p.getFileName().toString().equals("vocab.txt")
@@ -89,27 +84,6 @@ final class BertTrain {
     String name = p.getFileName().toString().equals("vocab.txt") ? "vocab.txt" : "tokenizer.json";
     Files.copy(p, out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
     return TemplateEncoder.load(out.resolve(name)).tokenizer();
-  }
-
-  /**
-   * The lines of an uncased character WordPiece vocab.txt: the special tokens, then every
-   * character BERT's normaliser leaves of the text (lower-cased, accents stripped, no whitespace),
-   * then each with the {@code ##} continuation prefix.
-   */
-  static List<String> charVocabulary(String text) {
-    String norm = Normalizer.normalize(text.toLowerCase(Locale.ROOT), Normalizer.Form.NFD);
-    TreeSet<Integer> chars = new TreeSet<>();
-    norm.codePoints()
-        .filter(cp -> !Character.isWhitespace(cp) && !Character.isISOControl(cp)
-            && Character.getType(cp) != Character.NON_SPACING_MARK)
-        .forEach(chars::add);
-    if (chars.isEmpty()) {
-      throw new IllegalArgumentException("--data holds no characters to train on");
-    }
-    List<String> lines = new ArrayList<>(SPECIALS);
-    chars.forEach(cp -> lines.add(new String(Character.toChars(cp))));
-    chars.forEach(cp -> lines.add("##" + new String(Character.toChars(cp))));
-    return lines;
   }
 
   static int special(Tokenizer tok, String name) {
@@ -167,7 +141,7 @@ final class BertTrain {
     BertWeights w = BertInit.random(config, c.seed, false, true);
     System.err.printf(Locale.ROOT, "%s: %,d tokens, vocabulary %,d, %,d sequences of <= %d%n",
         c.data, ids.length, tok.vocabSize(), seqs.size(), c.block);
-    int[] specials = SPECIALS.stream().mapToInt(s -> tok.tokenId(s).orElse(pad)).toArray();
+    int[] specials = CharWordPiece.SPECIALS.stream().mapToInt(s -> tok.tokenId(s).orElse(pad)).toArray();
     EncoderTrainer.Result r = new EncoderTrainer(w, settings(c)).trainMlm(seqs.subList(0, n),
         seqs.subList(n, seqs.size()), new MlmMasking(tok.vocabSize(), mask, specials),
         progress(c.iters));

@@ -160,6 +160,18 @@ public final class BertModel {
    *     outside the vocabulary or a type id outside the type table, naming the sequence and token
    */
   public BertOutput encode(int[][] ids, int[][] typeIds, boolean keepAttention) {
+    return encode(ids, typeIds, keepAttention, AttentionMask.BIDIRECTIONAL);
+  }
+
+  /**
+   * The forward pass under another attention mask: {@link AttentionMask#CAUSAL} runs the very same
+   * weights as a decoder would (each token sees only those before it), to compare the two modes.
+   *
+   * @param mask every sequence's self-attention mask (BERT's own is bidirectional)
+   * @see #encode(int[][], int[][], boolean)
+   */
+  public BertOutput encode(int[][] ids, int[][] typeIds, boolean keepAttention, AttentionMask mask) {
+    Objects.requireNonNull(mask, "mask");
     int[] offsets = check(ids, typeIds);
     int batch = ids.length;
     int n = offsets[batch];
@@ -171,7 +183,7 @@ public final class BertModel {
     embed(ids, typeIds, offsets, e);
     embeddingNorm.forward(e, x);
     AttentionMask[] masks = new AttentionMask[batch];
-    Arrays.fill(masks, AttentionMask.BIDIRECTIONAL);
+    Arrays.fill(masks, mask);
     Tensor[][] attentions = keepAttention ? new Tensor[blocks.length][batch] : null;
     for (int l = 0; l < blocks.length; l++) {
       Tensor[] probs = null;

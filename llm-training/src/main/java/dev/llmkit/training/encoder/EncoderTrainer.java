@@ -312,7 +312,7 @@ public final class EncoderTrainer {
           new AdamWConfig(0.9f, config.beta2(), 1e-8f, config.weightDecay()));
       this.grads = grads;
       this.schedule = new WarmupCosineSchedule(config.lr(), config.minLr(), config.warmup(),
-          config.iters());
+          Math.max(config.iters(), config.warmup() + 1));
       this.all = List.copyOf(grads.values());
     }
 
