@@ -4,6 +4,8 @@ import dev.llmkit.model.io.CheckpointFormatException;
 import dev.llmkit.model.io.TensorLoader;
 import dev.llmkit.model.io.TensorSource;
 import dev.llmkit.model.io.gguf.GgufFile;
+import dev.llmkit.model.io.gguf.GgufKv;
+import dev.llmkit.model.io.gguf.GgufWriter;
 import dev.llmkit.model.nn.Activation;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.Tokenizer;
@@ -101,6 +103,104 @@ public final class BertGguf {
     return new BertPipeline(new BertModel(l.weights()), tokenizer(file), l.pooling(), l.normalize());
   }
 
+  /**
+   * Writes the encoder as llama.cpp's {@code bert} GGUF (F32), with the metadata and vocabulary
+   * {@code convert_hf_to_gguf.py} writes: the pooler and the heads are not written (llama.cpp's
+   * converter drops them too).
+   *
+   * @param file the GGUF to write
+   * @param w the weights
+   * @param pooling written as {@code bert.pooling_type}
+   * @param vocabulary the WordPiece pieces by id, as the lines of BERT's {@code vocab.txt}
+   *     ({@code ##} continuations; {@code [UNK]} and the bracketed special tokens)
+   * @throws IllegalArgumentException if the vocabulary's size is not the model's, or it lacks
+   *     [UNK], [CLS], [SEP] or [PAD]
+   */
+  public static void save(Path file, BertWeights w, Pooling pooling, List<String> vocabulary)
+      throws IOException {
+    BertConfig c = w.config();
+    if (vocabulary.size() != c.vocabSize()) {
+      throw new IllegalArgumentException("BertGguf.save: " + vocabulary.size()
+          + " vocabulary pieces for a model of vocab_size " + c.vocabSize());
+    }
+    List<String> pieces = new java.util.ArrayList<>();
+    int[] types = new int[vocabulary.size()];
+    for (int i = 0; i < vocabulary.size(); i++) {
+      String t = vocabulary.get(i);
+      boolean special = t.length() > 2 && t.startsWith("[") && t.endsWith("]");
+      // llama.cpp's token types: 1 normal, 2 unknown, 3 control; its "phantom space" pieces
+      types[i] = t.equals("[UNK]") ? 2 : special ? 3 : 1;
+      pieces.add(special ? t : t.startsWith("##") ? t.substring(2) : "\u2581" + t);
+    }
+    List<GgufKv> kv = new java.util.ArrayList<>();
+    kv.add(GgufKv.string("general.architecture", ARCHITECTURE));
+    kv.add(GgufKv.u32("bert.context_length", c.maxPositions()));
+    kv.add(GgufKv.u32("bert.embedding_length", c.hidden()));
+    kv.add(GgufKv.u32("bert.feed_forward_length", c.intermediate()));
+    kv.add(GgufKv.u32("bert.block_count", c.layers()));
+    kv.add(GgufKv.u32("bert.attention.head_count", c.heads()));
+    kv.add(GgufKv.f32("bert.attention.layer_norm_epsilon", c.layerNormEps()));
+    kv.add(GgufKv.u32("general.file_type", 0));
+    kv.add(new GgufKv("bert.attention.causal", 7, new byte[] {0}));
+    kv.add(GgufKv.u32("bert.pooling_type", pooling == Pooling.CLS ? 2 : 1));
+    kv.add(GgufKv.u32("tokenizer.ggml.token_type_count", c.typeVocabSize()));
+    kv.add(GgufKv.string("tokenizer.ggml.model", "bert"));
+    kv.add(GgufKv.string("tokenizer.ggml.pre", "default"));
+    kv.add(new GgufKv("tokenizer.ggml.tokens", 9, stringArray(pieces)));
+    java.nio.ByteBuffer tt = java.nio.ByteBuffer.allocate(12 + 4 * types.length)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(5).putLong(types.length);
+    for (int t : types) {
+      tt.putInt(t);
+    }
+    kv.add(new GgufKv("tokenizer.ggml.token_type", 9, tt.array()));
+    String[][] ids = {{"tokenizer.ggml.unknown_token_id", "[UNK]"},
+        {"tokenizer.ggml.seperator_token_id", "[SEP]"}, {"tokenizer.ggml.padding_token_id", "[PAD]"},
+        {"tokenizer.ggml.cls_token_id", "[CLS]"}, {"tokenizer.ggml.bos_token_id", "[CLS]"},
+        {"tokenizer.ggml.mask_token_id", "[MASK]"}};
+    for (String[] e : ids) {
+      int at = vocabulary.indexOf(e[1]);
+      if (at < 0 && !e[1].equals("[MASK]")) {
+        throw new IllegalArgumentException("BertGguf.save: the vocabulary has no " + e[1] + " token");
+      }
+      if (at >= 0) {
+        kv.add(GgufKv.u32(e[0], at));
+      }
+    }
+    Map<String, Tensor> hf = BertCheckpoint.toHf(w.withHeads(null, null, null, c.withLabels(List.of())));
+    List<GgufWriter.Tensor> tensors = new java.util.ArrayList<>();
+    names(c.layers()).forEach((hfName, gg) -> {
+      Tensor t = hf.get(hfName);
+      int[] shape = t.shape();
+      // GGUF dims are innermost first: a (rows, cols) matrix is [cols, rows]
+      long[] dims = shape.length == 1 ? new long[] {shape[0]} : new long[] {shape[1], shape[0]};
+      tensors.add(new GgufWriter.Tensor(gg, dims, 0, 4L * t.length(), out -> {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * t.length())
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float x : t.toArray()) {
+          b.putFloat(x);
+        }
+        out.write(b.array());
+      }));
+    });
+    GgufWriter.write(file, kv, tensors, GgufFile.DEFAULT_ALIGNMENT);
+  }
+
+  /** A GGUF array of strings: element type 8, count, then each string (length, UTF-8 bytes). */
+  private static byte[] stringArray(List<String> values) {
+    List<byte[]> b = values.stream().map(v -> v.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .toList();
+    int n = 12;
+    for (byte[] x : b) {
+      n += 8 + x.length;
+    }
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(n).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .putInt(8).putLong(values.size());
+    for (byte[] x : b) {
+      out.putLong(x.length).put(x);
+    }
+    return out.array();
+  }
+
   private static int id(Tokenizer tok, String name, Path file) {
     OptionalInt id = tok.tokenId(name);
     if (id.isEmpty()) {
@@ -131,7 +231,9 @@ public final class BertGguf {
     Map<String, String> full = new LinkedHashMap<>();
     m.forEach((hf, gg) -> {
       full.put(hf + ".weight", gg + ".weight");
-      full.put(hf + ".bias", gg + ".bias");
+      if (!hf.endsWith("_embeddings")) { // the embedding tables have no bias
+        full.put(hf + ".bias", gg + ".bias");
+      }
     });
     return full;
   }

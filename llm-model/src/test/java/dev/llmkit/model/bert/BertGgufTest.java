@@ -9,6 +9,12 @@ import dev.llmkit.model.io.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import dev.llmkit.model.io.gguf.GgufFile;
+import dev.llmkit.model.io.gguf.GgufKv;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,5 +76,45 @@ class BertGgufTest {
     Files.write(copy, bytes);
     assertThatThrownBy(() -> BertGguf.load(copy)).isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining("tensor 'blk.1.ffn_up.weight' is missing");
+  }
+
+  /** The fixture's vocabulary as vocab.txt lines (scripts/gen_bert_gguf.py's vocabulary(40)). */
+  static List<String> vocabulary() {
+    List<String> v = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    for (int i = 0; i < 18; i++) {
+      v.add("w" + i);
+    }
+    for (int i = 0; i < 17; i++) {
+      v.add("##c" + i);
+    }
+    return v;
+  }
+
+  @Test
+  void writesWhatGgufPyWrites(@TempDir Path dir) throws Exception {
+    BertWeights hf = BertCheckpoint.load(Fixtures.fixture("bert-base-tiny")).weights();
+    Path out = dir.resolve("written.gguf");
+    BertGguf.save(out, hf, Pooling.MEAN, vocabulary());
+    // every metadata entry gguf-py wrote (but the model name), byte for byte
+    Map<String, GgufKv> mine = new HashMap<>();
+    GgufKv.readAll(out).forEach(k -> mine.put(k.key(), k));
+    for (GgufKv k : GgufKv.readAll(gguf())) {
+      if (k.key().equals("general.name")) {
+        continue;
+      }
+      assertThat(mine).as(k.key()).containsKey(k.key());
+      assertThat(mine.get(k.key()).type()).as(k.key()).isEqualTo(k.type());
+      assertThat(mine.get(k.key()).value()).as(k.key()).isEqualTo(k.value());
+    }
+    // the same tensors, names and dims, and the same model back
+    try (GgufFile a = GgufFile.open(gguf()); GgufFile b = GgufFile.open(out)) {
+      assertThat(b.tensors().keySet()).containsExactlyInAnyOrderElementsOf(a.tensors().keySet());
+      a.tensors().forEach((n, t) -> assertThat(b.tensors().get(n).dims()).as(n).isEqualTo(t.dims()));
+    }
+    BertWeights back = BertGguf.load(out).weights();
+    back.named().forEach((n, t) -> assertThat(t.toArray()).as(n).isEqualTo(hf.named().get(n).toArray()));
+    assertThat(BertGguf.tokenizer(out).encode("w3 w10").ids()).containsExactly(2, 8, 15, 3);
+    assertThatThrownBy(() -> BertGguf.save(out, hf, Pooling.MEAN, vocabulary().subList(0, 39)))
+        .hasMessageContaining("39 vocabulary pieces for a model of vocab_size 40");
   }
 }
