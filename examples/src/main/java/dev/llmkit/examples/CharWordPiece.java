@@ -1,7 +1,7 @@
 package dev.llmkit.examples;
 
-import dev.llmkit.tokenizer.wordpiece.BertVocabFile;
-import dev.llmkit.tokenizer.wordpiece.WordPieceTokenizer;
+import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,11 +47,11 @@ public final class CharWordPiece {
     return lines;
   }
 
-  /** Writes {@code dir/vocab.txt} of the corpus and returns its tokenizer (uncased). */
-  public static WordPieceTokenizer write(String text, Path dir) throws IOException {
+  /** Writes {@code dir/vocab.txt} of the corpus and returns its tokenizer (uncased WordPiece). */
+  public static Tokenizer write(String text, Path dir) throws IOException {
     Files.createDirectories(dir);
     Path vocab = dir.resolve("vocab.txt");
     Files.write(vocab, vocabulary(text), StandardCharsets.UTF_8);
-    return BertVocabFile.load(vocab, true);
+    return Tokenizers.load(vocab);
   }
 }

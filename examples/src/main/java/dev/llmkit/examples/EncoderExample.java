@@ -14,7 +14,7 @@ import dev.llmkit.model.nn.Activation;
 import dev.llmkit.tensor.AttentionMask;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.tokenizer.encoding.TemplateEncoder;
-import dev.llmkit.tokenizer.wordpiece.WordPieceTokenizer;
+import dev.llmkit.tokenizer.Tokenizer;
 import dev.llmkit.training.encoder.EncoderTrainer;
 import dev.llmkit.training.encoder.EncoderTrainingConfig;
 import dev.llmkit.training.encoder.MlmMasking;
@@ -72,7 +72,7 @@ public final class EncoderExample {
     // 1. a tiny BERT pretrained by masked language modelling
     String text = BundledData.tinyShakespeare();
     Path modelDir = out.resolve("encoder-shakespeare");
-    WordPieceTokenizer tok = CharWordPiece.write(text, modelDir);
+    Tokenizer tok = CharWordPiece.write(text, modelDir);
     int cls = tok.tokenId("[CLS]").getAsInt();
     int sep = tok.tokenId("[SEP]").getAsInt();
     int mask = tok.tokenId("[MASK]").getAsInt();
