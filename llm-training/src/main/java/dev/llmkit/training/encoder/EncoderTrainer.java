@@ -2,6 +2,7 @@ package dev.llmkit.training.encoder;
 
 import dev.llmkit.model.bert.BertTraining;
 import dev.llmkit.model.bert.BertWeights;
+import dev.llmkit.sampling.Logits;
 import dev.llmkit.tensor.Tensor;
 import dev.llmkit.training.GradientNorms;
 import dev.llmkit.training.loss.CrossEntropyLoss;
@@ -220,22 +221,12 @@ public final class EncoderTrainer {
       float[] lp = loss.targetLogProbs();
       for (int i = 0; i < n; i++) {
         sum -= lp[i];
-        if (argmax(logits.row(i).toArray()) == batch.labels[i]) {
+        if (Logits.argmax(logits.row(i).toArray()) == batch.labels[i]) {
           correct++;
         }
       }
     }
     return new double[] {sum / data.size(), (double) correct / data.size()};
-  }
-
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 
   private static void checkLabels(List<int[]> seqs, int[] labels, int k, String what) {

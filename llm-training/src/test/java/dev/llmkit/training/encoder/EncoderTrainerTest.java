@@ -10,6 +10,7 @@ import dev.llmkit.model.bert.BertModel;
 import dev.llmkit.model.bert.BertOutput;
 import dev.llmkit.model.bert.BertWeights;
 import dev.llmkit.model.nn.Activation;
+import dev.llmkit.sampling.Logits;
 import dev.llmkit.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,8 +88,8 @@ class EncoderTrainerTest {
     BertOutput ob = b.encode(ids);
     assertThat(b.mlmLogits(ob.hidden()).toArray()).isEqualTo(a.mlmLogits(oa.hidden()).toArray());
     // and it fills the masks from both sides: 9 between 6s, 14 between 15s
-    assertThat(argmax(b.mlmLogits(ob.hidden()).row(2).toArray())).isEqualTo(9);
-    assertThat(argmax(b.mlmLogits(ob.hidden()).row(ob.offset(1) + 3).toArray())).isEqualTo(14);
+    assertThat(Logits.argmax(b.mlmLogits(ob.hidden()).row(2).toArray())).isEqualTo(9);
+    assertThat(Logits.argmax(b.mlmLogits(ob.hidden()).row(ob.offset(1) + 3).toArray())).isEqualTo(14);
   }
 
   /** Sequences of random ordinary tokens; label 1 when token 5 occurs. */
@@ -182,15 +183,5 @@ class EncoderTrainerTest {
   static float[] logits(BertModel m, int[][] ids) {
     BertOutput o = m.encode(ids);
     return m.classLogits(m.pooled(o.cls())).toArray();
-  }
-
-  static int argmax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 }
