@@ -33,7 +33,9 @@ import java.util.stream.IntStream;
  *
  * <ol>
  *   <li>a tiny BERT (2 blocks, width 64, a character WordPiece vocabulary) is pretrained by masked
- *       language modelling on Tiny Shakespeare for about a minute, then fills masks;
+ *       language modelling on Tiny Shakespeare for about a minute, then fills masks (in a minute it
+ *       learns the letter statistics, masked-LM pretraining's long first plateau; more steps, the
+ *       first argument, learn context);
  *   <li>one sentence runs through that model twice, with its own bidirectional mask and with a
  *       decoder's causal mask: two attention heatmaps (every token sees the whole sentence, or only
  *       what came before);

@@ -239,7 +239,7 @@ public final class BertTraining {
    * @param input B*T ids (with the masked positions already replaced)
    * @param typeIds B*T token-type ids, or null
    * @param lengths real lengths, 1..T
-   * @param positions M >= 1 distinct row indices b*T + t (t < lengths[b]) to predict
+   * @param positions M >= 1 distinct row indices {@code b*T + t} ({@code t < lengths[b]}) to predict
    * @return (M, V) logits, a view reused by the next forward
    * @throws IllegalStateException when the model has no masked-LM head
    */
