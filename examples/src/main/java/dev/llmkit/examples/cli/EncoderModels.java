@@ -1,6 +1,7 @@
 package dev.llmkit.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmkit.model.bert.BertGguf;
 import dev.llmkit.model.bert.BertModel;
 import dev.llmkit.model.bert.BertPipeline;
 import dev.llmkit.model.bert.OnnxBertImport;
@@ -14,7 +15,7 @@ import java.util.Locale;
 
 /**
  * Encoder-only (BERT) models for the CLI: a Hugging Face folder whose config.json says
- * {@code "model_type": "bert"}, or a BERT ONNX export ({@code .onnx}, tokenizer from
+ * {@code "model_type": "bert"}, llama.cpp's {@code bert} GGUF, or a BERT ONNX export ({@code .onnx}, tokenizer from
  * {@code --tokenizer} or a {@code tokenizer.json} beside it).
  */
 final class EncoderModels {
@@ -26,6 +27,9 @@ final class EncoderModels {
     Path p = Path.of(model);
     if (model.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
       return true;
+    }
+    if (model.toLowerCase(Locale.ROOT).endsWith(".gguf") && Files.isRegularFile(p)) {
+      return BertGguf.isBert(p);
     }
     Path config = p.resolve("config.json");
     if (!Files.isDirectory(p) || !Files.isRegularFile(config)) {
@@ -53,7 +57,8 @@ final class EncoderModels {
       return new BertPipeline(new BertModel(OnnxBertImport.read(p)), TemplateEncoder.load(tok),
           Pooling.MEAN, true);
     }
-    BertPipeline pipeline = BertPipeline.load(p);
+    BertPipeline pipeline = model.toLowerCase(Locale.ROOT).endsWith(".gguf")
+        ? BertGguf.pipeline(p) : BertPipeline.load(p);
     if (tokenizer != null) {
       return new BertPipeline(pipeline.model(), TemplateEncoder.load(tokenizer), pipeline.pooling(),
           pipeline.normalizes());

@@ -4,6 +4,7 @@ import dev.llmkit.examples.CheckpointExample;
 import dev.llmkit.examples.TranslateExample;
 import dev.llmkit.examples.CustomSamplerExample;
 import dev.llmkit.examples.EmbeddingsExample;
+import dev.llmkit.examples.EncoderExample;
 import dev.llmkit.examples.FineTuneExample;
 import dev.llmkit.examples.HuggingFaceExample;
 import dev.llmkit.examples.NextTokenExample;
@@ -39,6 +40,8 @@ import picocli.CommandLine.Spec;
       "  huggingface        save and load a Hugging Face checkpoint folder, then generate",
       "  checkpoint         train with checkpoints, resume from one, reload it and generate",
       "  translate          a small T5 learns number words -> digits; cross-attention heatmap",
+      "  encoder            a tiny BERT learns Shakespeare by masked LM and fills masks; bidirectional vs"
+          + " causal attention heatmaps; semantic search with all-MiniLM-L6-v2",
       "  rlhf               a rule ranks stories, a reward model learns it, GRPO makes stories260K follow it"
     })
 public final class ExampleCommand implements Callable<Integer> {
@@ -62,6 +65,7 @@ public final class ExampleCommand implements Callable<Integer> {
     EXAMPLES.put("checkpoint", CheckpointExample::main);
     EXAMPLES.put("translate", TranslateExample::main);
     EXAMPLES.put("rlhf", RlhfExample::main);
+    EXAMPLES.put("encoder", EncoderExample::main);
   }
 
   @Spec CommandSpec spec;

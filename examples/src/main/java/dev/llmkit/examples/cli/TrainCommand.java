@@ -137,10 +137,25 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Gradients on the wire with --spark: ${COMPLETION-CANDIDATES} (${DEFAULT-VALUE}).")
   GradientPrecision gradPrecision;
 
-  @Option(names = "--arch", defaultValue = "decoder", paramLabel = "decoder|t5",
-      description = "decoder (GPT-2 style) or t5 (encoder-decoder: --data is JSONL of {\"source\": ...,"
-          + " \"target\": ...} pairs; --tokenizer char) (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--arch", defaultValue = "decoder", paramLabel = "decoder|t5|bert",
+      description = "decoder (GPT-2 style), t5 (encoder-decoder: --data is JSONL of {\"source\": ...,"
+          + " \"target\": ...} pairs; --tokenizer char) or bert (encoder-only, see --objective)"
+          + " (default: ${DEFAULT-VALUE}).")
   String arch;
+
+  @Option(names = "--objective", defaultValue = "mlm", paramLabel = "mlm|classify",
+      description = "With --arch bert: mlm (masked-LM pretraining on a text file; --tokenizer char or a"
+          + " BERT vocab.txt/tokenizer.json) or classify (fine-tune a classifier on JSONL of"
+          + " {\"text\": ..., \"label\": ...}; from --model DIR or from scratch) (default: ${DEFAULT-VALUE}).")
+  String objective;
+
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "With --arch bert --objective classify: the BERT folder whose encoder is fine-tuned.")
+  Path initModel;
+
+  @Option(names = "--freeze-encoder",
+      description = "With --objective classify: train only the pooler and the classifier.")
+  boolean freezeEncoder;
 
   @Override
   public Integer call() throws Exception {
@@ -148,8 +163,10 @@ public final class TrainCommand implements Callable<Integer> {
     RunChecks.outputFolder("--out", out);
     if (arch.equals("t5")) {
       return T5Train.run(this, stdout);
+    } else if (arch.equals("bert")) {
+      return BertTrain.run(this, stdout);
     } else if (!arch.equals("decoder")) {
-      throw new IllegalArgumentException("--arch must be decoder or t5, got '" + arch + "'");
+      throw new IllegalArgumentException("--arch must be decoder, t5 or bert, got '" + arch + "'");
     }
     if (sparkMaster == null && workers != 1) {
       throw new IllegalArgumentException("--workers " + workers + " needs --spark MASTER");

@@ -85,6 +85,35 @@ public final class BertModel {
     return new Linear(F32Matrix.of(w), b);
   }
 
+  // the layers, for BertTraining (which composes their training states over the same tensors)
+  Embeddings embeddings() {
+    return embeddings;
+  }
+
+  Norm embeddingNorm() {
+    return embeddingNorm;
+  }
+
+  Linear poolerLayer() {
+    return pooler;
+  }
+
+  Linear mlmTransform() {
+    return mlmTransform;
+  }
+
+  Norm mlmNorm() {
+    return mlmNorm;
+  }
+
+  Linear mlmDecoder() {
+    return mlmDecoder;
+  }
+
+  Linear classifierLayer() {
+    return classifier;
+  }
+
   /** The shape. */
   public BertConfig config() {
     return config;
@@ -131,6 +160,18 @@ public final class BertModel {
    *     outside the vocabulary or a type id outside the type table, naming the sequence and token
    */
   public BertOutput encode(int[][] ids, int[][] typeIds, boolean keepAttention) {
+    return encode(ids, typeIds, keepAttention, AttentionMask.BIDIRECTIONAL);
+  }
+
+  /**
+   * The forward pass under another attention mask: {@link AttentionMask#CAUSAL} runs the very same
+   * weights as a decoder would (each token sees only those before it), to compare the two modes.
+   *
+   * @param mask every sequence's self-attention mask (BERT's own is bidirectional)
+   * @see #encode(int[][], int[][], boolean)
+   */
+  public BertOutput encode(int[][] ids, int[][] typeIds, boolean keepAttention, AttentionMask mask) {
+    Objects.requireNonNull(mask, "mask");
     int[] offsets = check(ids, typeIds);
     int batch = ids.length;
     int n = offsets[batch];
@@ -142,7 +183,7 @@ public final class BertModel {
     embed(ids, typeIds, offsets, e);
     embeddingNorm.forward(e, x);
     AttentionMask[] masks = new AttentionMask[batch];
-    Arrays.fill(masks, AttentionMask.BIDIRECTIONAL);
+    Arrays.fill(masks, mask);
     Tensor[][] attentions = keepAttention ? new Tensor[blocks.length][batch] : null;
     for (int l = 0; l < blocks.length; l++) {
       Tensor[] probs = null;

@@ -115,6 +115,42 @@ public record BertWeights(BertConfig config, Tensor wordEmbeddings, Tensor posit
   public record MlmHead(Dense transform, Tensor normWeight, Tensor normBias, Tensor decoder,
       Tensor decoderBias) {}
 
+  /**
+   * These weights with every tensor replaced by {@code f} of it (absent heads stay absent, a tied
+   * decoder stays tied).
+   */
+  public BertWeights map(java.util.function.UnaryOperator<Tensor> f) {
+    java.util.function.UnaryOperator<Tensor> g = t -> t == null ? null : f.apply(t);
+    List<LayerWeights> ls = new java.util.ArrayList<>();
+    for (LayerWeights l : layers) {
+      ls.add(new LayerWeights(g.apply(l.attnNormWeight()), g.apply(l.attnNormBias()),
+          g.apply(l.wq()), g.apply(l.bq()), g.apply(l.wk()), g.apply(l.bk()), g.apply(l.wv()),
+          g.apply(l.bv()), g.apply(l.wo()), g.apply(l.bo()), g.apply(l.mlpNormWeight()),
+          g.apply(l.mlpNormBias()), g.apply(l.w1()), g.apply(l.b1()), null, g.apply(l.w2()),
+          g.apply(l.b2())));
+    }
+    Dense p = pooler == null ? null : new Dense(g.apply(pooler.weight()), g.apply(pooler.bias()));
+    MlmHead m = mlm == null ? null : new MlmHead(
+        new Dense(g.apply(mlm.transform().weight()), g.apply(mlm.transform().bias())),
+        g.apply(mlm.normWeight()), g.apply(mlm.normBias()), g.apply(mlm.decoder()),
+        g.apply(mlm.decoderBias()));
+    Dense k = classifier == null ? null
+        : new Dense(g.apply(classifier.weight()), g.apply(classifier.bias()));
+    return new BertWeights(config, g.apply(wordEmbeddings), g.apply(positionEmbeddings),
+        g.apply(tokenTypeEmbeddings), g.apply(embeddingNormWeight), g.apply(embeddingNormBias), ls,
+        p, m, k);
+  }
+
+  /** Zero tensors of the same shapes and structure: the gradients of training. */
+  public BertWeights zerosLike() {
+    return map(t -> Tensor.zeros(t.shape()));
+  }
+
+  /** Every parameter under its Hugging Face name (a tied decoder appears once, as the embeddings). */
+  public java.util.Map<String, Tensor> named() {
+    return BertCheckpoint.toHf(this);
+  }
+
   /** These weights with the given heads. */
   public BertWeights withHeads(Dense newPooler, MlmHead newMlm, Dense newClassifier, BertConfig c) {
     return new BertWeights(c, wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings,

@@ -84,6 +84,47 @@ public final class GradCheck {
     return bad;
   }
 
+  /**
+   * Mean cross-entropy (log-sum-exp in double) over the rows whose label is not negative; fills
+   * {@code dlogits} with its gradient when not null.
+   *
+   * @param logits (rows, V)
+   * @param labels one per row, -1 to ignore the row
+   */
+  public static double crossEntropy(Tensor logits, int[] labels, Tensor dlogits) {
+    int v = logits.dim(1);
+    FloatBuffer l = logits.buffer();
+    int count = 0;
+    for (int label : labels) {
+      count += label >= 0 ? 1 : 0;
+    }
+    double sum = 0;
+    if (dlogits != null) {
+      dlogits.fill(0f);
+    }
+    for (int r = 0; r < labels.length; r++) {
+      if (labels[r] < 0) {
+        continue;
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < v; j++) {
+        max = Math.max(max, l.get(r * v + j));
+      }
+      double z = 0;
+      for (int j = 0; j < v; j++) {
+        z += Math.exp(l.get(r * v + j) - max);
+      }
+      sum -= l.get(r * v + labels[r]) - max - Math.log(z);
+      if (dlogits != null) {
+        for (int j = 0; j < v; j++) {
+          double p = Math.exp(l.get(r * v + j) - max) / z;
+          dlogits.buffer().put(r * v + j, (float) ((p - (j == labels[r] ? 1 : 0)) / count));
+        }
+      }
+    }
+    return sum / count;
+  }
+
   /** Σ r·out in double: the scalar whose gradient with respect to out is r. */
   public static double dot(Tensor out, Tensor r) {
     FloatBuffer a = out.buffer();
