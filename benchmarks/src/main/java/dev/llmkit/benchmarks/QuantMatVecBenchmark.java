@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       with the Vector API (512-bit), one float fma per block. Written here, not in the library,
  *       because it lost (benchmarks/README.md).
  *   <li>{@code prefill}: 128 rows, {@code y (128, N) = x·Wᵀ}; F32 is {@code Matmul.linear} (sgemm
- *       on the tensor), quantized types dequantize 256-row tiles into a scratch for sgemm.
+ *       on the tensor), quantized types dequantize tiles of at most 256 rows into a scratch for sgemm.
  * </ul>
  *
  * <p>Forked with {@code --add-modules jdk.incubator.vector}.

@@ -86,6 +86,14 @@ final class Blas {
     }
   }
 
+  /** As {@link #sgemm}, whole on the calling thread: for callers that split the work themselves. */
+  static void sgemmSerial(
+      boolean transA, boolean transB, int m, int n, int k, float alpha,
+      long a, int lda, long b, int ldb, float beta, long c, int ldc) {
+    openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
+        m, n, k, alpha, at(a), lda, at(b), ldb, beta, at(c), ldc);
+  }
+
   /** Row-major {@code y = alpha * A * x + beta * y} with {@code A: (m, n)} (lda = row stride). */
   static void sgemv(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
     if (!SPLIT) {

@@ -92,6 +92,40 @@ public final class Matmul {
     Blas.sgemm(transA, transB, m, n, k, 1f, a, lda, b, ldb, accumulate ? 1f : 0f, c, n);
   }
 
+  /**
+   * A band of columns of a wider product, on the calling thread (one sgemm, never split): {@code
+   * out[:, col0 .. col0+n) = a·tileᵀ} (or {@code +=} when {@code accumulate}). For callers that split
+   * a product into tiles of W themselves (a quantized matrix dequantized a tile at a time).
+   *
+   * <p>a: (M, K), tile: the first n·K elements read as (n, K), out: (M, N) with {@code col0 + n ≤ N}.
+   *
+   * @throws IllegalArgumentException when the shapes do not fit, naming them
+   */
+  public static void matmulTransBColumns(Tensor a, Tensor tile, int n, Tensor out, int col0, boolean accumulate) {
+    int m = a.rank() == 2 ? a.dim(0) : -1;
+    int k = a.rank() == 2 ? a.dim(1) : -1;
+    if (m < 0 || out.rank() != 2 || out.dim(0) != m || n < 0 || col0 < 0 || col0 + n > out.dim(1)
+        || (long) n * k > tile.length()) {
+      throw new IllegalArgumentException("matmulTransBColumns: cannot write a " + a.shapeString() + " · ("
+          + n + ", K)ᵀ tile of " + tile.length() + " elements into columns [" + col0 + ", " + (col0 + n)
+          + ") of out " + out.shapeString() + " (expected a (M, K), tile n·K elements, out (M, N ≥ col0 + n))");
+    }
+    if (m == 0 || n == 0 || k == 0) {
+      if (!accumulate && k == 0) {
+        FloatBuffer o = out.buffer();
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            o.put(i * out.dim(1) + col0 + j, 0f);
+          }
+        }
+      }
+      return;
+    }
+    int ldc = out.dim(1);
+    Blas.sgemmSerial(false, true, m, n, k, 1f, a.address(), k, tile.address(), k, accumulate ? 1f : 0f,
+        out.address() + 4L * col0, ldc);
+  }
+
   /** A new {@code (M, N)} (or batched {@code (B, M, N)}) tensor holding {@code a·b}. */
   public static Tensor matmul(Tensor a, Tensor b) {
     if (a.rank() < 2 || b.rank() < 2) {

@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
  * with {@code --add-modules jdk.incubator.vector}); the system property {@code llmkit.simd} is not
  * {@code false}; the implementation class loads and passes a self-check on this JVM (the incubator
  * API may change between JDK releases; any linkage failure falls back cleanly). Otherwise the kernels use BLAS or plain Java,
- * with the same results up to float rounding. No user needs a JVM flag. The system property
- * {@code llmkit.simd.bits} (128, 256 or 512) caps the vector width, for comparing widths on one
- * machine.
+ * with the same results up to float rounding. No user needs a JVM flag. The vector width is 256
+ * bits where the machine has them (see {@code VectorKernels} for why not 512); the system property
+ * {@code llmkit.simd.bits} (128, 256 or 512, within the machine's width) sets it, for comparing
+ * widths on one machine.
  */
 public final class Simd {
 

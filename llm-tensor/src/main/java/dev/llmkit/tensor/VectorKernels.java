@@ -13,12 +13,19 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels implements SimdKernels {
 
   /**
-   * The preferred species, capped at 512 bits so that two vectors fit in {@link #PAD}, or at the
-   * system property {@code llmkit.simd.bits} (128, 256 or 512) when that is smaller.
+   * The preferred species, capped at 256 bits, or at the system property {@code llmkit.simd.bits}
+   * (128, 256 or 512; at most 512 so that two vectors fit in {@link #PAD}).
+   *
+   * <p>256 by default because on JDK 17 one JVM should use one vector shape: the Vector API's
+   * {@code fma}, {@code add}, ... are virtual calls whose type profile is shared by every caller, so
+   * with 512-bit kernels here and the 256-bit ones of {@link #matvec} and the quantized kernels,
+   * C2 could not bind them statically and boxed every vector of the prefill attention's
+   * {@code block4x4} (1.2 GB of garbage per 256-token GPT-2 prefill; on one thread that prefill ran
+   * at 346 tokens/s of CPU time with 512-bit kernels, 801 with 256-bit ones, AMD EPYC with AVX-512).
    */
   private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(
       Math.min(Math.min(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 512),
-          Integer.getInteger("llmkit.simd.bits", 512))));
+          Integer.getInteger("llmkit.simd.bits", 256))));
 
   private static final int L = F.length();
 

@@ -1,6 +1,5 @@
 package dev.llmkit.tensor.quant;
 
-import dev.llmkit.tensor.Matmul;
 import dev.llmkit.tensor.kernel.Parallel;
 import dev.llmkit.tensor.Simd;
 import dev.llmkit.tensor.Tensor;
@@ -16,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * <p>One row of x (decode) is multiplied straight from the blocks, dequantize-and-FMA, in blocks of
  * rows the kernel team's threads claim ({@link Parallel#forBlocks}); with the Java Vector API
  * present the blocks are unpacked eight weights at a time, else in plain Java. More rows (prefill)
- * dequantize tiles of W into a scratch and multiply them with sgemm, so no F32 copy of the whole
- * matrix is ever held. Immutable and thread-safe.
+ * go to {@link QuantTiles}: tiles of W dequantized into a per-thread scratch and multiplied with
+ * sgemm, so no F32 copy of the whole matrix is ever held. Immutable and thread-safe.
  */
 public final class QuantizedMatrix implements WeightMatrix {
 
@@ -25,9 +24,6 @@ public final class QuantizedMatrix implements WeightMatrix {
 
   /** The decode kernels: Vector API when {@link Simd#enabled()} and they pass a self-check. */
   static final QuantKernels KERNELS = loadKernels();
-
-  /** Rows of W dequantized at once for a many-row product. */
-  static final int TILE_ROWS = 256;
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -192,10 +188,12 @@ public final class QuantizedMatrix implements WeightMatrix {
               + ") for " + type + " W (" + rows + ", " + cols + "), got x " + x.shapeString() + ", b "
               + (b == null ? "null" : b.shapeString()) + ", y " + y.shapeString());
     }
+    if (t > 1) {
+      QuantTiles.product(type, data, rows, cols, rowBytes, x, b, y);
+      return;
+    }
     if (t == 1) {
       matvec(x, y);
-    } else if (t > 1) {
-      product(x.reshape(t, cols), y.reshape(t, rows), t);
     }
     if (b != null && t > 0) {
       FloatBuffer yb = y.buffer();
@@ -225,34 +223,6 @@ public final class QuantizedMatrix implements WeightMatrix {
     QuantKernels k = KERNELS;
     Parallel.forBlocks(rows, cols, 4, (r0, r1) -> k.matvec(type, data, cols, xs, xsum, ys, r0, r1));
     y.buffer().put(0, ys, 0, rows);
-  }
-
-  /** y: (T, rows) = x: (T, cols) · Wᵀ, W dequantized a tile of rows at a time into a scratch for sgemm. */
-  private void product(Tensor x, Tensor y, int t) {
-    int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
-    FloatBuffer yb = y.buffer();
-    Parallel.forRange(tiles, (long) t * cols * TILE_ROWS, (i0, i1) -> {
-      Scratch s = SCRATCH.get();
-      for (int i = i0; i < i1; i++) {
-        int r0 = i * TILE_ROWS;
-        int n = Math.min(TILE_ROWS, rows - r0);
-        Tensor tile = s.tile(n, cols);
-        float[] row = s.row(cols);
-        FloatBuffer tb = tile.buffer();
-        for (int r = 0; r < n; r++) {
-          type.dequantize(data, (r0 + r) * rowBytes, row, 0, cols);
-          tb.put(r * cols, row, 0, cols);
-        }
-        Tensor out = s.out(t, n);
-        Matmul.matmul(x, false, tile, true, out, false); // (T, n) = x · tileᵀ
-        FloatBuffer ob = out.buffer();
-        float[] o = s.y(n);
-        for (int j = 0; j < t; j++) {
-          ob.get(j * n, o, 0, n);
-          yb.put(j * rows + r0, o, 0, n);
-        }
-      }
-    });
   }
 
   private static QuantKernels loadKernels() {
@@ -308,9 +278,6 @@ public final class QuantizedMatrix implements WeightMatrix {
     private float[] x = new float[0];
     private float[] xsum = new float[0];
     private float[] y = new float[0];
-    private float[] row = new float[0];
-    private Tensor tile;
-    private Tensor out;
 
     float[] x(int n) {
       return x.length >= n ? x : (x = new float[n]);
@@ -322,26 +289,6 @@ public final class QuantizedMatrix implements WeightMatrix {
 
     float[] y(int n) {
       return y.length >= n ? y : (y = new float[n]);
-    }
-
-    float[] row(int n) {
-      return row.length >= n ? row : (row = new float[n]);
-    }
-
-    /** A (n, cols) view of a reused tensor. */
-    Tensor tile(int n, int cols) {
-      if (tile == null || tile.length() < n * cols) {
-        tile = Tensor.zeros(n * cols);
-      }
-      return tile.slice(0, n * cols).reshape(n, cols);
-    }
-
-    /** A (t, n) view of a reused tensor. */
-    Tensor out(int t, int n) {
-      if (out == null || out.length() < t * n) {
-        out = Tensor.zeros(t * n);
-      }
-      return out.slice(0, t * n).reshape(t, n);
     }
   }
 }
