@@ -1,5 +1,6 @@
 package dev.llmkit.examples.cli;
 
+import dev.llmkit.training.spark.GradientExchange;
 import dev.llmkit.training.spark.GradientPrecision;
 import dev.llmkit.training.spark.ReplicaFactory;
 import dev.llmkit.training.spark.SparkTrainer;
@@ -18,7 +19,7 @@ final class SparkSupport {
 
   /** What the CLI prints. */
   record Summary(double tokensPerSecond, Map<String, Float> finalEvaluation,
-      double commSecondsPerStep, double bytesSentPerStep, int attempt, boolean replicasIdentical) {}
+      double commSecondsPerStep, double commWaitSecondsPerStep, double bytesSentPerStep, int attempt, boolean replicasIdentical) {}
 
   /** Whether Spark is on the classpath. */
   static boolean available() {
@@ -31,11 +32,12 @@ final class SparkSupport {
   }
 
   /** Trains {@code workers} replicas of {@code setup} on {@code master} and waits. */
-  static Summary train(String master, int workers, GradientPrecision precision, TrainSetup setup) {
-    SparkTrainingResult r =
-        SparkTrainer.runOn(master, workers, precision, setup.out(), new Replicas(setup));
+  static Summary train(String master, int workers, GradientPrecision precision,
+      GradientExchange exchange, TrainSetup setup) {
+    SparkTrainingResult r = SparkTrainer.runOn(master, workers, precision, exchange, setup.out(),
+        new Replicas(setup));
     return new Summary(r.tokensPerSecond(), r.finalEvaluation(), r.commSecondsPerStep(),
-        r.bytesSentPerStep(), r.attempt(), r.replicasIdentical());
+        r.commWaitSecondsPerStep(), r.bytesSentPerStep(), r.attempt(), r.replicasIdentical());
   }
 
   /** Builds each replica on its executor from the settings; rank 0 shows the progress bar. */

@@ -2,7 +2,6 @@ package dev.llmkit.training.spark;
 
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
-import dev.llmkit.training.GradientReducer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,7 @@ import java.util.Objects;
  * <p>Per step and replica this sends {@code 4 + P * bytesPerValue} bytes per bucket, Base64
  * encoded (4/3 of that), and receives N times as much; see docs/distributed-training.md.
  */
-public final class AllGatherReducer implements GradientReducer {
+public final class AllGatherReducer implements MeasuredReducer {
 
   /** An all-gather: every replica calls it with its message and gets all messages by rank. */
   @FunctionalInterface
@@ -131,11 +130,13 @@ public final class AllGatherReducer implements GradientReducer {
   }
 
   /** Reductions done so far (one per optimiser step). */
+  @Override
   public long steps() {
     return steps;
   }
 
   /** Seconds spent in reductions so far: flattening, encoding, waiting for the others, decoding. */
+  @Override
   public double seconds() {
     return nanos / 1e9;
   }
@@ -144,11 +145,13 @@ public final class AllGatherReducer implements GradientReducer {
    * Seconds of the first reduction alone: it also waits for the slowest replica's start-up (JIT,
    * native libraries, data), so a steady-state figure leaves it out.
    */
+  @Override
   public double firstSeconds() {
     return firstNanos / 1e9;
   }
 
   /** Characters (= bytes, as ASCII) this replica sent so far; it received N times as many. */
+  @Override
   public long bytesSent() {
     return bytesSent;
   }

@@ -30,7 +30,9 @@ import scala.runtime.AbstractFunction1;
 /**
  * Data-parallel training on Spark: one barrier stage of {@code workers} tasks (all start together,
  * or none does), each task a replica built by a {@link ReplicaFactory} and trained by its
- * {@link Trainer}, with gradients averaged through {@link AllGatherReducer} every optimiser step.
+ * {@link Trainer} for the whole run, with gradients averaged every optimiser step by a ring
+ * all-reduce between the tasks ({@link RingAllReduce}; the tasks find each other through one
+ * {@code allGather}) or, on request, by Spark's {@code allGather} itself ({@link AllGatherReducer}).
  * Accumulation, clipping on the global norm, schedules, evaluation and listeners are the
  * {@code Trainer}'s own; rank 0 writes the checkpoints.
  *
@@ -49,6 +51,8 @@ public final class SparkTrainer {
   private int bucketValues = AllGatherReducer.DEFAULT_BUCKET_VALUES;
   private String resumeDir;
   private int pollMicros = 200;
+  private GradientExchange exchange = GradientExchange.RING;
+  private long timeoutMillis = 600_000;
 
   /**
    * A trainer of {@code workers} replicas; the cluster must offer that many task slots at once.
@@ -66,6 +70,25 @@ public final class SparkTrainer {
   /** Wire precision of the gradients (default float32). */
   public SparkTrainer precision(GradientPrecision precision) {
     this.precision = Objects.requireNonNull(precision, "precision");
+    return this;
+  }
+
+  /** How the replicas exchange gradients (default {@link GradientExchange#RING}). */
+  public SparkTrainer exchange(GradientExchange exchange) {
+    this.exchange = Objects.requireNonNull(exchange, "exchange");
+    return this;
+  }
+
+  /**
+   * How long a replica of the ring waits for a neighbour (its connection, or the next bytes of a
+   * step) before it fails the stage (default 600 s; a neighbour that fails closes its connections,
+   * which ends the wait at once).
+   */
+  public SparkTrainer timeoutMillis(long millis) {
+    if (millis < 1) {
+      throw new IllegalArgumentException("timeoutMillis must be >= 1, got " + millis);
+    }
+    this.timeoutMillis = millis;
     return this;
   }
 
@@ -106,7 +129,7 @@ public final class SparkTrainer {
    * @param resumeDir see {@link #resumeFrom}; may be null
    */
   public static SparkTrainingResult runOn(String master, int workers, GradientPrecision precision,
-      String resumeDir, ReplicaFactory factory) {
+      GradientExchange exchange, String resumeDir, ReplicaFactory factory) {
     SparkConf conf = new SparkConf().setAppName("llmkit train")
         .set("spark.ui.showConsoleProgress", "false");
     if (!conf.contains("spark.master")) {
@@ -114,7 +137,7 @@ public final class SparkTrainer {
     }
     try (JavaSparkContext spark = new JavaSparkContext(conf)) {
       spark.setLogLevel("WARN");
-      SparkTrainer t = new SparkTrainer(spark, workers).precision(precision);
+      SparkTrainer t = new SparkTrainer(spark, workers).precision(precision).exchange(exchange);
       if (resumeDir != null) {
         t.resumeFrom(resumeDir);
       }
@@ -134,7 +157,8 @@ public final class SparkTrainer {
     RDD<Integer> rdd = spark.parallelize(ranks, workers).rdd();
     ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
     RDD<WorkerResult> out = rdd.barrier().mapPartitions(
-        new BarrierWorker(factory, precision, bucketValues, resumeDir, pollMicros), false, tag);
+        new BarrierWorker(factory, precision, bucketValues, resumeDir, pollMicros, exchange,
+            timeoutMillis), false, tag);
     // A barrier result stage is never retried (its output may be committed), a barrier shuffle-map
     // stage is: the shuffle makes the training stage one.
     List<WorkerResult> results =
@@ -154,10 +178,14 @@ public final class SparkTrainer {
     private final int bucketValues;
     private final String resumeDir;
     private final int pollMicros;
+    private final GradientExchange exchange;
+    private final long timeoutMillis;
 
     BarrierWorker(ReplicaFactory factory, GradientPrecision precision, int bucketValues,
-        String resumeDir, int pollMicros) {
+        String resumeDir, int pollMicros, GradientExchange exchange, long timeoutMillis) {
       this.pollMicros = pollMicros;
+      this.exchange = exchange;
+      this.timeoutMillis = timeoutMillis;
       this.factory = factory;
       this.precision = precision;
       this.bucketValues = bucketValues;
@@ -178,24 +206,54 @@ public final class SparkTrainer {
       }
       Trainer trainer = replica.trainer();
       TrainingResult r;
-      AllGatherReducer reducer;
+      MeasuredReducer reducer;
       long resumedAt = -1;
+      if (resumeDir != null && TrainingCheckpoints.exists(Path.of(resumeDir))) {
+        resumedAt = trainer.resumeFrom(Path.of(resumeDir));
+      }
       try (BarrierAllGather collective = new BarrierAllGather(ctx, pollMicros)) {
-        reducer = new AllGatherReducer(collective, worker.worldSize(), precision, bucketValues);
-        trainer.reduceGradientsWith(reducer);
-        if (resumeDir != null && TrainingCheckpoints.exists(Path.of(resumeDir))) {
-          resumedAt = trainer.resumeFrom(Path.of(resumeDir));
+        // the set-up's all-gather also lines the replicas up: the first step's exchange then
+        // measures communication, not the slowest replica's start-up
+        if (exchange == GradientExchange.RING) {
+          reducer = RingAllReduce.connect(collective, worker.rank(), worker.worldSize(),
+              host(ctx), precision, timeoutMillis, ctx::isInterrupted);
+        } else {
+          collective.allGather("ready");
+          reducer = new AllGatherReducer(collective, worker.worldSize(), precision, bucketValues);
         }
-        LOG.info("replica {}/{} (stage attempt {}) starts at step {}", worker.rank(),
-            worker.worldSize(), worker.attempt(), trainer.step());
-        r = trainer.run();
+        trainer.reduceGradientsWith(reducer);
+        LOG.info("replica {}/{} (stage attempt {}) starts at step {}, gradients by {}",
+            worker.rank(), worker.worldSize(), worker.attempt(), trainer.step(), exchange);
+        try {
+          r = trainer.run();
+        } finally {
+          if (reducer instanceof RingAllReduce ring) {
+            ring.close();
+          }
+        }
       }
       WorkerResult result = new WorkerResult(worker.rank(), worker.attempt(), resumedAt, r.steps(),
           r.losses(), new LinkedHashMap<>(r.finalEvaluation()), r.tokensPerSecond(),
-          r.trainingSeconds(), reducer.seconds(), reducer.firstSeconds(), reducer.steps(), reducer.bytesSent(),
+          r.trainingSeconds(), reducer.seconds(), reducer.firstSeconds(), reducer.waitSeconds(),
+          reducer.firstWaitSeconds(), reducer.steps(), reducer.bytesSent(),
           digest(replica.parameters()));
       return CollectionConverters.asScala(List.of(result).iterator());
     }
+  }
+
+  /** The host of this task's executor, as Spark's barrier task infos give it ({@code host:port}). */
+  private static String host(BarrierTaskContext ctx) {
+    String address = ctx.getTaskInfos()[ctx.partitionId()].address();
+    int colon = address.lastIndexOf(':');
+    String host = colon > 0 ? address.substring(0, colon) : address;
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (host.isEmpty()) {
+      throw new IllegalStateException("Spark gave barrier task " + ctx.partitionId()
+          + " no executor address but '" + address + "'");
+    }
+    return host;
   }
 
   /** A 64-bit FNV-1a hash of the bits of every parameter, in canonical order. */

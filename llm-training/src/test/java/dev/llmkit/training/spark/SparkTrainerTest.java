@@ -133,11 +133,31 @@ class SparkTrainerTest {
     // identical replicas after every step
     assertThat(DIGESTS.get(0)).hasSize(50).isEqualTo(DIGESTS.get(1));
     assertThat(spread.replicasIdentical()).isTrue();
-    // one message per step: 4 bytes of loss + 4 per parameter, as Base64
-    long params = ModelWeights.init(ModelConfig.gpt2(new TestChars(text()).vocabSize(), 16, 2, 2, 16),
-        1, 0.02f).parameterCount();
-    assertThat(spread.bytesSentPerStep()).isEqualTo(4.0 * ((4 + 4 * params + 2) / 3));
+    // the ring of two: half the gradient with an 8-byte header, then the other half, in float32
+    assertThat(spread.bytesSentPerStep()).isEqualTo(RingAllReduce.HEADER + 4.0 * params());
     assertThat(spread.commSecondsPerStep()).isPositive();
+    assertThat(spread.commWaitSecondsPerStep()).isBetween(0.0, spread.commSecondsPerStep());
+  }
+
+  private static long params() {
+    return ModelWeights.init(ModelConfig.gpt2(new TestChars(text()).vocabSize(), 16, 2, 2, 16),
+        1, 0.02f).parameterCount();
+  }
+
+  @Test
+  void sparksAllGatherThroughTheDriverFollowsTheSameCurve() {
+    float[] single = replica(0, 1, 4, 15, 0, null).trainer().run().losses();
+    SparkTrainingResult spread = new SparkTrainer(spark, 2).exchange(GradientExchange.ALL_GATHER)
+        .fit(ctx -> replica(ctx.rank(), ctx.worldSize(), 2, 15, 0, null));
+    float[] b = spread.losses();
+    assertThat(b).hasSize(15);
+    for (int s = 0; s < 15; s++) {
+      assertThat(b[s]).as("loss of step %d", s + 1).isCloseTo(single[s], within(1e-5f));
+    }
+    assertThat(spread.replicasIdentical()).isTrue();
+    // one message per step: 4 bytes of loss + 4 per parameter, as Base64
+    assertThat(spread.bytesSentPerStep()).isEqualTo(4.0 * ((4 + 4 * params() + 2) / 3));
+    assertThat(spread.commWaitSecondsPerStep()).isNaN();
   }
 
   /** Replicas of batch 2 that record their parameters' digest after every step. */
