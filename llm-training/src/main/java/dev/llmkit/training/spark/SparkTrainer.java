@@ -9,21 +9,30 @@ import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.Partitioner;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
+import scala.Tuple2;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
@@ -154,10 +163,91 @@ public final class SparkTrainer {
   public SparkTrainingResult fit(ReplicaFactory factory) {
     Objects.requireNonNull(factory, "factory");
     List<Integer> ranks = IntStream.range(0, workers).boxed().toList();
-    RDD<Integer> rdd = spark.parallelize(ranks, workers).rdd();
+    return run(spark.parallelize(ranks, workers).rdd(), fromRank(factory));
+  }
+
+  /**
+   * Trains on the texts of a string column of a Spark {@code Dataset}: replica r of N gets the
+   * non-null rows whose position in the Dataset is r mod N, in order, and builds its trainer from
+   * them ({@link ShardReplicaFactory}). The rows are shuffled to the replicas once, before the
+   * training stage; a retried stage gets the same shards.
+   *
+   * @throws IllegalArgumentException naming the column when it is missing or not a string
+   */
+  public SparkTrainingResult fit(Dataset<Row> data, String textColumn, ShardReplicaFactory factory) {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(textColumn, "textColumn");
+    StructType schema = data.schema();
+    int in = Arrays.asList(schema.fieldNames()).indexOf(textColumn);
+    if (in < 0 || !schema.fields()[in].dataType().equals(DataTypes.StringType)) {
+      throw new IllegalArgumentException("column '" + textColumn + "' must be a string column of "
+          + schema.simpleString());
+    }
+    return fit(data.select(textColumn).as(Encoders.STRING()).javaRDD(), factory);
+  }
+
+  /** Trains on the texts of an RDD, sharded as {@link #fit(Dataset, String, ShardReplicaFactory)} does. */
+  public SparkTrainingResult fit(JavaRDD<String> texts, ShardReplicaFactory factory) {
+    Objects.requireNonNull(texts, "texts");
+    Objects.requireNonNull(factory, "factory");
+    JavaPairRDD<Long, String> shards = texts.zipWithIndex()
+        .filter(t -> t._1() != null)
+        .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+        .repartitionAndSortWithinPartitions(new RowModulo(workers));
+    return run(shards.rdd(), fromShard(factory));
+  }
+
+  /** Row i to replica i mod N. */
+  private static final class RowModulo extends Partitioner {
+    private static final long serialVersionUID = 1L;
+    private final int n;
+
+    RowModulo(int n) {
+      this.n = n;
+    }
+
+    @Override
+    public int numPartitions() {
+      return n;
+    }
+
+    @Override
+    public int getPartition(Object key) {
+      return (int) Math.floorMod((Long) key, (long) n);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RowModulo r && r.n == n;
+    }
+
+    @Override
+    public int hashCode() {
+      return n;
+    }
+  }
+
+  /** How a barrier task builds its replica from its partition. */
+  private interface ReplicaBuilder<T> extends Serializable {
+    ReplicaFactory.Replica build(WorkerContext ctx, java.util.Iterator<T> partition) throws Exception;
+  }
+
+  private static ReplicaBuilder<Integer> fromRank(ReplicaFactory factory) {
+    return (ctx, partition) -> factory.create(ctx);
+  }
+
+  private static ReplicaBuilder<Tuple2<Long, String>> fromShard(ShardReplicaFactory factory) {
+    return (ctx, partition) -> {
+      List<String> rows = new ArrayList<>();
+      partition.forEachRemaining(t -> rows.add(t._2()));
+      return factory.create(ctx, rows);
+    };
+  }
+
+  private <T> SparkTrainingResult run(RDD<T> rdd, ReplicaBuilder<T> builder) {
     ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
     RDD<WorkerResult> out = rdd.barrier().mapPartitions(
-        new BarrierWorker(factory, precision, bucketValues, resumeDir, pollMicros, exchange,
+        new BarrierWorker<T>(builder, precision, bucketValues, resumeDir, pollMicros, exchange,
             timeoutMillis), false, tag);
     // A barrier result stage is never retried (its output may be committed), a barrier shuffle-map
     // stage is: the shuffle makes the training stage one.
@@ -168,12 +258,12 @@ public final class SparkTrainer {
   }
 
   /** The barrier task: one replica's whole run. */
-  private static final class BarrierWorker
-      extends AbstractFunction1<Iterator<Integer>, Iterator<WorkerResult>> implements Serializable {
+  private static final class BarrierWorker<T>
+      extends AbstractFunction1<Iterator<T>, Iterator<WorkerResult>> implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private final ReplicaFactory factory;
+    private final ReplicaBuilder<T> factory;
     private final GradientPrecision precision;
     private final int bucketValues;
     private final String resumeDir;
@@ -181,7 +271,7 @@ public final class SparkTrainer {
     private final GradientExchange exchange;
     private final long timeoutMillis;
 
-    BarrierWorker(ReplicaFactory factory, GradientPrecision precision, int bucketValues,
+    BarrierWorker(ReplicaBuilder<T> factory, GradientPrecision precision, int bucketValues,
         String resumeDir, int pollMicros, GradientExchange exchange, long timeoutMillis) {
       this.pollMicros = pollMicros;
       this.exchange = exchange;
@@ -193,13 +283,13 @@ public final class SparkTrainer {
     }
 
     @Override
-    public Iterator<WorkerResult> apply(Iterator<Integer> partition) {
+    public Iterator<WorkerResult> apply(Iterator<T> partition) {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       WorkerContext worker = new WorkerContext(
           ctx.partitionId(), ctx.getTaskInfos().length, ctx.stageAttemptNumber());
       ReplicaFactory.Replica replica;
       try {
-        replica = factory.create(worker);
+        replica = factory.build(worker, CollectionConverters.asJava(partition));
       } catch (Exception e) {
         throw new IllegalStateException("replica " + worker.rank() + " could not be built: "
             + e.getMessage(), e);
