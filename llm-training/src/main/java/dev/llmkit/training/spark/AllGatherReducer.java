@@ -20,7 +20,7 @@ import java.util.Objects;
  * <p>Per step and replica this sends {@code 4 + P * bytesPerValue} bytes per bucket, Base64
  * encoded (4/3 of that), and receives N times as much; see docs/distributed-training.md.
  */
-public final class AllGatherReducer implements MeasuredReducer {
+public final class AllGatherReducer extends MeasuredReducer {
 
   /** An all-gather: every replica calls it with its message and gets all messages by rank. */
   @FunctionalInterface
@@ -39,10 +39,6 @@ public final class AllGatherReducer implements MeasuredReducer {
   private final int bucketValues;
   private float[] flat = new float[0];
   private float[] sum = new float[0];
-  private long steps;
-  private long nanos;
-  private long firstNanos;
-  private long bytesSent;
 
   /**
    * A reducer over {@code worldSize} replicas.
@@ -65,8 +61,7 @@ public final class AllGatherReducer implements MeasuredReducer {
   }
 
   @Override
-  public float allReduceMean(ModelWeights gradients, float loss) {
-    long t0 = System.nanoTime();
+  protected float reduce(ModelWeights gradients, float loss) {
     List<Tensor> tensors = new ArrayList<>(gradients.named().values());
     int total = 0;
     for (Tensor t : tensors) {
@@ -85,7 +80,7 @@ public final class AllGatherReducer implements MeasuredReducer {
     for (int off = 0; off < total || off == 0; off += bucketValues) {
       int n = Math.min(bucketValues, total - off);
       String message = codec.encode(loss, flat, off, n);
-      bytesSent += message.length();
+      sent(message.length());
       String[] all = collective.allGather(message);
       if (all.length != worldSize) {
         throw new IllegalStateException(
@@ -110,12 +105,6 @@ public final class AllGatherReducer implements MeasuredReducer {
       }
       pos += t.length();
     }
-    long dt = System.nanoTime() - t0;
-    if (steps == 0) {
-      firstNanos = dt;
-    }
-    steps++;
-    nanos += dt;
     return (float) (lossSum / worldSize);
   }
 
@@ -127,32 +116,5 @@ public final class AllGatherReducer implements MeasuredReducer {
   /** The wire precision. */
   public GradientPrecision precision() {
     return precision;
-  }
-
-  /** Reductions done so far (one per optimiser step). */
-  @Override
-  public long steps() {
-    return steps;
-  }
-
-  /** Seconds spent in reductions so far: flattening, encoding, waiting for the others, decoding. */
-  @Override
-  public double seconds() {
-    return nanos / 1e9;
-  }
-
-  /**
-   * Seconds of the first reduction alone: it also waits for the slowest replica's start-up (JIT,
-   * native libraries, data), so a steady-state figure leaves it out.
-   */
-  @Override
-  public double firstSeconds() {
-    return firstNanos / 1e9;
-  }
-
-  /** Characters (= bytes, as ASCII) this replica sent so far; it received N times as many. */
-  @Override
-  public long bytesSent() {
-    return bytesSent;
   }
 }

@@ -47,7 +47,7 @@ import java.util.function.BooleanSupplier;
  * read instead of waiting; a neighbour that goes silent fails the step after {@code timeoutMillis};
  * and the wait stops as soon as {@code cancelled} says so (Spark: the task was killed).
  */
-public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
+public final class RingAllReduce extends MeasuredReducer implements AutoCloseable {
 
   /** Bytes in front of every reduce-scatter message: the value count and one replica's loss. */
   static final int HEADER = 8;
@@ -69,12 +69,8 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
   private ByteBuffer out = ByteBuffer.allocateDirect(0);
   private ByteBuffer in = ByteBuffer.allocateDirect(0);
   private final float[] losses;
-  private long steps;
-  private long nanos;
-  private long firstNanos;
   private long waitNanos;
   private long firstWaitNanos;
-  private long bytesSent;
 
   private RingAllReduce(int rank, int worldSize, GradientPrecision precision, SocketChannel next,
       SocketChannel prev, long timeoutMillis, BooleanSupplier cancelled) throws IOException {
@@ -219,8 +215,7 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
   }
 
   @Override
-  public float allReduceMean(ModelWeights gradients, float loss) {
-    long t0 = System.nanoTime();
+  protected float reduce(ModelWeights gradients, float loss) {
     List<Tensor> tensors = new ArrayList<>(gradients.named().values());
     int total = 0;
     for (Tensor t : tensors) {
@@ -244,7 +239,7 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
         pos += t.length();
       }
       try {
-        reduce(total, loss);
+        ring(total, loss);
       } catch (IOException e) {
         throw new UncheckedIOException("replica " + rank + " of " + worldSize
             + ": gradient exchange failed: " + e.getMessage(), e);
@@ -263,12 +258,6 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
         pos += t.length();
       }
     }
-    long dt = System.nanoTime() - t0;
-    if (steps == 0) {
-      firstNanos = dt;
-    }
-    steps++;
-    nanos += dt;
     return mean;
   }
 
@@ -282,7 +271,7 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
   }
 
   /** The ring over {@link #flat}: reduce-scatter then all-gather; fills {@link #losses}. */
-  private void reduce(int total, float loss) throws IOException {
+  private void ring(int total, float loss) throws IOException {
     int n = worldSize;
     losses[rank] = loss;
     // reduce-scatter: after step s, chunk r-s-1 holds the sum of s+2 replicas
@@ -369,7 +358,7 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
    */
   private void exchange(int bytes, boolean first) throws IOException {
     in.clear().limit(bytes);
-    bytesSent += out.remaining();
+    sent(out.remaining());
     long idleSince = System.currentTimeMillis();
     long waitStart = first ? System.nanoTime() : 0;
     while (out.hasRemaining() || in.hasRemaining()) {
@@ -386,7 +375,7 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
         moved |= got > 0;
         if (first && got > 0) {
           long w = System.nanoTime() - waitStart;
-          if (steps == 0) {
+          if (steps() == 0) {
             firstWaitNanos = w;
           }
           waitNanos += w;
@@ -417,24 +406,6 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
     return worldSize;
   }
 
-  /** Reductions done so far (one per optimiser step). */
-  @Override
-  public long steps() {
-    return steps;
-  }
-
-  /** Seconds spent in reductions so far: copying, sending, waiting for the others, adding. */
-  @Override
-  public double seconds() {
-    return nanos / 1e9;
-  }
-
-  /** Seconds of the first reduction alone. */
-  @Override
-  public double firstSeconds() {
-    return firstNanos / 1e9;
-  }
-
   /**
    * Seconds of {@link #seconds()} spent waiting for the previous replica's first bytes of a step:
    * mostly the replicas' difference in compute time, not the network's.
@@ -448,12 +419,6 @@ public final class RingAllReduce implements MeasuredReducer, AutoCloseable {
   @Override
   public double firstWaitSeconds() {
     return firstWaitNanos / 1e9;
-  }
-
-  /** Bytes this replica sent so far (it received as many). */
-  @Override
-  public long bytesSent() {
-    return bytesSent;
   }
 
   /** Closes the connections; the neighbours' next exchange fails instead of waiting. */
