@@ -2,8 +2,6 @@ package dev.llmkit.training.spark;
 
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
-import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -62,20 +60,13 @@ public final class AllGatherReducer extends MeasuredReducer {
 
   @Override
   protected float reduce(ModelWeights gradients, float loss) {
-    List<Tensor> tensors = new ArrayList<>(gradients.named().values());
-    int total = 0;
-    for (Tensor t : tensors) {
-      total += t.length();
-    }
+    List<Tensor> tensors = FlatGradients.tensors(gradients);
+    int total = FlatGradients.length(tensors);
     if (flat.length != total) {
       flat = new float[total];
       sum = new float[total];
     }
-    int pos = 0;
-    for (Tensor t : tensors) {
-      t.buffer().get(0, flat, pos, t.length());
-      pos += t.length();
-    }
+    FlatGradients.flatten(tensors, flat);
     double lossSum = 0;
     for (int off = 0; off < total || off == 0; off += bucketValues) {
       int n = Math.min(bucketValues, total - off);
@@ -97,14 +88,7 @@ public final class AllGatherReducer extends MeasuredReducer {
         break;
       }
     }
-    pos = 0;
-    for (Tensor t : tensors) {
-      FloatBuffer b = t.buffer();
-      for (int i = 0; i < t.length(); i++) {
-        b.put(i, sum[pos + i] / worldSize);
-      }
-      pos += t.length();
-    }
+    FlatGradients.writeMean(tensors, sum, worldSize);
     return (float) (lossSum / worldSize);
   }
 

@@ -15,7 +15,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -216,11 +215,8 @@ public final class RingAllReduce extends MeasuredReducer implements AutoCloseabl
 
   @Override
   protected float reduce(ModelWeights gradients, float loss) {
-    List<Tensor> tensors = new ArrayList<>(gradients.named().values());
-    int total = 0;
-    for (Tensor t : tensors) {
-      total += t.length();
-    }
+    List<Tensor> tensors = FlatGradients.tensors(gradients);
+    int total = FlatGradients.length(tensors);
     if (flat.length != total) {
       flat = new float[total];
       int chunk = total / worldSize + 1;
@@ -233,11 +229,7 @@ public final class RingAllReduce extends MeasuredReducer implements AutoCloseabl
     if (worldSize == 1) {
       mean = loss;
     } else {
-      int pos = 0;
-      for (Tensor t : tensors) {
-        t.buffer().get(0, flat, pos, t.length());
-        pos += t.length();
-      }
+      FlatGradients.flatten(tensors, flat);
       try {
         ring(total, loss);
       } catch (IOException e) {
@@ -249,14 +241,7 @@ public final class RingAllReduce extends MeasuredReducer implements AutoCloseabl
         lossSum += losses[r];
       }
       mean = (float) (lossSum / worldSize);
-      pos = 0;
-      for (Tensor t : tensors) {
-        FloatBuffer b = t.buffer();
-        for (int i = 0; i < t.length(); i++) {
-          b.put(i, flat[pos + i] / worldSize);
-        }
-        pos += t.length();
-      }
+      FlatGradients.writeMean(tensors, flat, worldSize);
     }
     return mean;
   }
