@@ -1,28 +1,57 @@
 package dev.llmkit.tensor.quant;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Java Vector API {@link QuantKernels}: dequantize-and-FMA. Eight quantized weights are loaded as a
- * 64-bit byte vector, unpacked with lane-wise integer operations, widened to eight floats and
- * multiplied into the matching eight activations; a block's (or sub-block's) sum is scaled once
- * by its f16 scale. Loaded only by {@link QuantizedMatrix}, and only when the
- * {@code jdk.incubator.vector} module is present. Heap arrays only ({@code fromArray}), the load
- * every JDK from 17 on has. Q5_K, which the k-quant mixes use for a few tensors only, goes through a
- * dequantized block and a float dot product.
+ * Java Vector API {@link QuantKernels}: dequantize-and-FMA. {@code L} quantized weights (16 on a
+ * 512-bit machine, 8 on a 256-bit one) are loaded as an {@code L}-byte vector, unpacked with
+ * lane-wise operations, widened to {@code L} floats ({@code vpmovsxbd} + {@code vcvtdq2ps}) and
+ * multiplied into the matching activations; a block's (or sub-block's) sum is scaled once by its
+ * scale. Loaded only by {@link QuantizedMatrix}, and only when the {@code jdk.incubator.vector}
+ * module is present. Heap arrays only ({@code fromArray}), the load every JDK from 17 on has.
+ *
+ * <p>What makes it fast (each measured, see benchmarks/README "Quantized weights"):
+ * <ul>
+ *   <li>nibbles and 2-bit fields are shifted in <em>int</em> lanes ({@link #shr}, {@link #shl}) and
+ *       masked per byte afterwards: x86 has no byte shift, and C2 emulates a {@code ByteVector}
+ *       shift by widening, shifting and narrowing, several times slower;
+ *   <li>constant offsets of the levels (Q4_0's −8) and the K-quants' mins are folded into per-32
+ *       sums of x ({@code xsum}) instead of a subtraction per weight;
+ *   <li>the K-quants' eight 6-bit scales and mins are unpacked once per super-block from three
+ *       little-endian ints, as ggml's {@code utmp} does;
+ *   <li>two rows per pass share each activation load and give two independent FMA chains.
+ * </ul>
  */
 final class VectorQuantKernels implements QuantKernels {
 
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-  private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+  /**
+   * Float species: 512-bit where the JIT has 512-bit vectors, else 256-bit; the system property
+   * {@code llmkit.quant.vectorBits=256} forces 256 (the build tests both paths on one machine).
+   */
+  private static final VectorSpecies<Float> F =
+      FloatVector.SPECIES_PREFERRED.length() >= 16 && !"256".equals(System.getProperty("llmkit.quant.vectorBits"))
+          ? FloatVector.SPECIES_512
+          : FloatVector.SPECIES_256;
+  /** Weights per vector step. */
+  private static final int L = F.length();
+  /** L ints: one weight per float lane. */
+  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+  /** L bytes: one weight per float lane. */
+  private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
+  private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
 
   @Override
   public String toString() {
-    return "Vector API, dequantize-and-FMA, 256-bit";
+    return "Vector API, dequantize-and-FMA, " + F.vectorBitSize() + "-bit";
   }
 
   @Override
@@ -37,7 +66,7 @@ final class VectorQuantKernels implements QuantKernels {
       }
       case Q4_0 -> {
         for (int r = r0; r < r1; r++) {
-          y[r] = dotQ4_0(w, r * rowBytes, x, cols);
+          y[r] = dotQ4_0(w, r * rowBytes, x, xsum, cols);
         }
       }
       case Q4_K -> {
@@ -63,13 +92,31 @@ final class VectorQuantKernels implements QuantKernels {
     }
   }
 
-  /** Eight signed bytes as eight floats. */
+  /** L signed bytes as L floats. */
   private static FloatVector f(ByteVector q) {
     return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
   }
 
+  private static ByteVector bytes(byte[] w, int i) {
+    return ByteVector.fromArray(B, w, i);
+  }
+
   private static FloatVector xv(float[] x, int i) {
     return FloatVector.fromArray(F, x, i);
+  }
+
+  /** Each 32-bit lane shifted right by n (the bytes' bits cross: mask each byte afterwards). */
+  private static ByteVector shr(ByteVector v, int n) {
+    return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
+  }
+
+  /** Each 32-bit lane shifted left by n (mask each byte afterwards). */
+  private static ByteVector shl(ByteVector v, int n) {
+    return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
+  }
+
+  private static int int32(byte[] w, int i) {
+    return (int) INT_LE.get(w, i);
   }
 
   /** Σ W[row]·x for a Q8_0 row at w[off]: per block d·Σ q·x. */
@@ -89,128 +136,166 @@ final class VectorQuantKernels implements QuantKernels {
 
   private static FloatVector blockQ8_0(byte[] w, int off, float[] x, int b) {
     int q = off + 2;
-    FloatVector s = f(ByteVector.fromArray(B, w, q)).mul(xv(x, b));
-    s = f(ByteVector.fromArray(B, w, q + 8)).fma(xv(x, b + 8), s);
-    s = f(ByteVector.fromArray(B, w, q + 16)).fma(xv(x, b + 16), s);
-    return f(ByteVector.fromArray(B, w, q + 24)).fma(xv(x, b + 24), s);
+    FloatVector s = f(bytes(w, q)).mul(xv(x, b));
+    for (int c = L; c < 32; c += L) {
+      s = f(bytes(w, q + c)).fma(xv(x, b + c), s);
+    }
+    return s;
   }
 
-  /** Σ W[row]·x for a Q4_0 row: per block d·Σ (q − 8)·x. */
-  private static float dotQ4_0(byte[] w, int off, float[] x, int cols) {
+  /** Σ W[row]·x for a Q4_0 row: per block d·(Σ q·x − 8·Σ x), q the unsigned nibbles. */
+  private static float dotQ4_0(byte[] w, int off, float[] x, float[] xsum, int cols) {
     FloatVector t = FloatVector.zero(F);
+    float corr = 0f;
     for (int b = 0; b < cols; b += 32, off += 18) {
-      ByteVector v0 = ByteVector.fromArray(B, w, off + 2);
-      ByteVector v1 = ByteVector.fromArray(B, w, off + 10);
-      FloatVector s = f(v0.and((byte) 0x0f).sub((byte) 8)).mul(xv(x, b));
-      s = f(v1.and((byte) 0x0f).sub((byte) 8)).fma(xv(x, b + 8), s);
-      s = f(v0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8)).fma(xv(x, b + 16), s);
-      s = f(v1.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).sub((byte) 8)).fma(xv(x, b + 24), s);
-      t = s.fma(FloatVector.broadcast(F, Fp16.read(w, off)), t);
+      float d = Fp16.read(w, off);
+      ByteVector v = bytes(w, off + 2);
+      FloatVector s = f(v.and((byte) 0x0f)).mul(xv(x, b));
+      s = f(shr(v, 4).and((byte) 0x0f)).fma(xv(x, b + 16), s);
+      for (int c = L; c < 16; c += L) {
+        v = bytes(w, off + 2 + c);
+        s = f(v.and((byte) 0x0f)).fma(xv(x, b + c), s);
+        s = f(shr(v, 4).and((byte) 0x0f)).fma(xv(x, b + 16 + c), s);
+      }
+      t = s.fma(FloatVector.broadcast(F, d), t);
+      corr += d * xsum[b >> 5];
     }
-    return t.reduceLanes(VectorOperators.ADD);
+    return t.reduceLanes(VectorOperators.ADD) - 8f * corr;
   }
 
   /** Σ W[row]·x for a Q4_K row: Σ_sub d·sc·Σ q·x − dmin·m·Σ x. */
   private static float dotQ4K(byte[] w, int off, float[] x, float[] xsum, int cols) {
-    FloatVector t = FloatVector.zero(F);
+    FloatVector t0 = FloatVector.zero(F);
+    FloatVector t1 = FloatVector.zero(F);
     float mins = 0f;
     for (int b = 0; b < cols; b += 256, off += 144) {
       float d = Fp16.read(w, off);
-      float dmin = Fp16.read(w, off + 2);
-      int sc = off + 4;
+      mins += Fp16.read(w, off + 2) * minSum(w, off + 4, xsum, b >> 5);
+      int sc03 = scales03(w, off + 4);
+      int sc47 = scales47(w, off + 4);
       for (int g = 0; g < 4; g++) {
         int q = off + 16 + 32 * g;
         int xb = b + 64 * g;
-        FloatVector lo = FloatVector.zero(F);
-        FloatVector hi = FloatVector.zero(F);
-        for (int c = 0; c < 32; c += 8) {
-          ByteVector v = ByteVector.fromArray(B, w, q + c);
-          lo = f(v.and((byte) 0x0f)).fma(xv(x, xb + c), lo);
-          hi = f(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f)).fma(xv(x, xb + 32 + c), hi);
+        ByteVector v = bytes(w, q);
+        FloatVector lo = f(v.and((byte) 0x0f)).mul(xv(x, xb));
+        FloatVector hi = f(shr(v, 4).and((byte) 0x0f)).mul(xv(x, xb + 32));
+        for (int k = L; k < 32; k += L) {
+          v = bytes(w, q + k);
+          lo = f(v.and((byte) 0x0f)).fma(xv(x, xb + k), lo);
+          hi = f(shr(v, 4).and((byte) 0x0f)).fma(xv(x, xb + 32 + k), hi);
         }
-        int is = 2 * g;
-        t = lo.fma(FloatVector.broadcast(F, d * KQuantMath.scale(is, w, sc)), t);
-        t = hi.fma(FloatVector.broadcast(F, d * KQuantMath.scale(is + 1, w, sc)), t);
-        mins += dmin * KQuantMath.min(is, w, sc) * xsum[b / 32 + is]
-            + dmin * KQuantMath.min(is + 1, w, sc) * xsum[b / 32 + is + 1];
+        int scales = g < 2 ? sc03 : sc47;
+        int sh = 16 * (g & 1);
+        t0 = lo.fma(FloatVector.broadcast(F, d * ((scales >>> sh) & 0xff)), t0);
+        t1 = hi.fma(FloatVector.broadcast(F, d * ((scales >>> (sh + 8)) & 0xff)), t1);
       }
     }
-    return t.reduceLanes(VectorOperators.ADD) - mins;
+    return t0.add(t1).reduceLanes(VectorOperators.ADD) - mins;
+  }
+
+  /*
+   * The K-quants' 12 scale bytes at w[sc]: as ints a, m, c (little-endian), the 6-bit scales of
+   * sub-blocks 0..3 are the bytes of a & 0x3f3f3f3f and their mins those of m & 0x3f3f3f3f; sub-blocks
+   * 4..7 take their low four bits from c (scales low nibbles, mins high ones) and their top two from
+   * the top two bits of a (scales) and m (mins). One byte per sub-block, as ggml's utmp.
+   */
+
+  /** The 6-bit scales of sub-blocks 0..3, one per byte. */
+  private static int scales03(byte[] w, int sc) {
+    return int32(w, sc) & 0x3f3f3f3f;
+  }
+
+  /** The 6-bit scales of sub-blocks 4..7, one per byte. */
+  private static int scales47(byte[] w, int sc) {
+    return (int32(w, sc + 8) & 0x0f0f0f0f) | ((int32(w, sc) >>> 2) & 0x30303030);
+  }
+
+  /** Σ_j min_j · Σ x over sub-block j, the eight 6-bit mins at w[sc] against xsum[xs..xs+8). */
+  private static float minSum(byte[] w, int sc, float[] xsum, int xs) {
+    int m = int32(w, sc + 4);
+    int mn03 = m & 0x3f3f3f3f;
+    int mn47 = ((int32(w, sc + 8) >>> 4) & 0x0f0f0f0f) | ((m >>> 2) & 0x30303030);
+    return subSum(mn03, xsum, xs) + subSum(mn47, xsum, xs + 4);
+  }
+
+  /** Σ_j byte j of m · xsum[xs + j] over the four bytes of m. */
+  private static float subSum(int m, float[] xsum, int xs) {
+    return (m & 0xff) * xsum[xs] + ((m >>> 8) & 0xff) * xsum[xs + 1] + ((m >>> 16) & 0xff) * xsum[xs + 2]
+        + (m >>> 24) * xsum[xs + 3];
   }
 
   /**
-   * Σ W[row]·x for a Q6_K row: q = low4 + 16·high2 − 32, so per sub-block Σ q·x = Σ low4·x + 16·Σ
-   * high2·x − 32·Σ x, each sum from masks and right shifts only (the byte operations that compile to
-   * vector instructions on every JDK; left shifts and ors of bytes measured several times slower).
+   * Σ W[row]·x for a Q6_K row: d·Σ_16 sc·Σ (q − 32)·x per super-block, q = low4 | high2 &lt;&lt; 4
+   * assembled with int-lane shifts and byte masks, the −32 a byte subtraction ({@code vpsubb}), the
+   * int8 scale sc multiplied in int lanes before the conversion to float (exact: |(q − 32)·sc| ≤
+   * 4096; measured 6–10% faster than a float multiply per 16 weights). In each 128-weight half,
+   * byte l of ql[32j..32j+31] holds weight 32j+l in its low nibble and 64+32j+l in its high one;
+   * their two high bits are bits 2j, 2j+1 and 2j+4, 2j+5 of qh[l]. One loop body per j: a body with
+   * all four quarters is too large for C2 to inline its Vector API calls
+   * ({@code NodeCountInliningCutoff}), and then runs several times slower than the scalar code.
    */
   private static float dotQ6K(byte[] w, int off, float[] x, int cols) {
     FloatVector t = FloatVector.zero(F);
     for (int b = 0; b < cols; b += 256, off += 210) {
-      float d = Fp16.read(w, off + 208);
+      FloatVector t0 = FloatVector.zero(F);
+      FloatVector t1 = FloatVector.zero(F);
       for (int h = 0; h < 2; h++) {
-        int ql = off + 64 * h;
         int qh = off + 128 + 32 * h;
         int sc = off + 192 + 8 * h;
-        int xb = b + 128 * h;
-        for (int p = 0; p < 2; p++) {
-          for (int k = 0; k < 4; k++) { // q_k: low nibbles of ql[l] (k=0), ql[l+32] (1), high (2, 3)
-            int lq = ql + (k & 1) * 32;
-            int shiftLo = (k >> 1) * 4;
-            int shiftHi = 2 * k;
-            int xo = xb + 32 * k;
-            FloatVector lo = FloatVector.zero(F);
-            FloatVector hi = FloatVector.zero(F);
-            FloatVector sx = FloatVector.zero(F);
-            for (int c = 16 * p; c < 16 * p + 16; c += 8) {
-              ByteVector l = ByteVector.fromArray(B, w, lq + c).lanewise(VectorOperators.LSHR, shiftLo).and((byte) 0x0f);
-              ByteVector hb = ByteVector.fromArray(B, w, qh + c).lanewise(VectorOperators.LSHR, shiftHi).and((byte) 3);
-              FloatVector xx = xv(x, xo + c);
-              lo = f(l).fma(xx, lo);
-              hi = f(hb).fma(xx, hi);
-              sx = sx.add(xx);
-            }
-            FloatVector q = hi.fma(FloatVector.broadcast(F, 16f), lo).sub(sx.mul(32f));
-            t = q.fma(FloatVector.broadcast(F, d * w[sc + p + 2 * k]), t);
+        for (int j = 0; j < 2; j++) {
+          int ql = off + 64 * h + 32 * j;
+          int xb = b + 128 * h + 32 * j;
+          for (int l = 0; l < 32; l += L) {
+            ByteVector v = bytes(w, ql + l);
+            ByteVector hb = shr(bytes(w, qh + l), 2 * j);
+            ByteVector qa = v.and((byte) 0x0f).or(shl(hb, 4).and((byte) 0x30)).sub((byte) 32);
+            ByteVector qb = shr(v, 4).and((byte) 0x0f).or(hb.and((byte) 0x30)).sub((byte) 32);
+            int is = sc + 2 * j + l / 16; // one scale per 16 weights; L divides 16
+            t0 = scaled(qa, w[is]).fma(xv(x, xb + l), t0);
+            t1 = scaled(qb, w[is + 4]).fma(xv(x, xb + 64 + l), t1);
           }
         }
       }
+      t = t0.add(t1).fma(FloatVector.broadcast(F, Fp16.read(w, off + 208)), t);
     }
     return t.reduceLanes(VectorOperators.ADD);
   }
 
+  /** L signed bytes times the int sc, as L floats. */
+  private static FloatVector scaled(ByteVector q, int sc) {
+    IntVector i = (IntVector) q.convertShape(VectorOperators.B2I, I, 0);
+    return (FloatVector) i.mul(sc).convert(VectorOperators.I2F, 0);
+  }
+
   /** Σ W[row]·x for a Q5_K row: as Q4_K, with the fifth bit of each weight from qh. */
   private static float dotQ5K(byte[] w, int off, float[] x, float[] xsum, int cols) {
-    FloatVector t = FloatVector.zero(F);
+    FloatVector t0 = FloatVector.zero(F);
+    FloatVector t1 = FloatVector.zero(F);
     float mins = 0f;
     for (int b = 0; b < cols; b += 256, off += 176) {
       float d = Fp16.read(w, off);
-      float dmin = Fp16.read(w, off + 2);
-      int sc = off + 4;
+      mins += Fp16.read(w, off + 2) * minSum(w, off + 4, xsum, b >> 5);
+      int sc03 = scales03(w, off + 4);
+      int sc47 = scales47(w, off + 4);
       int qh = off + 16;
       for (int g = 0; g < 4; g++) {
         int q = off + 48 + 32 * g;
         int xb = b + 64 * g;
-        byte m1 = (byte) (1 << (2 * g));
-        byte m2 = (byte) (2 << (2 * g));
         FloatVector lo = FloatVector.zero(F);
         FloatVector hi = FloatVector.zero(F);
-        for (int c = 0; c < 32; c += 8) {
-          ByteVector v = ByteVector.fromArray(B, w, q + c);
-          ByteVector h = ByteVector.fromArray(B, w, qh + c);
-          // bit set -> 16: (h & m) is 0 or m; compare and blend
-          ByteVector h1 = ByteVector.zero(B).blend((byte) 16, h.and(m1).compare(VectorOperators.NE, (byte) 0));
-          ByteVector h2 = ByteVector.zero(B).blend((byte) 16, h.and(m2).compare(VectorOperators.NE, (byte) 0));
-          lo = f(v.and((byte) 0x0f).add(h1)).fma(xv(x, xb + c), lo);
-          hi = f(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).add(h2)).fma(xv(x, xb + 32 + c), hi);
+        for (int k = 0; k < 32; k += L) {
+          ByteVector v = bytes(w, q + k);
+          ByteVector hb = shr(bytes(w, qh + k), 2 * g); // bit 0: sub-block 2g, bit 1: 2g+1
+          lo = f(v.and((byte) 0x0f).or(shl(hb, 4).and((byte) 0x10))).fma(xv(x, xb + k), lo);
+          hi = f(shr(v, 4).and((byte) 0x0f).or(shl(hb, 3).and((byte) 0x10))).fma(xv(x, xb + 32 + k), hi);
         }
-        int is = 2 * g;
-        t = lo.fma(FloatVector.broadcast(F, d * KQuantMath.scale(is, w, sc)), t);
-        t = hi.fma(FloatVector.broadcast(F, d * KQuantMath.scale(is + 1, w, sc)), t);
-        mins += dmin * KQuantMath.min(is, w, sc) * xsum[b / 32 + is]
-            + dmin * KQuantMath.min(is + 1, w, sc) * xsum[b / 32 + is + 1];
+        int scales = g < 2 ? sc03 : sc47;
+        int sh = 16 * (g & 1);
+        t0 = lo.fma(FloatVector.broadcast(F, d * ((scales >>> sh) & 0xff)), t0);
+        t1 = hi.fma(FloatVector.broadcast(F, d * ((scales >>> (sh + 8)) & 0xff)), t1);
       }
     }
-    return t.reduceLanes(VectorOperators.ADD) - mins;
+    return t0.add(t1).reduceLanes(VectorOperators.ADD) - mins;
   }
 
   /** Any other type: each block dequantized into a scratch, then a float dot product. */
@@ -220,7 +305,7 @@ final class VectorQuantKernels implements QuantKernels {
     FloatVector s = FloatVector.zero(F);
     for (int b = 0; b < cols; b += bs, off += t.typeSize()) {
       t.codec.dequantize(w, off, block, 0);
-      for (int i = 0; i < bs; i += 8) {
+      for (int i = 0; i < bs; i += L) {
         s = FloatVector.fromArray(F, block, i).fma(xv(x, b + i), s);
       }
     }

@@ -111,6 +111,9 @@ class QuantizedMatrixTest {
     boolean expected = Boolean.parseBoolean(System.getProperty("llmkit.simd.expected", "true"));
     assertThat(Simd.enabled()).isEqualTo(expected);
     assertThat(QuantizedMatrix.kernels()).startsWith(expected ? "Vector API" : "plain Java");
+    if (expected && "256".equals(System.getProperty("llmkit.quant.vectorBits"))) {
+      assertThat(QuantizedMatrix.kernels()).endsWith("256-bit"); // the AVX2 path, forced
+    }
   }
 
   @Test
