@@ -39,9 +39,13 @@ final class Blas {
 
   static {
     // Make sure ND4J's backend (which loads and configures OpenBLAS, thread count included) is up,
-    // then make OpenBLAS single-threaded: the kernels split each product over Parallel's team.
+    // then make OpenBLAS single-threaded: the kernels split each product over Parallel's team. With
+    // one kernel thread (llmkit.threads=1) OpenBLAS must stay on one thread too: otherwise each
+    // caller's products fan out to OpenBLAS's own threads (one per core) and, with several callers
+    // in one JVM (data-parallel replicas as Spark tasks), those calls oversubscribe the cores and
+    // queue on OpenBLAS's lock: two replicas of the char-level model ran at 0.4x of one.
     Nd4j.getBackend();
-    if (SPLIT) {
+    if (Boolean.parseBoolean(System.getProperty("llmkit.splitBlas", "true"))) {
       Nd4j.factory().blas().setMaxThreads(1);
     }
   }

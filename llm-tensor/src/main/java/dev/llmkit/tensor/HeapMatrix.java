@@ -150,13 +150,7 @@ public final class HeapMatrix implements WeightMatrix {
     Parallel.forBlocks(rows, (long) k * n, 4, (r0, r1) -> {
       for (int t0 = r0; t0 < r1; t0 += tile) {
         int t1 = Math.min(t0 + tile, r1);
-        int i = 0;
-        for (; i + 2 <= n; i += 2) {
-          kernels.matvec2(w, k, xs[i], xs[i + 1], ys[i], ys[i + 1], t0, t1);
-        }
-        if (i < n) {
-          kernels.matvec(w, k, xs[i], ys[i], t0, t1);
-        }
+        kernels.matvecRows(w, k, xs, ys, n, t0, t1);
       }
     });
     FloatBuffer yb = y.buffer();

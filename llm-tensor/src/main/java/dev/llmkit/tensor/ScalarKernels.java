@@ -108,9 +108,10 @@ final class ScalarKernels implements SimdKernels {
   }
 
   @Override
-  public void matvec2(float[] w, int k, float[] x0, float[] x1, float[] y0, float[] y1, int r0, int r1) {
-    matvec(w, k, x0, y0, r0, r1);
-    matvec(w, k, x1, y1, r0, r1);
+  public void matvecRows(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
+    for (int j = 0; j < n; j++) {
+      matvec(w, k, xs[j], ys[j], r0, r1);
+    }
   }
 
   @Override

@@ -46,11 +46,11 @@ interface SimdKernels {
   void matvec(float[] w, int k, float[] x, float[] y, int r0, int r1);
 
   /**
-   * {@link #matvec} with two vectors at once, {@code y0 = W·x0} and {@code y1 = W·x1} over rows
+   * {@link #matvec} with n vectors at once, {@code ys[j] = W·xs[j]} for {@code j < n} over rows
    * {@code [r0, r1)}: every element computed with exactly the operations {@link #matvec} uses (so
-   * the bits are the same), each loaded element of W used for both vectors (batched decoding).
+   * the bits are the same), each loaded element of W used for several vectors (batched decoding).
    */
-  void matvec2(float[] w, int k, float[] x0, float[] x1, float[] y0, float[] y1, int r0, int r1);
+  void matvecRows(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1);
 
   /**
    * {@code s[off+j] = exp(s[off+j] - max)} for {@code j < n} ({@code -∞} gives 0); returns the sum.

@@ -169,17 +169,154 @@ final class VectorKernels implements SimdKernels {
     y[r] = tail(w, b, x, kv, k, sumLanes(a));
   }
 
+  /**
+   * How {@link #matvecRows} blocks its vectors: {@code pairs} (the default), 4 rows of W × 2 vectors
+   * per pass ({@link #matvec4x2}, 8 accumulators); {@code wide}, 4 rows of W × 4 vectors
+   * ({@link #matvec4x4}, 16 accumulators: needs the 32 vector registers of AVX-512, so it is used
+   * only where the preferred species is 512 bits). Set by the system property
+   * {@code llmkit.matvec.rows}. Both give the same bits. {@code wide} ran at about 1.5× the FLOP/s
+   * of {@code pairs} with W in cache, but not faster with W streamed from memory on the loaded
+   * development machine (benchmarks/README.md, batched decoding): the default stays until a quiet
+   * measurement decides.
+   */
+  static final boolean WIDE_ROWS = "wide".equals(System.getProperty("llmkit.matvec.rows", "pairs"))
+      && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each (vector, row of W) pair keeps its own accumulator, fed in the order {@link #matvec4}
+   * feeds it, so each element is bit for bit what {@link #matvec} gives; each loaded W vector is
+   * used by every vector of the pass ({@link #WIDE_ROWS}).
+   */
   @Override
-  public void matvec2(float[] w, int k, float[] x0, float[] x1, float[] y0, float[] y1, int r0, int r1) {
-    // four rows of W times two vectors: eight load-fma streams, each W vector loaded once for both
-    int r = r0;
-    for (; r + 4 <= r1; r += 4) {
-      matvec4x2(w, k, x0, x1, y0, y1, r);
+  public void matvecRows(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
+    if (WIDE_ROWS) {
+      matvecRowsWide(w, k, xs, ys, n, r0, r1);
+    } else {
+      matvecRowsPairs(w, k, xs, ys, n, r0, r1);
     }
-    for (; r < r1; r++) {
-      matvec1(w, k, x0, y0, r);
-      matvec1(w, k, x1, y1, r);
+  }
+
+  /** {@link #matvecRows} in passes of 4 vectors ({@link #matvec4x4}), then pairs, then one. */
+  static void matvecRowsWide(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      int r = r0;
+      for (; r + 4 <= r1; r += 4) {
+        matvec4x4(w, k, xs[j], xs[j + 1], xs[j + 2], xs[j + 3], ys[j], ys[j + 1], ys[j + 2], ys[j + 3], r);
+      }
+      for (; r < r1; r++) {
+        for (int t = j; t < j + 4; t++) {
+          matvec1(w, k, xs[t], ys[t], r);
+        }
+      }
     }
+    matvecRowsPairs(w, k, xs, ys, n, r0, r1, j);
+  }
+
+  /** {@link #matvecRows} in passes of 2 vectors ({@link #matvec4x2}), then one. */
+  static void matvecRowsPairs(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
+    matvecRowsPairs(w, k, xs, ys, n, r0, r1, 0);
+  }
+
+  /** Vectors {@code [j, n)} of {@link #matvecRowsPairs}. */
+  private static void matvecRowsPairs(
+      float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1, int j) {
+    for (; j + 2 <= n; j += 2) {
+      int r = r0;
+      for (; r + 4 <= r1; r += 4) {
+        matvec4x2(w, k, xs[j], xs[j + 1], ys[j], ys[j + 1], r);
+      }
+      for (; r < r1; r++) {
+        matvec1(w, k, xs[j], ys[j], r);
+        matvec1(w, k, xs[j + 1], ys[j + 1], r);
+      }
+    }
+    if (j < n) {
+      for (int r = r0; r + 4 <= r1; r += 4) {
+        matvec4(w, k, xs[j], ys[j], r);
+      }
+      for (int r = r1 - (r1 - r0) % 4; r < r1; r++) {
+        matvec1(w, k, xs[j], ys[j], r);
+      }
+    }
+  }
+
+  /**
+   * {@code yt[r..r+4) = W[r..r+4, :]·xt} for t = 0..3; per element as {@link #matvec4}. 16
+   * accumulators, 4 W loads and 4 x loads per 16 fmas.
+   */
+  private static void matvec4x4(
+      float[] w, int k, float[] x0, float[] x1, float[] x2, float[] x3, float[] y0, float[] y1,
+      float[] y2, float[] y3, int r) {
+    FloatVector a00 = FloatVector.zero(M);
+    FloatVector a01 = FloatVector.zero(M);
+    FloatVector a02 = FloatVector.zero(M);
+    FloatVector a03 = FloatVector.zero(M);
+    FloatVector a10 = FloatVector.zero(M);
+    FloatVector a11 = FloatVector.zero(M);
+    FloatVector a12 = FloatVector.zero(M);
+    FloatVector a13 = FloatVector.zero(M);
+    FloatVector a20 = FloatVector.zero(M);
+    FloatVector a21 = FloatVector.zero(M);
+    FloatVector a22 = FloatVector.zero(M);
+    FloatVector a23 = FloatVector.zero(M);
+    FloatVector a30 = FloatVector.zero(M);
+    FloatVector a31 = FloatVector.zero(M);
+    FloatVector a32 = FloatVector.zero(M);
+    FloatVector a33 = FloatVector.zero(M);
+    int b0 = r * k;
+    int b1 = b0 + k;
+    int b2 = b1 + k;
+    int b3 = b2 + k;
+    int kv = k - k % ML;
+    for (int i = 0; i < kv; i += ML) {
+      FloatVector u0 = FloatVector.fromArray(M, x0, i);
+      FloatVector u1 = FloatVector.fromArray(M, x1, i);
+      FloatVector u2 = FloatVector.fromArray(M, x2, i);
+      FloatVector u3 = FloatVector.fromArray(M, x3, i);
+      FloatVector v = FloatVector.fromArray(M, w, b0 + i);
+      a00 = v.fma(u0, a00);
+      a10 = v.fma(u1, a10);
+      a20 = v.fma(u2, a20);
+      a30 = v.fma(u3, a30);
+      v = FloatVector.fromArray(M, w, b1 + i);
+      a01 = v.fma(u0, a01);
+      a11 = v.fma(u1, a11);
+      a21 = v.fma(u2, a21);
+      a31 = v.fma(u3, a31);
+      v = FloatVector.fromArray(M, w, b2 + i);
+      a02 = v.fma(u0, a02);
+      a12 = v.fma(u1, a12);
+      a22 = v.fma(u2, a22);
+      a32 = v.fma(u3, a32);
+      v = FloatVector.fromArray(M, w, b3 + i);
+      a03 = v.fma(u0, a03);
+      a13 = v.fma(u1, a13);
+      a23 = v.fma(u2, a23);
+      a33 = v.fma(u3, a33);
+    }
+    // lanes summed here with reduceLanes, not through sumLanes: a method this large passes C2's
+    // node count cutoff, past which it inlines only @ForceInline methods, and a vector handed to a
+    // call that is not inlined is boxed, which made every fma of the loop allocate (measured: a
+    // 16-accumulator kernel 5x slower)
+    y0[r] = tail(w, b0, x0, kv, k, a00.reduceLanes(VectorOperators.ADD));
+    y0[r + 1] = tail(w, b1, x0, kv, k, a01.reduceLanes(VectorOperators.ADD));
+    y0[r + 2] = tail(w, b2, x0, kv, k, a02.reduceLanes(VectorOperators.ADD));
+    y0[r + 3] = tail(w, b3, x0, kv, k, a03.reduceLanes(VectorOperators.ADD));
+    y1[r] = tail(w, b0, x1, kv, k, a10.reduceLanes(VectorOperators.ADD));
+    y1[r + 1] = tail(w, b1, x1, kv, k, a11.reduceLanes(VectorOperators.ADD));
+    y1[r + 2] = tail(w, b2, x1, kv, k, a12.reduceLanes(VectorOperators.ADD));
+    y1[r + 3] = tail(w, b3, x1, kv, k, a13.reduceLanes(VectorOperators.ADD));
+    y2[r] = tail(w, b0, x2, kv, k, a20.reduceLanes(VectorOperators.ADD));
+    y2[r + 1] = tail(w, b1, x2, kv, k, a21.reduceLanes(VectorOperators.ADD));
+    y2[r + 2] = tail(w, b2, x2, kv, k, a22.reduceLanes(VectorOperators.ADD));
+    y2[r + 3] = tail(w, b3, x2, kv, k, a23.reduceLanes(VectorOperators.ADD));
+    y3[r] = tail(w, b0, x3, kv, k, a30.reduceLanes(VectorOperators.ADD));
+    y3[r + 1] = tail(w, b1, x3, kv, k, a31.reduceLanes(VectorOperators.ADD));
+    y3[r + 2] = tail(w, b2, x3, kv, k, a32.reduceLanes(VectorOperators.ADD));
+    y3[r + 3] = tail(w, b3, x3, kv, k, a33.reduceLanes(VectorOperators.ADD));
   }
 
   /** {@code y0[r..r+4) = W[r..r+4, :]·x0}, the same for x1; per element as {@link #matvec4}. */

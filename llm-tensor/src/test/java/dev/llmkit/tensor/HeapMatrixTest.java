@@ -3,6 +3,7 @@ package dev.llmkit.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Method;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -68,7 +69,7 @@ class HeapMatrixTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"203, 77, 5", "64, 768, 8", "9, 40, 2", "13, 37, 1", "50, 16, 3"})
+  @CsvSource({"203, 77, 5", "64, 768, 8", "9, 40, 2", "13, 37, 1", "50, 16, 3", "45, 100, 12"})
   void linearRowsEqualsOneRowProductsBitForBit(int rows, int cols, int n) {
     // batched decoding: each row of x through linearRows equals that row alone through linear
     Tensor w = Tensor.randn(3, 1f, rows, cols);
@@ -92,23 +93,39 @@ class HeapMatrixTest {
     }
   }
 
-  @Test
-  void matvec2EqualsTwoMatvecs() {
-    int rows = 31;
-    int cols = 45;
+  @ParameterizedTest
+  @CsvSource({"31, 45, 2", "31, 45, 4", "30, 48, 8", "31, 45, 8", "33, 64, 13", "7, 3, 16", "1, 45, 5"})
+  void matvecRowsEqualsOneMatvecPerVector(int rows, int cols, int n) throws Exception {
+    // every group size of the kernel (4, 2, 1 vectors; odd rows of W; a tail after the last
+    // whole vector) gives each vector exactly matvec's bits
     float[] w = Tensor.randn(9, 1f, rows, cols).toArray();
-    float[] x0 = Tensor.randn(10, 1f, cols).toArray();
-    float[] x1 = Tensor.randn(11, 1f, cols).toArray();
+    float[][] xs = new float[n][];
+    for (int j = 0; j < n; j++) {
+      xs[j] = Tensor.randn(10 + j, 1f, cols).toArray();
+    }
     for (SimdKernels k : new SimdKernels[] {Simd.kernelsOrScalar(), ScalarKernels.INSTANCE}) {
-      float[] y0 = new float[rows];
-      float[] y1 = new float[rows];
-      float[] e0 = new float[rows];
-      float[] e1 = new float[rows];
-      k.matvec2(w, cols, x0, x1, y0, y1, 0, rows);
-      k.matvec(w, cols, x0, e0, 0, rows);
-      k.matvec(w, cols, x1, e1, 0, rows);
-      assertThat(y0).containsExactly(e0);
-      assertThat(y1).containsExactly(e1);
+      float[][] ys = new float[n][rows];
+      k.matvecRows(w, cols, xs, ys, n, 0, rows);
+      assertEqualsMatvec(k, w, rows, cols, xs, ys, k.toString());
+    }
+    if (Simd.enabled()) {
+      // both blockings of the Vector API kernels, whichever llmkit.matvec.rows chose
+      for (String blocking : new String[] {"matvecRowsWide", "matvecRowsPairs"}) {
+        Method m = Class.forName("dev.llmkit.tensor.VectorKernels").getDeclaredMethod(blocking,
+            float[].class, int.class, float[][].class, float[][].class, int.class, int.class, int.class);
+        float[][] ys = new float[n][rows];
+        m.invoke(null, w, cols, xs, ys, n, 0, rows);
+        assertEqualsMatvec(Simd.kernels(), w, rows, cols, xs, ys, blocking);
+      }
+    }
+  }
+
+  private static void assertEqualsMatvec(
+      SimdKernels k, float[] w, int rows, int cols, float[][] xs, float[][] ys, String what) {
+    for (int j = 0; j < xs.length; j++) {
+      float[] e = new float[rows];
+      k.matvec(w, cols, xs[j], e, 0, rows);
+      assertThat(ys[j]).as("%s, vector %d", what, j).containsExactly(e);
     }
   }
 

@@ -6,6 +6,7 @@ import dev.llmkit.training.TrainingResult;
 import dev.llmkit.training.checkpoint.TrainingCheckpoints;
 import dev.llmkit.training.data.MappedTokenFile;
 import dev.llmkit.training.data.TokenWidth;
+import dev.llmkit.training.spark.GradientExchange;
 import dev.llmkit.training.spark.GradientPrecision;
 import dev.llmkit.training.spark.ReplicaFactory;
 import java.io.PrintWriter;
@@ -137,6 +138,11 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Gradients on the wire with --spark: ${COMPLETION-CANDIDATES} (${DEFAULT-VALUE}).")
   GradientPrecision gradPrecision;
 
+  @Option(names = "--grad-exchange", defaultValue = "RING",
+      description = "How --spark replicas average gradients: RING (all-reduce over TCP between the "
+          + "executors) or ALL_GATHER (Spark's allGather through the driver) (${DEFAULT-VALUE}).")
+  GradientExchange gradExchange;
+
   @Option(names = "--arch", defaultValue = "decoder", paramLabel = "decoder|t5|bert",
       description = "decoder (GPT-2 style), t5 (encoder-decoder: --data is JSONL of {\"source\": ...,"
           + " \"target\": ...} pairs; --tokenizer char) or bert (encoder-only, see --objective)"
@@ -226,15 +232,21 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalStateException("--spark needs Apache Spark 4 (Scala 2.13) on the classpath: "
           + "run through ./llm, which adds it, or spark-submit (see README)");
     }
-    SparkSupport.Summary s = SparkSupport.train(sparkMaster, workers, gradPrecision, setup);
+    SparkSupport.Summary s =
+        SparkSupport.train(sparkMaster, workers, gradPrecision, gradExchange, setup);
     stdout.printf(Locale.ROOT, "train_tok_per_s %.1f%n", s.tokensPerSecond());
     stdout.printf(Locale.ROOT, "final_train_loss %.4f%n", s.finalEvaluation().get("train"));
     stdout.printf(Locale.ROOT, "final_val_loss %.4f%n", s.finalEvaluation().get("val"));
     stdout.printf(Locale.ROOT, "comm_s_per_step %.4f%n", s.commSecondsPerStep());
     stdout.flush();
     System.err.printf(Locale.ROOT, "%d replicas on %s, stage attempt %d, %,.0f bytes sent per "
-        + "replica and step (%s), replicas identical: %s%n", workers, sparkMaster, s.attempt(),
-        s.bytesSentPerStep(), gradPrecision, s.replicasIdentical());
+        + "replica and step (%s, %s), replicas identical: %s%n", workers, sparkMaster,
+        s.attempt(), s.bytesSentPerStep(), gradPrecision, gradExchange, s.replicasIdentical());
+    if (!Double.isNaN(s.commWaitSecondsPerStep())) {
+      System.err.printf(Locale.ROOT, "of comm_s_per_step %.4f, %.4f s waited for the slowest "
+          + "replica's compute; the rest is the transfer%n", s.commSecondsPerStep(),
+          s.commWaitSecondsPerStep());
+    }
     return 0;
   }
 }

@@ -2,9 +2,6 @@ package dev.llmkit.training.spark;
 
 import dev.llmkit.model.weights.ModelWeights;
 import dev.llmkit.tensor.Tensor;
-import dev.llmkit.training.GradientReducer;
-import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,7 +18,7 @@ import java.util.Objects;
  * <p>Per step and replica this sends {@code 4 + P * bytesPerValue} bytes per bucket, Base64
  * encoded (4/3 of that), and receives N times as much; see docs/distributed-training.md.
  */
-public final class AllGatherReducer implements GradientReducer {
+public final class AllGatherReducer extends MeasuredReducer {
 
   /** An all-gather: every replica calls it with its message and gets all messages by rank. */
   @FunctionalInterface
@@ -40,10 +37,6 @@ public final class AllGatherReducer implements GradientReducer {
   private final int bucketValues;
   private float[] flat = new float[0];
   private float[] sum = new float[0];
-  private long steps;
-  private long nanos;
-  private long firstNanos;
-  private long bytesSent;
 
   /**
    * A reducer over {@code worldSize} replicas.
@@ -66,27 +59,19 @@ public final class AllGatherReducer implements GradientReducer {
   }
 
   @Override
-  public float allReduceMean(ModelWeights gradients, float loss) {
-    long t0 = System.nanoTime();
-    List<Tensor> tensors = new ArrayList<>(gradients.named().values());
-    int total = 0;
-    for (Tensor t : tensors) {
-      total += t.length();
-    }
+  protected float reduce(ModelWeights gradients, float loss) {
+    List<Tensor> tensors = FlatGradients.tensors(gradients);
+    int total = FlatGradients.length(tensors);
     if (flat.length != total) {
       flat = new float[total];
       sum = new float[total];
     }
-    int pos = 0;
-    for (Tensor t : tensors) {
-      t.buffer().get(0, flat, pos, t.length());
-      pos += t.length();
-    }
+    FlatGradients.flatten(tensors, flat);
     double lossSum = 0;
     for (int off = 0; off < total || off == 0; off += bucketValues) {
       int n = Math.min(bucketValues, total - off);
       String message = codec.encode(loss, flat, off, n);
-      bytesSent += message.length();
+      sent(message.length());
       String[] all = collective.allGather(message);
       if (all.length != worldSize) {
         throw new IllegalStateException(
@@ -103,20 +88,7 @@ public final class AllGatherReducer implements GradientReducer {
         break;
       }
     }
-    pos = 0;
-    for (Tensor t : tensors) {
-      FloatBuffer b = t.buffer();
-      for (int i = 0; i < t.length(); i++) {
-        b.put(i, sum[pos + i] / worldSize);
-      }
-      pos += t.length();
-    }
-    long dt = System.nanoTime() - t0;
-    if (steps == 0) {
-      firstNanos = dt;
-    }
-    steps++;
-    nanos += dt;
+    FlatGradients.writeMean(tensors, sum, worldSize);
     return (float) (lossSum / worldSize);
   }
 
@@ -128,28 +100,5 @@ public final class AllGatherReducer implements GradientReducer {
   /** The wire precision. */
   public GradientPrecision precision() {
     return precision;
-  }
-
-  /** Reductions done so far (one per optimiser step). */
-  public long steps() {
-    return steps;
-  }
-
-  /** Seconds spent in reductions so far: flattening, encoding, waiting for the others, decoding. */
-  public double seconds() {
-    return nanos / 1e9;
-  }
-
-  /**
-   * Seconds of the first reduction alone: it also waits for the slowest replica's start-up (JIT,
-   * native libraries, data), so a steady-state figure leaves it out.
-   */
-  public double firstSeconds() {
-    return firstNanos / 1e9;
-  }
-
-  /** Characters (= bytes, as ASCII) this replica sent so far; it received N times as many. */
-  public long bytesSent() {
-    return bytesSent;
   }
 }

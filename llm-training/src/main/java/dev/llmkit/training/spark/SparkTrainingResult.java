@@ -62,6 +62,20 @@ public record SparkTrainingResult(List<WorkerResult> replicas) {
         .max().orElse(0);
   }
 
+  /**
+   * Seconds per optimiser step that the gradient exchange spent waiting for the other replicas to
+   * finish their compute, the largest over the replicas, first step left out as in
+   * {@link #commSecondsPerStep()}; NaN when the exchange cannot tell (all-gather). The rest of the
+   * communication time is the transfer itself.
+   */
+  public double commWaitSecondsPerStep() {
+    return replicas.stream()
+        .mapToDouble(r -> r.commSteps() == 0 ? 0
+            : r.commSteps() == 1 ? r.commWaitSeconds()
+            : (r.commWaitSeconds() - r.firstCommWaitSeconds()) / (r.commSteps() - 1))
+        .max().orElse(0);
+  }
+
   /** Bytes one replica sent per optimiser step. */
   public double bytesSentPerStep() {
     WorkerResult r = leader();

@@ -16,6 +16,9 @@ import java.util.Map;
  * @param trainingSeconds seconds in training steps (communication included)
  * @param commSeconds seconds in gradient reduction
  * @param firstCommSeconds seconds of the first reduction (includes waiting for the others' start-up)
+ * @param commWaitSeconds seconds of {@code commSeconds} spent waiting for the other replicas to
+ *     reach the exchange (NaN when the exchange cannot tell)
+ * @param firstCommWaitSeconds the part of {@code firstCommSeconds} spent waiting
  * @param commSteps reductions done
  * @param bytesSent bytes this replica sent in reductions
  * @param parameterDigest a hash of the bits of every parameter after the last step
@@ -31,6 +34,8 @@ public record WorkerResult(
     double trainingSeconds,
     double commSeconds,
     double firstCommSeconds,
+    double commWaitSeconds,
+    double firstCommWaitSeconds,
     long commSteps,
     long bytesSent,
     long parameterDigest) implements Serializable {}

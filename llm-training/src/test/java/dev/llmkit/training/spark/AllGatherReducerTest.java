@@ -9,46 +9,12 @@ import dev.llmkit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.junit.jupiter.api.Test;
 
 /** The reducer's arithmetic and wire format, with an in-process all-gather of threads (no Spark). */
 class AllGatherReducerTest {
 
   private static final ModelConfig TINY = ModelConfig.gpt2(11, 8, 1, 2, 8);
-
-  /** An all-gather among {@code n} threads of this JVM. */
-  private static final class ThreadAllGather {
-    final int n;
-    final CyclicBarrier arrive;
-    final CyclicBarrier leave;
-    final AtomicReferenceArray<String> slots;
-
-    ThreadAllGather(int n) {
-      this.n = n;
-      this.arrive = new CyclicBarrier(n);
-      this.leave = new CyclicBarrier(n);
-      this.slots = new AtomicReferenceArray<>(n);
-    }
-
-    AllGatherReducer.AllGather forRank(int rank) {
-      return message -> {
-        try {
-          slots.set(rank, message);
-          arrive.await();
-          String[] all = new String[n];
-          for (int r = 0; r < n; r++) {
-            all[r] = slots.get(r);
-          }
-          leave.await();
-          return all;
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      };
-    }
-  }
 
   /** Runs one reduction on {@code grads.size()} threads; returns the mean losses. */
   private static float[] reduce(List<ModelWeights> grads, float[] losses, GradientPrecision p,

@@ -1,6 +1,7 @@
 package dev.llmkit.training.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.llmkit.model.Probabilities;
@@ -32,6 +33,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,11 +140,31 @@ class SparkTrainerTest {
     // identical replicas after every step
     assertThat(DIGESTS.get(0)).hasSize(50).isEqualTo(DIGESTS.get(1));
     assertThat(spread.replicasIdentical()).isTrue();
-    // one message per step: 4 bytes of loss + 4 per parameter, as Base64
-    long params = ModelWeights.init(ModelConfig.gpt2(new TestChars(text()).vocabSize(), 16, 2, 2, 16),
-        1, 0.02f).parameterCount();
-    assertThat(spread.bytesSentPerStep()).isEqualTo(4.0 * ((4 + 4 * params + 2) / 3));
+    // the ring of two: half the gradient with an 8-byte header, then the other half, in float32
+    assertThat(spread.bytesSentPerStep()).isEqualTo(RingAllReduce.HEADER + 4.0 * params());
     assertThat(spread.commSecondsPerStep()).isPositive();
+    assertThat(spread.commWaitSecondsPerStep()).isBetween(0.0, spread.commSecondsPerStep());
+  }
+
+  private static long params() {
+    return ModelWeights.init(ModelConfig.gpt2(new TestChars(text()).vocabSize(), 16, 2, 2, 16),
+        1, 0.02f).parameterCount();
+  }
+
+  @Test
+  void sparksAllGatherThroughTheDriverFollowsTheSameCurve() {
+    float[] single = replica(0, 1, 4, 15, 0, null).trainer().run().losses();
+    SparkTrainingResult spread = new SparkTrainer(spark, 2).exchange(GradientExchange.ALL_GATHER)
+        .fit(ctx -> replica(ctx.rank(), ctx.worldSize(), 2, 15, 0, null));
+    float[] b = spread.losses();
+    assertThat(b).hasSize(15);
+    for (int s = 0; s < 15; s++) {
+      assertThat(b[s]).as("loss of step %d", s + 1).isCloseTo(single[s], within(1e-5f));
+    }
+    assertThat(spread.replicasIdentical()).isTrue();
+    // one message per step: 4 bytes of loss + 4 per parameter, as Base64
+    assertThat(spread.bytesSentPerStep()).isEqualTo(4.0 * ((4 + 4 * params() + 2) / 3));
+    assertThat(spread.commWaitSecondsPerStep()).isNaN();
   }
 
   /** Replicas of batch 2 that record their parameters' digest after every step. */
@@ -169,6 +196,97 @@ class SparkTrainerTest {
       }
       return r;
     };
+  }
+
+  /** Each replica's shard as it arrived, by rank. */
+  private static final Map<Integer, List<String>> SHARDS = new ConcurrentHashMap<>();
+
+  /** A replica of batch 2 that trains on its own shard's text (the vocabulary of the whole text). */
+  static ReplicaFactory.Replica shardReplica(int rank, List<String> shard, long steps) {
+    TestChars chars = new TestChars(text());
+    Corpus corpus = Corpus.of(String.join("\n", shard), chars);
+    ModelConfig cfg = ModelConfig.gpt2(chars.vocabSize(), 16, 2, 2, 16);
+    TrainableModel model = new TrainableModel(ModelWeights.init(cfg, 1, 0.02f), 2, BLOCK);
+    AdamW opt = new AdamW(model.parameters(), model.gradients(),
+        new AdamWConfig(0.9f, 0.95f, 1e-8f, 0.1f));
+    TrainerConfig tc = TrainerConfig.builder().steps(steps).accumulation(1)
+        .schedule(LearningRateSchedule.warmupCosine(1e-2, 1e-3, 2, steps)).gradientClip(1.0f).build();
+    Trainer t = new Trainer(model, opt,
+        new RandomWindowBatches(corpus.train(), 2, BLOCK, 1337 + rank), tc);
+    return new ReplicaFactory.Replica(t, model.parameters());
+  }
+
+  @Test
+  void aDatasetOfTextIsShardedByRowAndTrainedAsTwoReplicasOfOneModel() throws Exception {
+    List<String> lines = List.of(text().split("\n"));
+    SparkSession session = SparkSession.builder().getOrCreate(); // the test's running context
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      rows.add(RowFactory.create(i, i == 3 ? null : lines.get(i)));
+    }
+    StructType schema = new StructType().add("id", DataTypes.IntegerType)
+        .add("text", DataTypes.StringType);
+    Dataset<Row> data = session.createDataFrame(rows, schema); // the rows in list order
+    assertThat(data.javaRDD().getNumPartitions()).isGreaterThan(1);
+    List<String> order = new ArrayList<>();
+    rows.forEach(row -> order.add(row.getString(1)));
+
+    SHARDS.clear();
+    SparkTrainingResult r = new SparkTrainer(spark, 2).fit(data, "text", (ctx, shard) -> {
+      SHARDS.put(ctx.rank(), List.copyOf(shard));
+      return shardReplica(ctx.rank(), shard, 8);
+    });
+
+    List<String> even = new ArrayList<>();
+    List<String> odd = new ArrayList<>();
+    for (int i = 0; i < order.size(); i++) {
+      if (order.get(i) != null) {
+        (i % 2 == 0 ? even : odd).add(order.get(i));
+      }
+    }
+    assertThat(SHARDS.get(0)).isEqualTo(even);
+    assertThat(SHARDS.get(1)).isEqualTo(odd);
+    assertThat(even.size() + odd.size()).isEqualTo(lines.size() - 1);
+    assertThat(r.replicasIdentical()).isTrue();
+    // the reference: the same two replicas as threads of this JVM, averaging through the ring
+    // (RingAllReduceTest checks the ring against the mean itself)
+    float[] want = twoThreadReplicas(even, odd, 8);
+    assertThat(r.losses()).containsExactly(want);
+    assertThat(r.lastLoss()).isLessThan(r.losses()[0]);
+
+    assertThatThrownBy(() -> new SparkTrainer(spark, 2).fit(data, "id", (ctx, shard) -> null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("column 'id' must be a string column");
+  }
+
+  /** Two replicas on their shards, in two threads of this JVM, joined by a loopback ring. */
+  private static float[] twoThreadReplicas(List<String> shard0, List<String> shard1, long steps)
+      throws Exception {
+    ThreadAllGather comm = new ThreadAllGather(2);
+    List<List<String>> shards = List.of(shard0, shard1);
+    float[][] losses = new float[2][];
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int rank = 0; rank < 2; rank++) {
+      int r = rank;
+      threads.add(new Thread(() -> {
+        try (RingAllReduce ring = RingAllReduce.connect(comm.forRank(r), r, 2, "127.0.0.1",
+            GradientPrecision.FLOAT32, 60_000, () -> false)) {
+          Trainer t = shardReplica(r, shards.get(r), steps).trainer();
+          t.reduceGradientsWith(ring);
+          losses[r] = t.run().losses();
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(failures).isEmpty();
+    assertThat(losses[1]).containsExactly(losses[0]);
+    return losses[0];
   }
 
   @Test
