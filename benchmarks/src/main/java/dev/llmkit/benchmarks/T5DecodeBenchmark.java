@@ -1,11 +1,14 @@
 package dev.llmkit.benchmarks;
 
+import dev.llmkit.model.generate.BeamSearch;
+import dev.llmkit.model.generate.BeamSearchOptions;
 import dev.llmkit.model.t5.T5Config;
 import dev.llmkit.model.t5.T5Decoder;
 import dev.llmkit.model.t5.T5Model;
 import dev.llmkit.model.t5.T5Session;
 import dev.llmkit.model.t5.T5Weights;
 import dev.llmkit.sampling.Logits;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,7 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * values projected once in setup) and decodes 32 tokens greedily from decoder_start_token_id, one
  * forward pass per token through the self-attention KV cache — the loop that
  * {@code scripts/bench_t5_torch.py --shape S} times for PyTorch eager. Tokens/s = 32000 / (ms per op).
- * {@code encode64} is the encoder's forward of the input.
+ * {@code encode64} is the encoder's forward of the input. {@code beam4}: beam search with 4 beams
+ * generating 32 tokens (no EOS) from the same start, the beams advanced together by the decoder's
+ * batched step; per generated token it costs beam4 / decode32 of greedy decoding (issue #14's
+ * goal: at most 2.5x).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,6 +53,7 @@ public class T5DecodeBenchmark {
   private T5Model model;
   private int[] input;
   private T5Session session;
+  private T5Decoder decoder;
 
   /** Random weights, the input encoded once. */
   @Setup(Level.Trial)
@@ -57,7 +64,7 @@ public class T5DecodeBenchmark {
         : b.dModel(256).numHeads(4).dFf(1024).numLayers(4).build();
     model = new T5Model(T5Weights.random(c, 1));
     input = new SplittableRandom(7).ints(64, 2, c.vocabSize()).toArray();
-    T5Decoder decoder = model.conditionedOn(input);
+    decoder = model.conditionedOn(input);
     session = decoder.newSession();
   }
 
@@ -80,6 +87,13 @@ public class T5DecodeBenchmark {
       }
     }
     return out[NEW - 1];
+  }
+
+  /** Beam search, 4 beams, 32 new tokens (the last not fed back, as greedy's in decode32). */
+  @Benchmark
+  public double beam4() {
+    BeamSearchOptions o = BeamSearchOptions.of(4, NEW).withEosTokens(Set.of());
+    return new BeamSearch(decoder).search(decoder.startIds(), o).get(0).score();
   }
 
   /** The encoder's forward of the 64-token input. */

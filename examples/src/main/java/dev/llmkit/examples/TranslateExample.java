@@ -2,6 +2,8 @@ package dev.llmkit.examples;
 
 import dev.llmkit.examples.plot.Charts;
 import dev.llmkit.model.InferenceSession;
+import dev.llmkit.model.generate.BeamSearch;
+import dev.llmkit.model.generate.BeamSearchOptions;
 import dev.llmkit.model.t5.T5Config;
 import dev.llmkit.model.t5.T5Decoder;
 import dev.llmkit.model.t5.T5Model;
@@ -17,13 +19,15 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The encoder–decoder architecture on a task it generates: "translating" English number words into
  * digits ({@code three hundred forty two} → {@code 3 4 2}). A small T5 (2 encoder and 2 decoder
  * blocks, width 64) is trained by teacher forcing on 900 of the numbers 0–999, then decodes the 100
- * numbers it never saw greedily, and the cross-attention of one of them is drawn as a heatmap
- * (which input word each output digit looked at).
+ * numbers it never saw greedily and with beam search (4 beams, the beams advanced in one batched
+ * step), reporting the exact match of both, and the cross-attention of one of them is drawn as a
+ * heatmap (which input word each output digit looked at).
  *
  * <p>Usage: {@code ./llm example translate [ITERS] [HEATMAP.png]} (defaults 1500, translate-attention.png).
  */
@@ -96,7 +100,14 @@ public final class TranslateExample {
     return String.join(" ", Integer.toString(n).split(""));
   }
 
-  /** Greedy decoding (the hook for beam search: swap this for the beam decoder when it lands). */
+  /** Beam search with {@code beams} beams: the best finished hypothesis, its EOS included. */
+  static int[] beamDecode(T5Model model, int[] source, int max, int beams) {
+    T5Decoder d = model.conditionedOn(source);
+    BeamSearchOptions o = BeamSearchOptions.of(beams, max).withEosTokens(Set.of(1));
+    return new BeamSearch(d).search(d.startIds(), o).get(0).tokens();
+  }
+
+  /** Greedy decoding: the most likely next digit until EOS. */
   static int[] decode(T5Model model, int[] source, int max) {
     T5Decoder d = model.conditionedOn(source);
     int[] out = new int[max];
@@ -149,16 +160,19 @@ public final class TranslateExample {
         (System.nanoTime() - t0) / 1e9, r.tokensPerSecond());
     T5Model model = new T5Model(weights);
     int exact = 0;
+    int exactBeam = 0;
     for (int n : heldOut) {
-      int[] out = decode(model, ids(words(n)), 6);
-      boolean ok = Arrays.equals(out, ids(digits(n)));
-      exact += ok ? 1 : 0;
+      int[] want = ids(digits(n));
+      exact += Arrays.equals(decode(model, ids(words(n)), 6), want) ? 1 : 0;
+      exactBeam += Arrays.equals(beamDecode(model, ids(words(n)), 6, 4), want) ? 1 : 0;
     }
     for (int n : heldOut.subList(0, 5)) {
       System.out.printf("  %-30s -> %s%n", words(n), text(decode(model, ids(words(n)), 6)));
     }
     System.out.printf("exact_match %.1f%% (%d of %d held-out numbers, greedy)%n",
         100.0 * exact / heldOut.size(), exact, heldOut.size());
+    System.out.printf("exact_match %.1f%% (%d of %d held-out numbers, beam search, 4 beams)%n",
+        100.0 * exactBeam / heldOut.size(), exactBeam, heldOut.size());
     // cross-attention of the last decoder layer, averaged over heads, for one held-out number
     int n = heldOut.get(0);
     int[] source = ids(words(n));

@@ -122,6 +122,26 @@ public final class ScoreBiasAttention {
     wo.forward(att, out);
   }
 
+  // ---------------------------------------- decoding: the projections, attention by the caller
+
+  /**
+   * The projections of one new token for each of n sequences (batched decoding; n may be 1), each
+   * row exactly as a one-row product computes it ({@link Linear#forwardRows}): x: (n, C) -> q, k,
+   * v: (n, qDim); k and v null for cross-attention (its keys and values are the memory's).
+   */
+  public void projectRows(Tensor x, Tensor q, Tensor k, Tensor v) {
+    wq.forwardRows(x, q);
+    if (k != null) {
+      wk.forwardRows(x, k);
+      wv.forwardRows(x, v);
+    }
+  }
+
+  /** The output projection of n rows, each as a one-row product: att (n, qDim) -> out (n, C). */
+  public void outputRows(Tensor att, Tensor out) {
+    wo.forwardRows(att, out);
+  }
+
   // ------------------------------------------------------------------------------- training
 
   /**

@@ -1,8 +1,10 @@
 package dev.llmkit.model.t5;
 
+import dev.llmkit.model.BatchSession;
 import dev.llmkit.model.LanguageModel;
 import dev.llmkit.model.SessionOptions;
 import dev.llmkit.model.config.ModelConfig;
+import dev.llmkit.tensor.BiasedDecodeAttention;
 import dev.llmkit.tensor.Tensor;
 
 /**
@@ -18,6 +20,10 @@ public final class T5Decoder implements LanguageModel {
   private final Tensor encoderHidden;
   private final Tensor[] crossK;
   private final Tensor[] crossV;
+  /** Heap copies of crossK (transposed, (inner, crossStride)) and crossV ((S, inner)) for decode steps. */
+  private final float[][] crossKeysT;
+  private final float[][] crossValues;
+  private final int crossStride;
   private final ModelConfig view;
 
   T5Decoder(T5Model model, Tensor encoderHidden, Tensor[] crossK, Tensor[] crossV) {
@@ -25,6 +31,20 @@ public final class T5Decoder implements LanguageModel {
     this.encoderHidden = encoderHidden;
     this.crossK = crossK;
     this.crossV = crossV;
+    int s = encoderHidden.dim(0);
+    int inner = model.config().innerDim();
+    this.crossStride = BiasedDecodeAttention.paddedStride(s);
+    this.crossKeysT = new float[crossK.length][inner * crossStride];
+    this.crossValues = new float[crossK.length][];
+    for (int l = 0; l < crossK.length; l++) {
+      float[] k = crossK[l].toArray();
+      for (int j = 0; j < s; j++) {
+        for (int c = 0; c < inner; c++) {
+          crossKeysT[l][c * crossStride + j] = k[j * inner + c];
+        }
+      }
+      crossValues[l] = crossV[l].toArray();
+    }
     this.view = summary(model.config());
   }
 
@@ -80,6 +100,25 @@ public final class T5Decoder implements LanguageModel {
     return crossV[layer];
   }
 
+  /** Layer l's cross-attention keys transposed, (inner, {@link #crossStride()}), on the heap. */
+  float[] crossKeysT(int layer) {
+    return crossKeysT[layer];
+  }
+
+  /** Layer l's cross-attention values (S, inner) on the heap. */
+  float[] crossValues(int layer) {
+    return crossValues[layer];
+  }
+
+  int crossStride() {
+    return crossStride;
+  }
+
+  /** S, the encoder input's length. */
+  int encoderLength() {
+    return encoderHidden.dim(0);
+  }
+
   @Override
   public T5Session newSession() {
     return newSession(SessionOptions.DEFAULT);
@@ -99,5 +138,19 @@ public final class T5Decoder implements LanguageModel {
               + model.config().contextLength() + " decoder tokens");
     }
     return new T5Session(this, options);
+  }
+
+  /**
+   * Rows that decode this input together (beam search's beams): one batched step runs a token of
+   * each of them in one pass over the weights, each row's logits equal to its own session's.
+   *
+   * @throws IllegalArgumentException when rows is below 1 or the options ask for a sliding window
+   */
+  @Override
+  public BatchSession newBatchSession(int rows, SessionOptions options) {
+    if (options.slidingWindow()) {
+      newSession(options); // throws the sliding-window message
+    }
+    return new T5BatchSession(this, rows, options);
   }
 }

@@ -82,7 +82,54 @@ record T5Layer(Norm selfNorm, ScoreBiasAttention self, Norm crossNorm, ScoreBias
     dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
   }
 
-  /** Inference scratch of T rows: xn, y (T, C); q, att (T, inner); a, u, h (T, dFf). */
+  /**
+   * Layer l of a decoder step: one token for each of n sessions (a lone session's step: n = 1;
+   * batched decoding: the beams), x (n, C) in place, row i at its session's position against that
+   * session's heap KV cache, all rows attending to the decoder's cross-attention keys and values.
+   * The projections read the weights once for all rows ({@link
+   * dev.llmkit.model.nn.Linear#forwardRows}) and attention runs per row with the same kernel, so a
+   * row's result does not depend on the other rows. biasReversed: {@link T5Model#decoderBiasReversed}.
+   * s: scratch of n rows with kNew, vNew.
+   */
+  void decodeRows(Scratch s, Tensor x, T5Session[] rows, int l, T5Decoder decoder,
+      float[] biasReversed) {
+    int n = x.dim(0);
+    int ctx = biasReversed.length / self.heads();
+    // self-attention: q, k, v (n, inner); each row's k, v into its cache, then its query over it
+    selfNorm.forward(x, s.xn);
+    self.projectRows(s.xn, s.q, s.kNew, s.vNew);
+    for (int i = 0; i < n; i++) {
+      T5Session r = rows[i];
+      int p = r.position();
+      r.store(l, row(s.kNew, i, n), row(s.vNew, i, n));
+      // the bias of key j at query p: biasReversed[h*ctx + ctx-1-(p-j)]
+      r.attention().forward(row(s.q, i, n), r.keysT(l), r.values(l), r.keyStride(), p + 1, 1f,
+          biasReversed, ctx - 1 - p, ctx, row(s.att, i, n));
+    }
+    self.outputRows(s.att, s.y);
+    dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+    // cross-attention over the encoder output's keys and values
+    crossNorm.forward(x, s.xn);
+    cross.projectRows(s.xn, s.q, null, null);
+    for (int i = 0; i < n; i++) {
+      rows[i].attention().forward(row(s.q, i, n), decoder.crossKeysT(l), decoder.crossValues(l),
+          decoder.crossStride(), decoder.encoderLength(), 1f, null, 0, 0, row(s.att, i, n));
+    }
+    cross.outputRows(s.att, s.y);
+    dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+    ffnNorm.forward(x, s.xn);
+    ffn.forwardRows(s.xn, s.a, s.u, s.h, s.y);
+    dev.llmkit.tensor.Elementwise.addInPlace(x, s.y);
+  }
+
+  private static Tensor row(Tensor t, int i, int n) {
+    return n == 1 ? t : t.slice(i, i + 1);
+  }
+
+  /**
+   * Inference scratch of T rows: xn, y (T, C); q, att (T, inner); a, u, h (T, dFf); kNew, vNew
+   * (T, inner) for batched decoding only (else null).
+   */
   static final class Scratch {
     final Tensor xn;
     final Tensor y;
@@ -91,8 +138,14 @@ record T5Layer(Norm selfNorm, ScoreBiasAttention self, Norm crossNorm, ScoreBias
     final Tensor a;
     final Tensor u;
     final Tensor h;
+    final Tensor kNew;
+    final Tensor vNew;
 
     Scratch(T5Config c, int rows) {
+      this(c, rows, false);
+    }
+
+    Scratch(T5Config c, int rows, boolean batched) {
       xn = Tensor.zeros(rows, c.dModel());
       y = Tensor.zeros(rows, c.dModel());
       q = Tensor.zeros(rows, c.innerDim());
@@ -100,6 +153,8 @@ record T5Layer(Norm selfNorm, ScoreBiasAttention self, Norm crossNorm, ScoreBias
       a = Tensor.zeros(rows, c.dFf());
       u = c.feedForward() == T5Config.FeedForward.GATED_GELU ? Tensor.zeros(rows, c.dFf()) : null;
       h = Tensor.zeros(rows, c.dFf());
+      kNew = batched ? Tensor.zeros(rows, c.innerDim()) : null;
+      vNew = batched ? Tensor.zeros(rows, c.innerDim()) : null;
     }
   }
 }

@@ -38,6 +38,8 @@ public final class T5Model {
   private final Norm encoderFinal;
   private final Norm decoderFinal;
   private final Linear head;
+  /** The decoder's bias by distance, reversed per head: see {@link #decoderBiasReversed}. */
+  private final float[] decoderBiasReversed;
 
   /** A model over the weights (kept, not copied), decode matrices chosen automatically. */
   public T5Model(T5Weights weights) {
@@ -72,6 +74,20 @@ public final class T5Model {
     this.encoderFinal = T5Layer.norm(weights, c, "encoder.final_layer_norm.weight");
     this.decoderFinal = T5Layer.norm(weights, c, "decoder.final_layer_norm.weight");
     this.head = Linear.of(weights.lmHead(), null, decodeMatrices);
+    // (nHeads, 1, ctx) bias of query ctx-1 over keys 0..ctx-1: entry h*ctx + ctx-1-d is distance d's
+    int ctx = c.contextLength();
+    Tensor rev = Tensor.zeros(c.numHeads(), 1, ctx);
+    decoderBias.forward(ctx - 1, rev);
+    this.decoderBiasReversed = rev.toArray();
+  }
+
+  /**
+   * The decoder's relative position bias by distance, (nHeads, ctx) flat: entry {@code h·ctx + ctx-1-d}
+   * is head h's bias of a key d positions before its query, so the biases of a query at p over keys
+   * 0..p are the contiguous entries from {@code h·ctx + ctx-1-p}. Shared; do not modify.
+   */
+  float[] decoderBiasReversed() {
+    return decoderBiasReversed;
   }
 
   /** Loads a Hugging Face T5 folder. */
@@ -226,5 +242,14 @@ public final class T5Model {
       Elementwise.scale(xn, (float) Math.pow(config.dModel(), -0.5), xn);
     }
     head.forward(xn, logits);
+  }
+
+  /** {@link #logits} of rows that are different sequences, each as a one-row call computes it. */
+  void logitsRows(Tensor x, Tensor xn, Tensor logits) {
+    decoderFinal.forward(x, xn);
+    if (config.tiedEmbeddings()) {
+      Elementwise.scale(xn, (float) Math.pow(config.dModel(), -0.5), xn);
+    }
+    head.forwardRows(xn, logits);
   }
 }
