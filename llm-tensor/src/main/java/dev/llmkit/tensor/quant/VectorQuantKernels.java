@@ -33,11 +33,17 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorQuantKernels implements QuantKernels {
 
   /**
-   * Float species: 512-bit where the JIT has 512-bit vectors, else 256-bit; the system property
-   * {@code llmkit.quant.vectorBits=256} forces 256 (the build tests both paths on one machine).
+   * Float species: 256-bit by default, like every other Vector API kernel of llm-tensor; the system
+   * property {@code llmkit.quant.vectorBits=512} selects 512-bit vectors where the JIT has them.
+   *
+   * <p>Not 512 by default: on JDK 17 the Vector API's operations are virtual calls whose type
+   * profile every caller shares, so 512-bit kernels here beside the 256-bit prefill dequantizer and
+   * attention made C2 box the vectors of the prefill path (measured on the GPT-2 124M Q8_0 file,
+   * quiet 2-core AVX-512 machine: prefill 260 tok/s with 512-bit decode kernels against 846 with
+   * 256-bit ones; decode of the 4-bit files is 1.3-1.5x faster with 512 — see benchmarks/README).
    */
   private static final VectorSpecies<Float> F =
-      FloatVector.SPECIES_PREFERRED.length() >= 16 && !"256".equals(System.getProperty("llmkit.quant.vectorBits"))
+      FloatVector.SPECIES_PREFERRED.length() >= 16 && "512".equals(System.getProperty("llmkit.quant.vectorBits"))
           ? FloatVector.SPECIES_512
           : FloatVector.SPECIES_256;
   /** Weights per vector step. */
