@@ -16,7 +16,10 @@ import dev.llmkit.tokenizer.pretokenize.Gpt2PreTokenizer;
 import dev.llmkit.tokenizer.pretokenize.PreTokenizer;
 import dev.llmkit.tokenizer.pretokenize.PreTokenizers;
 import dev.llmkit.tokenizer.pretokenize.RegexPreTokenizer;
+import dev.llmkit.tokenizer.sentencepiece.SentencePieceModelTokenizer;
+import dev.llmkit.tokenizer.sentencepiece.SentencePieceNormalizer;
 import dev.llmkit.tokenizer.sentencepiece.SentencePieceTokenizer;
+import dev.llmkit.tokenizer.sentencepiece.UnigramModel;
 import dev.llmkit.tokenizer.wordpiece.WordPieceTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -636,6 +639,11 @@ public final class HfTokenizerJson {
       }
       return root;
     }
+    if (tokenizer instanceof SentencePieceModelTokenizer
+        && ((SentencePieceModelTokenizer) tokenizer).modelType()
+            == SentencePieceModelTokenizer.ModelType.UNIGRAM) {
+      return unigramJson(root, addedNode, (SentencePieceModelTokenizer) tokenizer);
+    }
     if (tokenizer instanceof SentencePieceTokenizer) {
       SentencePieceTokenizer s = (SentencePieceTokenizer) tokenizer;
       String[] pieces = new String[s.vocabSize()];
@@ -737,6 +745,74 @@ public final class HfTokenizerJson {
           t.put("special", special);
         });
   }
+
+  /**
+   * A SentencePiece Unigram model (what {@code UnigramTrainer} builds) as Hugging Face writes one:
+   * {@code Unigram} with [piece, score] pairs; SentencePiece's whitespace handling as a
+   * {@code Strip} + {@code Replace(" {2,}" -> " ")} normalizer and a {@code Metaspace} pre-tokenizer
+   * that prepends {@code ▁} (the dummy prefix) and splits; control and unknown pieces as special
+   * added tokens. Only identity normalisation (no precompiled rules) is written.
+   */
+  private static ObjectNode unigramJson(
+      ObjectNode root, ArrayNode addedNode, SentencePieceModelTokenizer t) {
+    SentencePieceNormalizer n = t.normalizer();
+    if (n.charsMap() != null || !n.escapeWhitespaces() || n.treatWhitespaceAsSuffix()
+        || !n.userDefined().isEmpty()) {
+      throw new UnsupportedOperationException(t.name() + ": only Unigram models with identity"
+          + " normalisation, escaped whitespace, a leading dummy prefix and no user-defined pieces"
+          + " can be written as tokenizer.json (precompiled rules are not written)");
+    }
+    UnigramModel m = t.model();
+    Map<String, Integer> specials = new LinkedHashMap<>();
+    for (int id = 0; id < m.size(); id++) {
+      int type = m.type(id);
+      if (type == SentencePieceTokenizer.CONTROL || type == SentencePieceTokenizer.UNKNOWN) {
+        specials.putIfAbsent(m.piece(id), id);
+      }
+    }
+    addTokens(addedNode, specials, true);
+    ObjectNode norm = root.putObject("normalizer");
+    norm.put("type", "Sequence");
+    ArrayNode ns = norm.putArray("normalizers");
+    if (n.removeExtraWhitespaces()) {
+      ns.addObject().put("type", "Strip").put("strip_left", true).put("strip_right", true);
+      ObjectNode rep = ns.addObject();
+      rep.put("type", "Replace");
+      rep.putObject("pattern").put("Regex", " {2,}");
+      rep.put("content", " ");
+    }
+    ObjectNode pre = root.putObject("pre_tokenizer");
+    pre.put("type", "Metaspace");
+    pre.put("replacement", SPACE);
+    pre.put("prepend_scheme", n.addDummyPrefix() ? "always" : "never");
+    pre.put("split", true);
+    root.putNull("post_processor");
+    ObjectNode dec = root.putObject("decoder");
+    dec.put("type", "Sequence");
+    ArrayNode ds = dec.putArray("decoders");
+    if (m.byteFallback()) {
+      ds.addObject().put("type", "ByteFallback");
+    }
+    ObjectNode meta = ds.addObject();
+    meta.put("type", "Metaspace");
+    meta.put("replacement", SPACE);
+    meta.put("prepend_scheme", n.addDummyPrefix() ? "always" : "never");
+    meta.put("split", true);
+    ObjectNode model = root.putObject("model");
+    model.put("type", "Unigram");
+    if (m.unkId() >= 0) {
+      model.put("unk_id", m.unkId());
+    } else {
+      model.putNull("unk_id");
+    }
+    ArrayNode vocab = model.putArray("vocab");
+    for (int id = 0; id < m.size(); id++) {
+      vocab.addArray().add(m.piece(id)).add((double) m.score(id));
+    }
+    model.put("byte_fallback", m.byteFallback());
+    return root;
+  }
+
 
   private static ObjectNode bpeModel(ObjectNode root) {
     ObjectNode model = root.putObject("model");
