@@ -43,10 +43,7 @@ class Seq2SeqCommandsTest {
         "--decoder-ids", "0 3 4", "--out", out.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out().trim()).isEqualTo("shape 3 50");
-    byte[] b = Files.readAllBytes(out);
-    int header = (b[8] & 0xff) | (b[9] & 0xff) << 8;
-    float[] values = new float[150];
-    ByteBuffer.wrap(b, 10 + header, 600).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    float[] values = npy(out, 150);
     Tensor expected = model.logits(new int[] {5, 7, 9, 11, 1}, new int[] {0, 3, 4});
     assertThat(values).containsExactly(expected.toArray());
   }
@@ -128,6 +125,15 @@ class Seq2SeqCommandsTest {
     }
   }
 
+  /** The first n float32 values of a version-1 .npy file. */
+  static float[] npy(Path file, int n) throws java.io.IOException {
+    byte[] b = Files.readAllBytes(file);
+    int header = (b[8] & 0xff) | (b[9] & 0xff) << 8;
+    float[] values = new float[n];
+    ByteBuffer.wrap(b, 10 + header, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    return values;
+  }
+
   static int[] greedy(int[] enc, int n) {
     return greedy(model, enc, n);
   }
@@ -162,10 +168,7 @@ class Seq2SeqCommandsTest {
         "--ids", "5 7 9 11 1", "--decoder-ids", "0 3 4", "--out", out.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out().trim()).isEqualTo("shape 3 80");
-    byte[] b = Files.readAllBytes(out);
-    int header = (b[8] & 0xff) | (b[9] & 0xff) << 8;
-    float[] values = new float[240];
-    ByteBuffer.wrap(b, 10 + header, 960).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    float[] values = npy(out, 240);
     T5Model folder = T5Model.load(fixtures);
     assertThat(values).containsExactly(
         folder.logits(new int[] {5, 7, 9, 11, 1}, new int[] {0, 3, 4}).toArray());
