@@ -10,6 +10,7 @@ import dev.llmkit.model.generate.GenerationResult;
 import dev.llmkit.model.generate.Generator;
 import dev.llmkit.model.generate.TokenListener;
 import dev.llmkit.model.t5.T5Decoder;
+import dev.llmkit.model.t5.T5Gguf;
 import dev.llmkit.model.t5.T5Model;
 import dev.llmkit.model.t5.T5Weights;
 import dev.llmkit.sampling.Sampler;
@@ -30,25 +31,35 @@ import java.util.stream.Collectors;
 /**
  * The encoder–decoder (T5) side of {@code llm logits} and {@code llm generate}: a Hugging Face folder
  * whose config.json says {@code model_type: t5} runs its encoder once on the input and its decoder
- * (conditioned on it) as the language model, starting from {@code decoder_start_token_id}.
+ * (conditioned on it) as the language model, starting from {@code decoder_start_token_id}; so does
+ * llama.cpp's {@code t5} GGUF (whose vocabulary is not read: {@code --tokenizer} or ids).
  */
 final class Seq2Seq {
 
   private Seq2Seq() {}
 
-  /** True when {@code --model} names a T5 folder. */
+  /** True when {@code --model} names a T5 folder or a {@code t5} GGUF. */
   static boolean isT5(String model) {
     if (model.contains(":")) {
       return false;
     }
     Path p = Path.of(model);
-    return Files.isDirectory(p) && T5Weights.isT5Folder(p);
+    return Files.isDirectory(p) ? T5Weights.isT5Folder(p)
+        : Files.isRegularFile(p) && T5Gguf.isT5(p);
+  }
+
+  /** The T5 of a folder or of a {@code t5} GGUF. */
+  private static T5Model load(Path model) throws IOException {
+    return Files.isDirectory(model) ? T5Model.load(model) : T5Gguf.load(model);
   }
 
   /** The T5 folder's tokenizer: {@code tokenizer} if given, else its tokenizer.json or spiece.model, else null. */
   static Tokenizer tokenizer(Path dir, Path tokenizer) throws IOException {
     if (tokenizer != null) {
       return Tokenizers.load(tokenizer);
+    }
+    if (!Files.isDirectory(dir)) {
+      return null; // a GGUF: its SentencePiece (unigram) vocabulary is not read
     }
     for (String f : new String[] {"tokenizer.json", "spiece.model"}) {
       if (Files.isRegularFile(dir.resolve(f))) {
@@ -60,7 +71,7 @@ final class Seq2Seq {
 
   /** Decoder logits [T_dec, V] of encoder ids and decoder ids (teacher forcing). */
   static Tensor logits(String model, int[] encoderIds, int[] decoderIds) throws IOException {
-    T5Model t5 = T5Model.load(Path.of(model));
+    T5Model t5 = load(Path.of(model));
     try (InferenceSession s = t5.conditionedOn(encoderIds).newSession()) {
       return s.forwardAll(decoderIds, 0, decoderIds.length);
     }
@@ -99,7 +110,7 @@ final class Seq2Seq {
   private static Conditioned condition(String model, Path tokenizerPath, String prompt,
       int[] promptIds, boolean needText) throws IOException {
     Path dir = Path.of(model);
-    T5Model t5 = T5Model.load(dir);
+    T5Model t5 = load(dir);
     Tokenizer tok = tokenizer(dir, tokenizerPath);
     if (tok == null && (needText || promptIds == null)) {
       throw new IllegalArgumentException("the model " + model + " has no tokenizer.json or spiece.model;"

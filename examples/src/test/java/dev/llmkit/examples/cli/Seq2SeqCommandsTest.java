@@ -43,10 +43,7 @@ class Seq2SeqCommandsTest {
         "--decoder-ids", "0 3 4", "--out", out.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out().trim()).isEqualTo("shape 3 50");
-    byte[] b = Files.readAllBytes(out);
-    int header = (b[8] & 0xff) | (b[9] & 0xff) << 8;
-    float[] values = new float[150];
-    ByteBuffer.wrap(b, 10 + header, 600).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    float[] values = npy(out, 150);
     Tensor expected = model.logits(new int[] {5, 7, 9, 11, 1}, new int[] {0, 3, 4});
     assertThat(values).containsExactly(expected.toArray());
   }
@@ -128,7 +125,20 @@ class Seq2SeqCommandsTest {
     }
   }
 
+  /** The first n float32 values of a version-1 .npy file. */
+  static float[] npy(Path file, int n) throws java.io.IOException {
+    byte[] b = Files.readAllBytes(file);
+    int header = (b[8] & 0xff) | (b[9] & 0xff) << 8;
+    float[] values = new float[n];
+    ByteBuffer.wrap(b, 10 + header, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    return values;
+  }
+
   static int[] greedy(int[] enc, int n) {
+    return greedy(model, enc, n);
+  }
+
+  static int[] greedy(T5Model model, int[] enc, int n) {
     T5Decoder d = model.conditionedOn(enc);
     int[] out = new int[n];
     int count = 0;
@@ -147,5 +157,25 @@ class Seq2SeqCommandsTest {
       }
     }
     return Arrays.copyOf(out, count);
+  }
+
+  @Test
+  void aT5GgufRunsAsItsFolderDoes() throws Exception {
+    // llama.cpp's t5 GGUF of the t5-gated-untied fixture (scripts/gen_t5_gguf.py)
+    Path fixtures = Path.of("../llm-model/src/test/resources/fixtures/t5-gated-untied");
+    Path out = dir.resolve("g.npy");
+    CliRun.Result r = CliRun.run("logits", "--model", fixtures.resolve("model.gguf").toString(),
+        "--ids", "5 7 9 11 1", "--decoder-ids", "0 3 4", "--out", out.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out().trim()).isEqualTo("shape 3 80");
+    float[] values = npy(out, 240);
+    T5Model folder = T5Model.load(fixtures);
+    assertThat(values).containsExactly(
+        folder.logits(new int[] {5, 7, 9, 11, 1}, new int[] {0, 3, 4}).toArray());
+    CliRun.Result g = CliRun.run("generate", "--model", fixtures.resolve("model.gguf").toString(),
+        "--prompt-ids", "5 7 9 11 1", "--temperature", "0", "--max-tokens", "4", "--output", "ids");
+    assertThat(g.exitCode()).as(g.err()).isZero();
+    assertThat(g.out().trim()).isEqualTo(Arrays.stream(greedy(folder, new int[] {5, 7, 9, 11, 1}, 4))
+        .mapToObj(Integer::toString).collect(Collectors.joining(" ")));
   }
 }
