@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * The encoder–decoder (T5) side of {@code llm logits} and {@code llm generate}: a Hugging Face folder
  * whose config.json says {@code model_type: t5} runs its encoder once on the input and its decoder
  * (conditioned on it) as the language model, starting from {@code decoder_start_token_id}; so does
- * llama.cpp's {@code t5} GGUF (whose vocabulary is not read: {@code --tokenizer} or ids).
+ * llama.cpp's {@code t5} GGUF (its own vocabulary when it has one, else {@code --tokenizer} or ids).
  */
 final class Seq2Seq {
 
@@ -59,7 +59,7 @@ final class Seq2Seq {
       return Tokenizers.load(tokenizer);
     }
     if (!Files.isDirectory(dir)) {
-      return null; // a GGUF: its SentencePiece (unigram) vocabulary is not read
+      return T5Gguf.tokenizer(dir); // a GGUF: its t5 (SentencePiece Unigram) vocabulary, if any
     }
     for (String f : new String[] {"tokenizer.json", "spiece.model"}) {
       if (Files.isRegularFile(dir.resolve(f))) {

@@ -4,6 +4,8 @@ import dev.llmkit.model.io.CheckpointFormatException;
 import dev.llmkit.model.io.TensorLoader;
 import dev.llmkit.model.io.gguf.GgufFile;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tokenizer.Tokenizer;
+import dev.llmkit.tokenizer.gguf.GgufTokenizers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -40,6 +42,24 @@ public final class T5Gguf {
       return ARCHITECTURE.equals(g.string("general.architecture"));
     } catch (IOException | RuntimeException e) {
       return false; // not a readable GGUF: whoever loads it reports why
+    }
+  }
+
+  /**
+   * The vocabulary a {@code t5} GGUF carries ({@code tokenizer.ggml.model = "t5"}: the SentencePiece
+   * Unigram model with its precompiled normalisation rules, as {@code convert_hf_to_gguf.py} writes
+   * it), or null when the file has none.
+   *
+   * @param file the GGUF
+   * @return the tokenizer, or null
+   * @throws IOException if the file cannot be read
+   */
+  public static Tokenizer tokenizer(Path file) throws IOException {
+    try (GgufFile g = GgufFile.open(file)) {
+      if (g.string("tokenizer.ggml.model") == null) {
+        return null;
+      }
+      return GgufTokenizers.fromMetadata(g.header());
     }
   }
 

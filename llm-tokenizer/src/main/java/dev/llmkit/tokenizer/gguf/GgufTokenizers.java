@@ -6,9 +6,13 @@ import dev.llmkit.tokenizer.Utf8;
 import dev.llmkit.tokenizer.bpe.ByteLevel;
 import dev.llmkit.tokenizer.bpe.BytePairTokenizer;
 import dev.llmkit.tokenizer.pretokenize.PreTokenizers;
+import dev.llmkit.tokenizer.sentencepiece.PrecompiledCharsMap;
+import dev.llmkit.tokenizer.sentencepiece.SentencePieceModelTokenizer;
+import dev.llmkit.tokenizer.sentencepiece.SentencePieceNormalizer;
 import dev.llmkit.tokenizer.sentencepiece.SentencePieceTokenizer;
 import dev.llmkit.tokenizer.wordpiece.WordPieceTokenizer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -96,11 +100,70 @@ public final class GgufTokenizers {
             name, vocab, "##", unk, true, true, 100, specials,
             cls.isPresent() ? cls : bos, sep.isPresent() ? sep : eos);
       }
+      case "t5":
+        return t5(md, name, tokens, types, bos, eos);
       default:
         throw new TokenizerFormatException(
             md.file() + ": tokenizer.ggml.model '" + model
-                + "' is not supported (expected gpt2, llama or bert)");
+                + "' is not supported (expected gpt2, llama, bert or t5)");
     }
+  }
+
+  /**
+   * llama.cpp's {@code t5} vocabulary (what {@code convert_hf_to_gguf.py} writes from a T5
+   * {@code spiece.model}): a SentencePiece Unigram model with its pieces, scores and types, the
+   * normalizer's precompiled rules as a {@code uint8} array, {@code add_space_prefix} and
+   * {@code remove_extra_whitespaces}; byte fallback when the vocabulary has byte pieces.
+   */
+  private static Tokenizer t5(
+      GgufMetadata md, String name, String[] tokens, int[] types, OptionalInt bos, OptionalInt eos) {
+    if (!(md.get("tokenizer.ggml.scores") instanceof float[])) {
+      throw new TokenizerFormatException(
+          md.file() + ": tokenizer.ggml.scores (float32 array) is required for a t5 vocabulary");
+    }
+    float[] scores = (float[]) md.get("tokenizer.ggml.scores");
+    if (scores.length != tokens.length) {
+      throw new TokenizerFormatException(
+          md.file() + ": " + tokens.length + " tokens but " + scores.length + " scores");
+    }
+    int unk = (int) md.getLong("tokenizer.ggml.unknown_token_id", 2);
+    if (unk < 0 || unk >= tokens.length || types[unk] != SentencePieceTokenizer.UNKNOWN) {
+      throw new TokenizerFormatException(
+          md.file() + ": tokenizer.ggml.unknown_token_id " + unk + " is not the UNKNOWN piece");
+    }
+    PrecompiledCharsMap charsMap = null;
+    Object cm = md.get("tokenizer.ggml.precompiled_charsmap");
+    if (cm instanceof int[] && ((int[]) cm).length > 0) {
+      int[] a = (int[]) cm;
+      byte[] blob = new byte[a.length];
+      for (int i = 0; i < a.length; i++) {
+        blob[i] = (byte) a[i];
+      }
+      try {
+        charsMap = new PrecompiledCharsMap(blob, name + " (tokenizer.ggml.precompiled_charsmap)");
+      } catch (IllegalArgumentException e) {
+        throw new TokenizerFormatException(
+            md.file() + ": tokenizer.ggml.precompiled_charsmap: " + e.getMessage());
+      }
+    } else if (cm != null) {
+      throw new TokenizerFormatException(
+          md.file() + ": tokenizer.ggml.precompiled_charsmap must be a uint8 array");
+    }
+    List<byte[]> user = new ArrayList<>();
+    boolean byteFallback = false;
+    for (int i = 0; i < tokens.length; i++) {
+      if (types[i] == SentencePieceTokenizer.USER_DEFINED) {
+        user.add(tokens[i].getBytes(StandardCharsets.UTF_8));
+      }
+      byteFallback |= types[i] == SentencePieceTokenizer.BYTE;
+    }
+    SentencePieceNormalizer normalizer = new SentencePieceNormalizer(
+        charsMap,
+        md.getBoolean("tokenizer.ggml.add_space_prefix", true),
+        md.getBoolean("tokenizer.ggml.remove_extra_whitespaces", true),
+        true, false, user);
+    return SentencePieceModelTokenizer.unigram(
+        name, tokens, scores, types, normalizer, unk, byteFallback, bos, eos);
   }
 
   private static int[] filled(int n, int v) {
