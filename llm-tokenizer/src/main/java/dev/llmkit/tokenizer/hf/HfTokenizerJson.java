@@ -763,14 +763,7 @@ public final class HfTokenizerJson {
           + " can be written as tokenizer.json (precompiled rules are not written)");
     }
     UnigramModel m = t.model();
-    Map<String, Integer> specials = new LinkedHashMap<>();
-    for (int id = 0; id < m.size(); id++) {
-      int type = m.type(id);
-      if (type == SentencePieceTokenizer.CONTROL || type == SentencePieceTokenizer.UNKNOWN) {
-        specials.putIfAbsent(m.piece(id), id);
-      }
-    }
-    addTokens(addedNode, specials, true);
+    addTokens(addedNode, t.specialTokens(), true); // its control and unknown pieces
     ObjectNode norm = root.putObject("normalizer");
     norm.put("type", "Sequence");
     ArrayNode ns = norm.putArray("normalizers");
