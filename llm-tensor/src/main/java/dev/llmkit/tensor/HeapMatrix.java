@@ -112,10 +112,10 @@ public final class HeapMatrix implements WeightMatrix {
   }
 
   /**
-   * Rows of x each through the one-row kernel, so every row of y equals, bit for bit, what
-   * {@link #linear} gives for that row alone; the weights are streamed once for all rows: each
-   * thread takes a block of W's rows and, a tile of them at a time (small enough to stay in cache),
-   * multiplies it with every row of x.
+   * Rows of x each with the one-row kernel's operations, so every row of y equals, bit for bit,
+   * what {@link #linear} gives for that row alone; the weights are streamed once for all rows: each
+   * thread takes a block of W's rows and, a tile of them at a time (brought into cache, then kept
+   * there), multiplies it with every row of x ({@link SimdKernels#matvecRows}).
    *
    * @param x {@code (T, in)}
    * @param bias {@code (out)} or null
@@ -145,14 +145,12 @@ public final class HeapMatrix implements WeightMatrix {
     }
     SimdKernels kernels = Simd.kernelsOrScalar();
     int k = cols;
-    // a tile of W's rows of about 32 KB: read from memory once, then from cache for each x row
-    int tile = Math.max(4, (8192 / k) & ~3);
-    Parallel.forBlocks(rows, (long) k * n, 4, (r0, r1) -> {
-      for (int t0 = r0; t0 < r1; t0 += tile) {
-        int t1 = Math.min(t0 + tile, r1);
-        kernels.matvecRows(w, k, xs, ys, n, t0, t1);
-      }
-    });
+    // x rows packed once for all blocks; each block reads its tiles of W from memory once
+    float[] packed = kernels.packRows(xs, n, k, PACKED.get());
+    if (packed != null) {
+      PACKED.set(packed);
+    }
+    Parallel.forBlocks(rows, (long) k * n, 4, (r0, r1) -> kernels.matvecRows(w, k, xs, packed, ys, n, r0, r1));
     FloatBuffer yb = y.buffer();
     FloatBuffer b = bias == null ? null : bias.buffer();
     for (int i = 0; i < n; i++) {
@@ -165,6 +163,9 @@ public final class HeapMatrix implements WeightMatrix {
       yb.put(i * rows, yi, 0, rows);
     }
   }
+
+  /** Per-thread scratch of {@link #linearRows}' packed x rows. */
+  private static final ThreadLocal<float[]> PACKED = new ThreadLocal<>();
 
   /** Per-thread row arrays of {@link #linearRows}: slot 0 the x rows, slot 1 the y rows. */
   private static final ThreadLocal<float[][][]> ROWS =
