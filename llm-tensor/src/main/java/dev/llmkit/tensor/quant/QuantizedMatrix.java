@@ -75,12 +75,27 @@ public final class QuantizedMatrix implements WeightMatrix {
    *     does not match the shape, naming both
    */
   public static QuantizedMatrix of(QuantType type, int rows, int cols, byte[] data) {
+    checkBytes(type, rows, cols, data);
+    return new QuantizedMatrix(type, rows, cols, data);
+  }
+
+  private static void checkBytes(QuantType type, int rows, int cols, byte[] data) {
     long expected = type.bytes(rows, cols);
     if (data.length != expected) {
       throw new IllegalArgumentException(
           type + " matrix (" + rows + ", " + cols + "): expected " + expected + " bytes, got " + data.length);
     }
-    return new QuantizedMatrix(type, rows, cols, data);
+  }
+
+  /**
+   * As {@link #of}, but held as the GGUF blocks whatever the type (Q6_K too, which {@link #of} holds
+   * as {@link Q6KLevels}): the layout before levels, for side-by-side benchmarks.
+   *
+   * @throws IllegalArgumentException as {@link #of}
+   */
+  public static QuantizedMatrix ofBlocks(QuantType type, int rows, int cols, byte[] data) {
+    checkBytes(type, rows, cols, data);
+    return new QuantizedMatrix(type, rows, cols, data, false);
   }
 
   /**
