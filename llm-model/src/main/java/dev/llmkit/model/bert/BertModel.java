@@ -18,6 +18,7 @@ import dev.llmkit.tensor.Tensor;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The encoder-only transformer (Devlin et al. 2019, BERT), composed from the shared layers of
@@ -32,7 +33,10 @@ import java.util.Objects;
  * what Hugging Face's padded batch with an attention mask computes for the real tokens, without
  * spending work on padding.
  *
- * <p>Immutable and thread-safe: every buffer of a forward pass belongs to that call.
+ * <p>Thread-safe: a forward pass works in scratch memory of its own. The model keeps the scratch of
+ * its largest batch so far (about {@code N·(8C + 2·intermediate)} floats) and reuses it for the
+ * next call, because fresh off-heap memory is costly on first touch (page faults cost more than an
+ * encoder layer's arithmetic over it); calls that overlap it allocate their own.
  */
 public final class BertModel {
 
@@ -46,6 +50,8 @@ public final class BertModel {
   private final Norm mlmNorm;
   private final Linear mlmDecoder;
   private final Linear classifier;
+  /** The scratch of the largest batch so far, free for the next call (null while in use). */
+  private final AtomicReference<Workspace> spare = new AtomicReference<>();
 
   /** A model over the given weights (kept, not copied). */
   public BertModel(BertWeights weights) {
@@ -173,14 +179,61 @@ public final class BertModel {
   public BertOutput encode(int[][] ids, int[][] typeIds, boolean keepAttention, AttentionMask mask) {
     Objects.requireNonNull(mask, "mask");
     int[] offsets = check(ids, typeIds);
+    Workspace ws = acquire(offsets[ids.length]);
+    try {
+      Tensor[][] attentions = forward(ws, ids, typeIds, offsets, keepAttention, mask);
+      Tensor hidden = Tensor.zeros(ws.rows(), config.hidden());
+      hidden.copyFrom(ws.x());
+      return new BertOutput(offsets, hidden, attentions);
+    } finally {
+      release(ws);
+    }
+  }
+
+  /**
+   * Sentence embeddings of a batch: the forward pass, then {@code pooling} over each sequence's
+   * last hidden states, L2-normalised when asked ({@link Pooling#apply}), read straight from the
+   * scratch memory (no copy of the hidden states).
+   *
+   * @return (B, C) one embedding per sequence
+   * @throws IllegalArgumentException as {@link #encode(int[][], int[][], boolean)}
+   */
+  public float[][] embed(int[][] ids, int[][] typeIds, Pooling pooling, boolean normalize) {
+    Objects.requireNonNull(pooling, "pooling");
+    int[] offsets = check(ids, typeIds);
+    Workspace ws = acquire(offsets[ids.length]);
+    try {
+      forward(ws, ids, typeIds, offsets, false, AttentionMask.BIDIRECTIONAL);
+      return pooling.apply(new BertOutput(offsets, ws.x(), null), normalize);
+    } finally {
+      release(ws);
+    }
+  }
+
+  /** A workspace of n rows: the kept scratch when it is free and large enough, else a new one. */
+  private Workspace acquire(int n) {
+    Workspace w = spare.getAndSet(null);
+    if (w == null || w.capacity() < n) {
+      w = Workspace.allocate(n, config.hidden(), config.hidden(), config.hidden(),
+          config.intermediate(), false);
+    }
+    return w.rows(n);
+  }
+
+  /** Keeps ws's memory for the next call, unless a larger scratch is already kept. */
+  private void release(Workspace ws) {
+    spare.accumulateAndGet(ws, (kept, mine) ->
+        kept == null || kept.capacity() < mine.capacity() ? mine : kept);
+  }
+
+  /** The forward pass into ws.x: (N, C); returns the attention probabilities when kept. */
+  private Tensor[][] forward(Workspace ws, int[][] ids, int[][] typeIds, int[] offsets,
+      boolean keepAttention, AttentionMask mask) {
     int batch = ids.length;
-    int n = offsets[batch];
-    int c = config.hidden();
-    Workspace ws = Workspace.allocate(n, c, c, c, config.intermediate(), false);
     Tensor x = ws.x();
     // ids: (N) -> e: (N, C) = word[id] + position[t] + type[tt]; x = LayerNorm(e)
-    Tensor e = Tensor.zeros(n, c);
-    embed(ids, typeIds, offsets, e);
+    Tensor e = ws.scratch();
+    embed(ids, typeIds, offsets, e, ws.scratch2());
     embeddingNorm.forward(e, x);
     AttentionMask[] masks = new AttentionMask[batch];
     Arrays.fill(masks, mask);
@@ -196,13 +249,14 @@ public final class BertModel {
       // x: (N, C) -> x: (N, C), in place
       blocks[l].forward(ws, offsets, masks, probs);
     }
-    return new BertOutput(offsets, x, attentions);
+    return attentions;
   }
 
-  /** e: (N, C) = word[ids] + position[0..T_b) + type[typeIds], sequence by sequence. */
-  private void embed(int[][] ids, int[][] typeIds, int[] offsets, Tensor e) {
-    int c = config.hidden();
-    Tensor typeRows = Tensor.zeros(e.dim(0), c);
+  /**
+   * e: (N, C) = word[ids] + position[0..T_b) + type[typeIds], sequence by sequence; typeRows (N, C)
+   * scratch.
+   */
+  private void embed(int[][] ids, int[][] typeIds, int[] offsets, Tensor e, Tensor typeRows) {
     for (int b = 0; b < ids.length; b++) {
       Tensor eb = e.slice(offsets[b], offsets[b + 1]);
       embeddings.forward(ids[b], 0, 0, eb);

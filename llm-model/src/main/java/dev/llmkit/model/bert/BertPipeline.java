@@ -111,7 +111,7 @@ public final class BertPipeline {
         ids[i - from] = e.ids();
         types[i - from] = e.typeIds();
       }
-      float[][] part = how.apply(model.encode(ids, types, false), l2);
+      float[][] part = model.embed(ids, types, how, l2);
       System.arraycopy(part, 0, out, from, part.length);
     }
     return out;

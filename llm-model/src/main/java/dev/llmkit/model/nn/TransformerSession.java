@@ -69,7 +69,7 @@ final class TransformerSession implements InferenceSession {
     this.cache = new KvCache(config.nLayers(), config.kvDim(), ctx);
     this.kernel = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
     this.history = new int[ctx];
-    this.storage = new Workspace.Storage(config, 1);
+    this.storage = model.takeStorage();
     this.decode = storage.workspace(1);
     this.lastLogits = Tensor.zeros(1, config.vocabSize());
     this.lastLogitsArray = new float[config.vocabSize()];
@@ -246,7 +246,7 @@ final class TransformerSession implements InferenceSession {
       return decode;
     }
     if (rows > storage.capacity) {
-      storage = new Workspace.Storage(config, rows);
+      storage = model.growStorage(storage, rows);
       decode = storage.workspace(1);
     }
     return storage.workspace(rows);
@@ -270,6 +270,9 @@ final class TransformerSession implements InferenceSession {
 
   @Override
   public void close() {
+    if (!closed) {
+      model.giveBackStorage(storage);
+    }
     closed = true;
     cache.release();
   }

@@ -16,6 +16,8 @@ public final class Workspace {
 
   /** Number of rows (tokens) of this workspace. */
   final int rows;
+  /** The memory this workspace is a view of (possibly more rows). */
+  private final Storage storage;
   /** (T, C) the residual stream. */
   final Tensor x;
   /** (T, C) the normalised input of a sublayer. */
@@ -45,6 +47,7 @@ public final class Workspace {
 
   private Workspace(Storage s, int rows) {
     this.rows = rows;
+    this.storage = s;
     this.x = view(s.x, rows);
     this.xn = view(s.xn, rows);
     this.proj = view(s.proj, rows);
@@ -74,6 +77,33 @@ public final class Workspace {
   public static Workspace allocate(int rows, int dim, int qDim, int kvDim, int ffnDim,
       boolean gated) {
     return new Storage(rows, dim, qDim, kvDim, ffnDim, gated).workspace(rows);
+  }
+
+  /**
+   * A workspace of {@code rows} rows over the same memory as this one (its first rows): a caller
+   * that keeps one workspace of its largest batch reuses it for smaller ones. Fresh off-heap memory
+   * is costly on first touch (page faults: about 3 ms per MB on the development VM, more than the
+   * arithmetic of an encoder layer over it), so reuse beats allocation per call.
+   *
+   * @throws IllegalArgumentException if {@code rows} is not 1..capacity
+   */
+  public Workspace rows(int rows) {
+    return storage.workspace(rows);
+  }
+
+  /** The most rows a workspace over this one's memory can have. */
+  public int capacity() {
+    return storage.capacity;
+  }
+
+  /** (T, C) a scratch the layers overwrite: free between blocks (an encoder's embedding sum). */
+  public Tensor scratch() {
+    return proj;
+  }
+
+  /** (T, C) a second such scratch. */
+  public Tensor scratch2() {
+    return tmp;
   }
 
   /** (T, C) the residual stream: a block's inference forward reads and updates it in place. */
