@@ -119,23 +119,25 @@ public final class BenchCommand implements Callable<Integer> {
     }
     DecodeMatrices mode = m.decodeMatrices();
     out.printf("weights %s%n", weightsLabel(m.weights(), mode.quantType()));
-    out.printf("weight_bytes_per_token %d%n", weightBytes(m.weights(), mode.quantType()));
+    long weightBytes = weightBytes(m.weights(), mode.quantType());
+    out.printf("weight_bytes_per_token %d%n", weightBytes);
     out.printf("prefill_tok_per_s %.1f%n", bestPrefill);
     out.printf("decode_tok_per_s %.1f%n", bestDecode);
-    printBandwidthFraction(out, m, promptLen, newTokens, bestDecode);
+    printBandwidthFraction(out, m, weightBytes, promptLen, newTokens, bestDecode);
     out.flush();
     return 0;
   }
 
   /**
-   * Prints {@code decode_bytes_per_token} (every f32 weight matrix once, the tied table as the head,
-   * and the f32 KV cache at its mean length over the decode), {@code memory_bandwidth} (a short
-   * matvec probe) and {@code bandwidth_fraction}, their product with tokens/s over the bandwidth.
+   * Prints {@code decode_bytes_per_token} (the bytes the weight matrices' products read, {@code
+   * weightBytes}: F32, or the blocks as held in memory for quantized ones, plus the f32 KV cache at
+   * its mean length over the decode), {@code memory_bandwidth} (a short matvec probe) and {@code
+   * bandwidth_fraction}, their product with tokens/s over the bandwidth.
    */
-  static void printBandwidthFraction(PrintWriter out, Transformer m, int promptLen, int newTokens,
-      double decodeTokPerS) {
+  static void printBandwidthFraction(PrintWriter out, Transformer m, long weightBytes, int promptLen,
+      int newTokens, double decodeTokPerS) {
     CostModel cost = CostModel.of(ArchitectureShape.of(m.config()));
-    double bytesPerToken = 4.0 * cost.matmulParams()
+    double bytesPerToken = weightBytes
         + cost.kvCacheBytesPerToken(4) * (promptLen + (newTokens - 1) / 2.0);
     double bandwidth = MachineProbe.memoryBandwidth();
     out.printf(Locale.ROOT, "decode_bytes_per_token %.0f%n", bytesPerToken);

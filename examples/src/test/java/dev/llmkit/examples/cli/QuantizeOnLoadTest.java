@@ -25,6 +25,10 @@ class QuantizeOnLoadTest {
     // (2 layers × 12·256² + the tied 64×256 table) weights in 32-weight blocks of 18 bytes
     assertThat(Long.parseLong(kv.get("weight_bytes_per_token")))
         .isEqualTo((2L * 12 * 256 * 256 + 64 * 256) / 32 * 18);
+    // what a decode step reads: those blocks, plus K and V (2 layers × 2 × 256 f32) of the mean
+    // cache length over the 4 decoded tokens after the 4-token prompt (4 + 3/2)
+    assertThat(Double.parseDouble(kv.get("decode_bytes_per_token")))
+        .isEqualTo((2L * 12 * 256 * 256 + 64 * 256) / 32 * 18 + 2 * 2 * 256 * 4 * 5.5);
     CliRun.Result f32 = CliRun.run("bench", "--model", dir.toString(), "--prompt-len", "4", "--new", "4",
         "--repeats", "1");
     assertThat(CliRun.keyValues(f32.out()).get("weight_bytes_per_token"))

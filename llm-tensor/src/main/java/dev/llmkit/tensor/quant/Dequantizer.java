@@ -15,12 +15,22 @@ interface Dequantizer {
    */
   void rows(QuantType t, byte[] w, int rowBytes, int cols, int r0, int r1, float[] dst);
 
+  /** Rows {@code [r0, r1)} of a Q6_K matrix held as {@link Q6KLevels} into {@code dst}, as above. */
+  void rows(Q6KLevels w, int r0, int r1, float[] dst);
+
   /** Plain Java: each row through its type's block codec. */
   Dequantizer SCALAR = new Dequantizer() {
     @Override
     public void rows(QuantType t, byte[] w, int rowBytes, int cols, int r0, int r1, float[] dst) {
       for (int r = r0; r < r1; r++) {
         t.dequantize(w, r * rowBytes, dst, (r - r0) * cols, cols);
+      }
+    }
+
+    @Override
+    public void rows(Q6KLevels w, int r0, int r1, float[] dst) {
+      for (int r = r0; r < r1; r++) {
+        w.dequantizeRow(r, dst, (r - r0) * w.cols);
       }
     }
 

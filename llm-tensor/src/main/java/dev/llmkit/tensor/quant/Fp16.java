@@ -57,6 +57,11 @@ final class Fp16 {
     return (short) (sign | h);
   }
 
+  /** The float that the 16 bits {@code h} (low half of the int) encode, from the table; exact. */
+  static float fromTable(int h) {
+    return TABLE[h & 0xffff];
+  }
+
   /** Reads the little-endian half at {@code b[off]} as a float. */
   static float read(byte[] b, int off) {
     return TABLE[(b[off] & 0xff) | (b[off + 1] & 0xff) << 8];

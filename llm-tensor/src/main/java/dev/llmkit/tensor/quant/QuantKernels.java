@@ -13,4 +13,7 @@ interface QuantKernels {
    * {@code xsum[j]} is the sum of x over weights {@code [32j, 32j+32)} (the K-quants' mins use it).
    */
   void matvec(QuantType t, byte[] w, int cols, float[] x, float[] xsum, float[] y, int r0, int r1);
+
+  /** Rows {@code [r0, r1)} of {@code y = W·x} (overwrites) for a Q6_K matrix held as {@link Q6KLevels}. */
+  void matvec(Q6KLevels w, float[] x, float[] y, int r0, int r1);
 }

@@ -40,6 +40,23 @@ final class QuantTiles {
    * <p>x: (T, cols), b: (rows) or null -> y: (T, rows), overwritten; shapes checked by the caller.
    */
   static void product(QuantType t, byte[] w, int rows, int cols, int rowBytes, Tensor x, Tensor b, Tensor y) {
+    Dequantizer dq = DEQUANTIZER;
+    product((r0, r1, f) -> dq.rows(t, w, rowBytes, cols, r0, r1, f), rows, cols, x, b, y);
+  }
+
+  /** As above for a Q6_K matrix held as {@link Q6KLevels}. */
+  static void product(Q6KLevels w, Tensor x, Tensor b, Tensor y) {
+    Dequantizer dq = DEQUANTIZER;
+    product((r0, r1, f) -> dq.rows(w, r0, r1, f), w.rows, w.cols, x, b, y);
+  }
+
+  /** Rows {@code [r0, r1)} of W dequantized into {@code dst}, row-major. */
+  @FunctionalInterface
+  private interface Rows {
+    void dequantize(int r0, int r1, float[] dst);
+  }
+
+  private static void product(Rows source, int rows, int cols, Tensor x, Tensor b, Tensor y) {
     int tRows = x.length() / cols;
     Tensor x2 = x.reshape(tRows, cols);
     Tensor y2 = y.reshape(tRows, rows);
@@ -49,14 +66,13 @@ final class QuantTiles {
     }
     int tileRows = tileRows(rows, Parallel.threads());
     int tiles = (rows + tileRows - 1) / tileRows;
-    Dequantizer dq = DEQUANTIZER;
     Parallel.forBlocks(tiles, (long) tRows * cols * tileRows, 1, (i0, i1) -> {
       Scratch s = SCRATCH.get();
       for (int i = i0; i < i1; i++) {
         int r0 = i * tileRows;
         int n = Math.min(tileRows, rows - r0);
         float[] f = s.floats(n * cols);
-        dq.rows(t, w, rowBytes, cols, r0, r0 + n, f);
+        source.dequantize(r0, r0 + n, f);
         Tensor tile = s.tile(n * cols);
         tile.buffer().put(0, f, 0, n * cols);
         Matmul.matmulTransBColumns(x2, tile, n, y2, r0, acc); // y[:, r0 .. r0+n) (+)= x · tileᵀ
@@ -119,6 +135,15 @@ final class QuantTiles {
       for (int i = 0; i < a.length; i++) {
         if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(e[i])) {
           throw new IllegalStateException(t + " dequantize self-check failed at " + i + ": " + a[i] + " vs " + e[i]);
+        }
+      }
+      if (t == QuantType.Q6_K) {
+        float[] l = new float[2 * cols];
+        d.rows(Q6KLevels.of(q, 2, cols), 0, 2, l);
+        for (int i = 0; i < l.length; i++) {
+          if (Float.floatToRawIntBits(l[i]) != Float.floatToRawIntBits(e[i])) {
+            throw new IllegalStateException("Q6_K levels dequantize self-check failed at " + i + ": " + l[i] + " vs " + e[i]);
+          }
         }
       }
     }

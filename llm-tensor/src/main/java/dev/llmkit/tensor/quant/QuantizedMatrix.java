@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * present the blocks are unpacked eight weights at a time, else in plain Java. More rows (prefill)
  * go to {@link QuantTiles}: tiles of W dequantized into a per-thread scratch and multiplied with
  * sgemm, so no F32 copy of the whole matrix is ever held. Immutable and thread-safe.
+ *
+ * <p>Q6_K is the one type held otherwise: as {@link Q6KLevels} (one signed byte per weight, the
+ * scales in their own runs; lossless, +30% bytes), which its products read without unpacking. The
+ * system property {@code llmkit.quant.q6kLevels=false} keeps the GGUF blocks instead.
  */
 public final class QuantizedMatrix implements WeightMatrix {
 
@@ -27,18 +31,40 @@ public final class QuantizedMatrix implements WeightMatrix {
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+  /** Whether Q6_K matrices are held as {@link Q6KLevels} (default) or as their GGUF blocks. */
+  static final boolean Q6K_LEVELS = Boolean.parseBoolean(System.getProperty("llmkit.quant.q6kLevels", "true"));
+
   private final QuantType type;
   private final int rows;
   private final int cols;
   private final int rowBytes;
+  /** The GGUF blocks, row after row; null when the matrix is held as {@link #levels}. */
   private final byte[] data;
+  /** A Q6_K matrix's levels, or null. */
+  private final Q6KLevels levels;
 
   private QuantizedMatrix(QuantType type, int rows, int cols, byte[] data) {
+    this(type, rows, cols, data, Q6K_LEVELS);
+  }
+
+  /** With {@code q6kLevels}, a Q6_K matrix is held as {@link Q6KLevels} (data then dropped). */
+  QuantizedMatrix(QuantType type, int rows, int cols, byte[] data, boolean q6kLevels) {
     this.type = type;
     this.rows = rows;
     this.cols = cols;
     this.rowBytes = (int) type.bytes(1, cols);
-    this.data = data;
+    boolean asLevels = q6kLevels && type == QuantType.Q6_K;
+    this.levels = asLevels ? Q6KLevels.of(data, rows, cols) : null;
+    this.data = asLevels ? null : data;
+  }
+
+  private QuantizedMatrix(int cols, Q6KLevels levels) {
+    this.type = QuantType.Q6_K;
+    this.rows = levels.rows;
+    this.cols = cols;
+    this.rowBytes = (int) type.bytes(1, cols);
+    this.levels = levels;
+    this.data = null;
   }
 
   /**
@@ -49,12 +75,27 @@ public final class QuantizedMatrix implements WeightMatrix {
    *     does not match the shape, naming both
    */
   public static QuantizedMatrix of(QuantType type, int rows, int cols, byte[] data) {
+    checkBytes(type, rows, cols, data);
+    return new QuantizedMatrix(type, rows, cols, data);
+  }
+
+  private static void checkBytes(QuantType type, int rows, int cols, byte[] data) {
     long expected = type.bytes(rows, cols);
     if (data.length != expected) {
       throw new IllegalArgumentException(
           type + " matrix (" + rows + ", " + cols + "): expected " + expected + " bytes, got " + data.length);
     }
-    return new QuantizedMatrix(type, rows, cols, data);
+  }
+
+  /**
+   * As {@link #of}, but held as the GGUF blocks whatever the type (Q6_K too, which {@link #of} holds
+   * as {@link Q6KLevels}): the layout before levels, for side-by-side benchmarks.
+   *
+   * @throws IllegalArgumentException as {@link #of}
+   */
+  public static QuantizedMatrix ofBlocks(QuantType type, int rows, int cols, byte[] data) {
+    checkBytes(type, rows, cols, data);
+    return new QuantizedMatrix(type, rows, cols, data, false);
   }
 
   /**
@@ -97,18 +138,33 @@ public final class QuantizedMatrix implements WeightMatrix {
     return cols;
   }
 
+  /** Bytes held in memory, what one product reads: the GGUF blocks', or a Q6_K matrix's levels'. */
   @Override
   public long bytes() {
-    return data.length;
+    return levels != null ? levels.bytes() : data.length;
   }
 
   /** Writes the GGUF bytes of the whole matrix, row after row. */
   public void writeTo(java.io.OutputStream out) throws java.io.IOException {
-    out.write(data);
+    if (levels == null) {
+      out.write(data);
+      return;
+    }
+    byte[] row = new byte[rowBytes];
+    for (int r = 0; r < rows; r++) {
+      levels.toGguf(r, row, 0);
+      out.write(row);
+    }
   }
 
   /** The GGUF bytes of row r (a copy). */
   public byte[] rowBytes(int r) {
+    if (levels != null) {
+      java.util.Objects.checkIndex(r, rows);
+      byte[] row = new byte[rowBytes];
+      levels.toGguf(r, row, 0);
+      return row;
+    }
     return java.util.Arrays.copyOfRange(data, r * rowBytes, (r + 1) * rowBytes);
   }
 
@@ -120,6 +176,9 @@ public final class QuantizedMatrix implements WeightMatrix {
    */
   public QuantizedMatrix rows(int from, int to) {
     java.util.Objects.checkFromToIndex(from, to, rows);
+    if (levels != null) {
+      return new QuantizedMatrix(cols, levels.rows(from, to));
+    }
     return new QuantizedMatrix(type, to - from, cols,
         java.util.Arrays.copyOfRange(data, from * rowBytes, to * rowBytes));
   }
@@ -132,7 +191,16 @@ public final class QuantizedMatrix implements WeightMatrix {
    */
   public void dequantizeRow(int r, float[] dst, int off) {
     java.util.Objects.checkIndex(r, rows);
-    type.dequantize(data, r * rowBytes, dst, off, cols);
+    dequantize(r, dst, off);
+  }
+
+  /** Row r into {@code dst[off .. off + cols)}, unchecked. */
+  private void dequantize(int r, float[] dst, int off) {
+    if (levels != null) {
+      levels.dequantizeRow(r, dst, off);
+    } else {
+      type.dequantize(data, r * rowBytes, dst, off, cols);
+    }
   }
 
   /**
@@ -160,7 +228,7 @@ public final class QuantizedMatrix implements WeightMatrix {
     Parallel.forRange(count, 4L * cols, (j0, j1) -> {
       float[] row = new float[cols];
       for (int j = j0; j < j1; j++) {
-        type.dequantize(data, ids[offset + j] * rowBytes, row, 0, cols);
+        dequantize(ids[offset + j], row, 0);
         o.put(j * cols, row, 0, cols);
       }
     });
@@ -172,7 +240,7 @@ public final class QuantizedMatrix implements WeightMatrix {
     float[] row = new float[cols];
     FloatBuffer b = t.buffer();
     for (int r = 0; r < rows; r++) {
-      type.dequantize(data, r * rowBytes, row, 0, cols);
+      dequantize(r, row, 0);
       b.put(r * cols, row, 0, cols);
     }
     return t;
@@ -189,7 +257,11 @@ public final class QuantizedMatrix implements WeightMatrix {
               + (b == null ? "null" : b.shapeString()) + ", y " + y.shapeString());
     }
     if (t > 1) {
-      QuantTiles.product(type, data, rows, cols, rowBytes, x, b, y);
+      if (levels != null) {
+        QuantTiles.product(levels, x, b, y);
+      } else {
+        QuantTiles.product(type, data, rows, cols, rowBytes, x, b, y);
+      }
       return;
     }
     if (t == 1) {
@@ -211,6 +283,14 @@ public final class QuantizedMatrix implements WeightMatrix {
     Scratch s = SCRATCH.get();
     float[] xs = s.x(cols);
     x.buffer().get(0, xs, 0, cols);
+    float[] ys = s.y(rows);
+    QuantKernels k = KERNELS;
+    if (levels != null) {
+      Q6KLevels w = levels;
+      Parallel.forBlocks(rows, cols, 4, (r0, r1) -> k.matvec(w, xs, ys, r0, r1));
+      y.buffer().put(0, ys, 0, rows);
+      return;
+    }
     float[] xsum = s.xsum(cols / 32);
     for (int j = 0; j < cols / 32; j++) {
       float a = 0f;
@@ -219,8 +299,6 @@ public final class QuantizedMatrix implements WeightMatrix {
       }
       xsum[j] = a;
     }
-    float[] ys = s.y(rows);
-    QuantKernels k = KERNELS;
     Parallel.forBlocks(rows, cols, 4, (r0, r1) -> k.matvec(type, data, cols, xs, xsum, ys, r0, r1));
     y.buffer().put(0, ys, 0, rows);
   }
@@ -260,10 +338,19 @@ public final class QuantizedMatrix implements WeightMatrix {
       float[] y2 = new float[2];
       k.matvec(t, q, cols, x, xsum, y1, 0, 2);
       ScalarQuantKernels.INSTANCE.matvec(t, q, cols, x, xsum, y2, 0, 2);
-      for (int r = 0; r < 2; r++) {
-        if (Math.abs(y1[r] - y2[r]) > 1e-3f * (1 + Math.abs(y2[r]))) {
-          throw new IllegalStateException(t + " matvec self-check failed: " + y1[r] + " vs " + y2[r]);
-        }
+      agree(t.name(), y1, y2);
+      if (t == QuantType.Q6_K) {
+        Q6KLevels l = Q6KLevels.of(q, 2, cols);
+        k.matvec(l, x, y1, 0, 2);
+        agree("Q6_K levels", y1, y2);
+      }
+    }
+  }
+
+  private static void agree(String what, float[] y1, float[] y2) {
+    for (int r = 0; r < y1.length; r++) {
+      if (Math.abs(y1[r] - y2[r]) > 1e-3f * (1 + Math.abs(y2[r]))) {
+        throw new IllegalStateException(what + " matvec self-check failed: " + y1[r] + " vs " + y2[r]);
       }
     }
   }

@@ -33,4 +33,27 @@ final class ScalarQuantKernels implements QuantKernels {
       y[r] = s;
     }
   }
+
+  @Override
+  public void matvec(Q6KLevels w, float[] x, float[] y, int r0, int r1) {
+    // W: (rows, cols) levels, x: (cols) -> y[r0..r1): per super-block d·Σ_16 sc·Σ q·x
+    int cols = w.cols;
+    for (int r = r0; r < r1; r++) {
+      float s = 0f;
+      for (int b = 0; b < cols; b += 256) {
+        int blk = (r * cols + b) / 256;
+        float sb = 0f;
+        for (int j = 0; j < 16; j++) {
+          int o = r * cols + b + 16 * j;
+          float sj = 0f;
+          for (int i = 0; i < 16; i++) {
+            sj += w.q[o + i] * x[b + 16 * j + i];
+          }
+          sb += w.scales[16 * blk + j] * sj;
+        }
+        s += w.d(blk) * sb;
+      }
+      y[r] = s;
+    }
+  }
 }

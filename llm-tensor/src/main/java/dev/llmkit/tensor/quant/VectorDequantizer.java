@@ -50,6 +50,24 @@ final class VectorDequantizer implements Dequantizer {
     }
   }
 
+  /** As {@link Q6KLevels#dequantizeRow}: {@code (d·sc)·(q − 32)}, one float product per weight. */
+  @Override
+  public void rows(Q6KLevels w, int r0, int r1, float[] dst) {
+    int cols = w.cols;
+    for (int r = r0; r < r1; r++) {
+      int y = (r - r0) * cols;
+      for (int b = r * cols; b < (r + 1) * cols; b += 256, y += 256) {
+        float d = w.d(b / 256);
+        for (int j = 0; j < 16; j++) {
+          float ds = d * w.scales[b / 16 + j];
+          for (int c = 0; c < 16; c += L) {
+            floats(ints(w.q, b + 16 * j + c)).mul(ds).intoArray(dst, y + 16 * j + c);
+          }
+        }
+      }
+    }
+  }
+
   /** L bytes at w[i], sign-extended to L ints. */
   private static IntVector ints(byte[] w, int i) {
     return (IntVector) ByteVector.fromArray(B, w, i).convertShape(VectorOperators.B2I, I, 0);

@@ -27,7 +27,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       sums of x ({@code xsum}) instead of a subtraction per weight;
  *   <li>the K-quants' eight 6-bit scales and mins are unpacked once per super-block from three
  *       little-endian ints, as ggml's {@code utmp} does;
- *   <li>two rows per pass share each activation load and give two independent FMA chains.
+ *   <li>two rows per pass share each activation load and give two independent FMA chains;
+ *   <li>Q6_K is read from its {@link Q6KLevels} (one byte per weight, no unpacking): 2.6-3.1x faster
+ *       per core than from the GGUF blocks ({@link #dotQ6K}, still used with
+ *       {@code -Dllmkit.quant.q6kLevels=false}).
  * </ul>
  */
 final class VectorQuantKernels implements QuantKernels {
@@ -96,6 +99,44 @@ final class VectorQuantKernels implements QuantKernels {
         }
       }
     }
+  }
+
+  @Override
+  public void matvec(Q6KLevels w, float[] x, float[] y, int r0, int r1) {
+    // W: (rows, cols) levels, x: (cols) -> y[r0..r1)
+    for (int r = r0; r < r1; r++) {
+      y[r] = dotQ6KLevels(w.q, w.scales, w.d, r, w.cols, x);
+    }
+  }
+
+  /**
+   * Σ W[row]·x for a Q6_K row held as {@link Q6KLevels}: per super-block d·Σ_16 sc·Σ (q − 32)·x, each
+   * lane one sign extension and one conversion (no unpacking), two sub-blocks per step for two
+   * independent chains, each 16 weights' sum scaled once by its int8 scale.
+   */
+  private static float dotQ6KLevels(byte[] q, byte[] sc, short[] d, int r, int cols, float[] x) {
+    FloatVector t = FloatVector.zero(F);
+    int o = r * cols;
+    int s = o / 16;
+    int blk = o / 256;
+    for (int b = 0; b < cols; b += 256, blk++) {
+      FloatVector t0 = FloatVector.zero(F);
+      FloatVector t1 = FloatVector.zero(F);
+      for (int j = 0; j < 256; j += 32, s += 2) {
+        int i = o + b + j;
+        int xi = b + j;
+        FloatVector s0 = f(bytes(q, i)).mul(xv(x, xi));
+        FloatVector s1 = f(bytes(q, i + 16)).mul(xv(x, xi + 16));
+        for (int c = L; c < 16; c += L) {
+          s0 = f(bytes(q, i + c)).fma(xv(x, xi + c), s0);
+          s1 = f(bytes(q, i + 16 + c)).fma(xv(x, xi + 16 + c), s1);
+        }
+        t0 = s0.fma(FloatVector.broadcast(F, (float) sc[s]), t0);
+        t1 = s1.fma(FloatVector.broadcast(F, (float) sc[s + 1]), t1);
+      }
+      t = t0.add(t1).fma(FloatVector.broadcast(F, Fp16.fromTable(d[blk])), t);
+    }
+    return t.reduceLanes(VectorOperators.ADD);
   }
 
   /** L signed bytes as L floats. */
