@@ -112,10 +112,10 @@ public final class HeapMatrix implements WeightMatrix {
   }
 
   /**
-   * Rows of x each through the one-row kernel, so every row of y equals, bit for bit, what
-   * {@link #linear} gives for that row alone; the weights are streamed once for all rows: each
-   * thread takes a block of W's rows and, a tile of them at a time (small enough to stay in cache),
-   * multiplies it with every row of x.
+   * Rows of x each with the one-row kernel's operations, so every row of y equals, bit for bit,
+   * what {@link #linear} gives for that row alone; the weights are streamed once for all rows: each
+   * thread takes a block of W's rows and, a tile of them at a time (brought into cache, then kept
+   * there), multiplies it with every row of x ({@link SimdKernels#matvecRows}).
    *
    * @param x {@code (T, in)}
    * @param bias {@code (out)} or null
@@ -143,32 +143,44 @@ public final class HeapMatrix implements WeightMatrix {
     for (int i = 0; i < n; i++) {
       xb.get(i * cols, xs[i], 0, cols);
     }
+    float[] bs = null;
+    if (bias != null) {
+      bs = rowsOf(scratch, 2, 1, rows)[0];
+      bias.buffer().get(0, bs, 0, rows);
+    }
+    float[] b = bs;
     SimdKernels kernels = Simd.kernelsOrScalar();
     int k = cols;
-    // a tile of W's rows of about 32 KB: read from memory once, then from cache for each x row
-    int tile = Math.max(4, (8192 / k) & ~3);
+    // x rows packed once for all blocks; each block reads its tiles of W from memory once, then
+    // adds the bias to its rows (after the sum, as linear does) and stores them
+    float[] packed = kernels.packRows(xs, n, k, PACKED.get());
+    if (packed != null) {
+      PACKED.set(packed);
+    }
+    FloatBuffer yb = y.buffer();
     Parallel.forBlocks(rows, (long) k * n, 4, (r0, r1) -> {
-      for (int t0 = r0; t0 < r1; t0 += tile) {
-        int t1 = Math.min(t0 + tile, r1);
-        kernels.matvecRows(w, k, xs, ys, n, t0, t1);
+      kernels.matvecRows(w, k, xs, packed, ys, n, r0, r1);
+      for (int i = 0; i < n; i++) {
+        float[] yi = ys[i];
+        if (b != null) {
+          for (int r = r0; r < r1; r++) {
+            yi[r] += b[r];
+          }
+        }
+        yb.put(i * rows + r0, yi, r0, r1 - r0);
       }
     });
-    FloatBuffer yb = y.buffer();
-    FloatBuffer b = bias == null ? null : bias.buffer();
-    for (int i = 0; i < n; i++) {
-      float[] yi = ys[i];
-      if (b != null) {
-        for (int r = 0; r < rows; r++) {
-          yi[r] += b.get(r);
-        }
-      }
-      yb.put(i * rows, yi, 0, rows);
-    }
   }
 
-  /** Per-thread row arrays of {@link #linearRows}: slot 0 the x rows, slot 1 the y rows. */
+  /** Per-thread scratch of {@link #linearRows}' packed x rows. */
+  private static final ThreadLocal<float[]> PACKED = new ThreadLocal<>();
+
+  /**
+   * Per-thread row arrays of {@link #linearRows}: slot 0 the x rows, slot 1 the y rows, slot 2 the
+   * bias.
+   */
   private static final ThreadLocal<float[][][]> ROWS =
-      ThreadLocal.withInitial(() -> new float[2][0][0]);
+      ThreadLocal.withInitial(() -> new float[3][0][0]);
 
   private static float[][] rowsOf(float[][][] scratch, int slot, int n, int len) {
     float[][] a = scratch[slot];

@@ -108,10 +108,15 @@ final class ScalarKernels implements SimdKernels {
   }
 
   @Override
-  public void matvecRows(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
+  public void matvecRows(float[] w, int k, float[][] xs, float[] packed, float[][] ys, int n, int r0, int r1) {
     for (int j = 0; j < n; j++) {
       matvec(w, k, xs[j], ys[j], r0, r1);
     }
+  }
+
+  @Override
+  public float[] packRows(float[][] xs, int n, int k, float[] scratch) {
+    return null;
   }
 
   @Override

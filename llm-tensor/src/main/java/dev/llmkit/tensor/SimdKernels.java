@@ -49,8 +49,24 @@ interface SimdKernels {
    * {@link #matvec} with n vectors at once, {@code ys[j] = W·xs[j]} for {@code j < n} over rows
    * {@code [r0, r1)}: every element computed with exactly the operations {@link #matvec} uses (so
    * the bits are the same), each loaded element of W used for several vectors (batched decoding).
+   *
+   * @param packed {@link #packRows}'s copy of the same {@code xs}, or null (the kernel then reads
+   *     {@code xs} only)
    */
-  void matvecRows(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1);
+  void matvecRows(float[] w, int k, float[][] xs, float[] packed, float[][] ys, int n, int r0, int r1);
+
+  /** {@link #matvecRows} with the vectors packed here. */
+  default void matvecRows(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
+    matvecRows(w, k, xs, packRows(xs, n, k, null), ys, n, r0, r1);
+  }
+
+  /**
+   * The vectors {@code xs[0..n)} (length k each) copied into the layout {@link #matvecRows} loads
+   * fastest, in {@code scratch} when it is long enough, else in a new array (returned); null when
+   * the implementation reads {@code xs} directly. Pack once per product, then hand the result to
+   * every {@link #matvecRows} call of its row blocks.
+   */
+  float[] packRows(float[][] xs, int n, int k, float[] scratch);
 
   /**
    * {@code s[off+j] = exp(s[off+j] - max)} for {@code j < n} ({@code -∞} gives 0); returns the sum.

@@ -170,57 +170,97 @@ final class VectorKernels implements SimdKernels {
   }
 
   /**
-   * How {@link #matvecRows} blocks its vectors: {@code pairs} (the default), 4 rows of W × 2 vectors
-   * per pass ({@link #matvec4x2}, 8 accumulators); {@code wide}, 4 rows of W × 4 vectors
-   * ({@link #matvec4x4}, 16 accumulators: needs the 32 vector registers of AVX-512, so it is used
-   * only where the preferred species is 512 bits). Set by the system property
-   * {@code llmkit.matvec.rows}. Both give the same bits. {@code wide} ran at about 1.5× the FLOP/s
-   * of {@code pairs} with W in cache, but not faster with W streamed from memory on the loaded
-   * development machine (benchmarks/README.md, batched decoding): the default stays until a quiet
-   * measurement decides.
+   * Floats of W that {@link #matvecRows} brings into cache at a time (64 KB, well inside the 1 MB
+   * L2 of the development machine, with the packed vectors beside it).
    */
-  static final boolean WIDE_ROWS = "wide".equals(System.getProperty("llmkit.matvec.rows", "pairs"))
-      && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+  static final int TILE_FLOATS = 16_384;
+
+  /** Vectors per group of {@link #matvec2x8}. */
+  static final int GROUP = 8;
 
   /**
    * {@inheritDoc}
    *
    * <p>Each (vector, row of W) pair keeps its own accumulator, fed in the order {@link #matvec4}
-   * feeds it, so each element is bit for bit what {@link #matvec} gives; each loaded W vector is
-   * used by every vector of the pass ({@link #WIDE_ROWS}).
+   * feeds it, and its lanes are summed as there, so each element is bit for bit what {@link #matvec}
+   * gives. W is taken a tile of {@link #TILE_FLOATS} at a time: first one load per cache line of
+   * the tile ({@link #touch}), then the products over the tile, now in cache: groups of 8 vectors
+   * from {@code packed} by pairs of W rows ({@link #matvec2x8}, 16 accumulators), the other vectors
+   * by pairs of vectors ({@link #matvec4x2}). A product loop that also waits for memory keeps too
+   * few cache lines in flight (it does 16 fmas per line of W): on the development machine the
+   * touch pass plus the in-cache products took 0.8× the time of products streaming W themselves.
    */
   @Override
-  public void matvecRows(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
-    if (WIDE_ROWS) {
-      matvecRowsWide(w, k, xs, ys, n, r0, r1);
-    } else {
-      matvecRowsPairs(w, k, xs, ys, n, r0, r1);
+  public void matvecRows(float[] w, int k, float[][] xs, float[] packed, float[][] ys, int n, int r0, int r1) {
+    int groups = packed == null ? 0 : n / GROUP;
+    int kv = k - k % ML;
+    int tile = Math.max(2, (TILE_FLOATS / k) & ~1);
+    for (int t0 = r0; t0 < r1; t0 += tile) {
+      int t1 = Math.min(t0 + tile, r1);
+      touch(w, t0 * k, t1 * k);
+      for (int g = 0; g < groups; g++) {
+        int j = g * GROUP;
+        int r = t0;
+        for (; r + 2 <= t1; r += 2) {
+          matvec2x8(w, k, packed, g * GROUP * kv, xs, ys, j, r);
+        }
+        if (r < t1) {
+          for (int t = j; t < j + GROUP; t++) {
+            matvec1(w, k, xs[t], ys[t], r);
+          }
+        }
+      }
+      matvecRowsPairs(w, k, xs, ys, n, t0, t1, groups * GROUP);
     }
   }
 
-  /** {@link #matvecRows} in passes of 4 vectors ({@link #matvec4x4}), then pairs, then one. */
-  static void matvecRowsWide(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-      int r = r0;
-      for (; r + 4 <= r1; r += 4) {
-        matvec4x4(w, k, xs[j], xs[j + 1], xs[j + 2], xs[j + 3], ys[j], ys[j + 1], ys[j + 2], ys[j + 3], r);
-      }
-      for (; r < r1; r++) {
-        for (int t = j; t < j + 4; t++) {
-          matvec1(w, k, xs[t], ys[t], r);
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Groups of {@link #GROUP} vectors, each group's vector blocks interleaved: element i of
+   * vector {@code j = g·GROUP + t} at {@code g·GROUP·kv + (i/ML)·GROUP·ML + t·ML + i%ML} for
+   * {@code i < kv} (the whole vectors; the tail is read from {@code xs}). Null when n < GROUP.
+   */
+  @Override
+  public float[] packRows(float[][] xs, int n, int k, float[] scratch) {
+    int groups = n / GROUP;
+    if (groups == 0) {
+      return null;
+    }
+    int kv = k - k % ML;
+    int len = groups * GROUP * kv;
+    float[] p = scratch != null && scratch.length >= len ? scratch : new float[len];
+    for (int g = 0; g < groups; g++) {
+      int base = g * GROUP * kv;
+      for (int t = 0; t < GROUP; t++) {
+        float[] x = xs[g * GROUP + t];
+        for (int i = 0; i < kv; i += ML) {
+          System.arraycopy(x, i, p, base + i * GROUP + t * ML, ML);
         }
       }
     }
-    matvecRowsPairs(w, k, xs, ys, n, r0, r1, j);
+    return p;
   }
 
-  /** {@link #matvecRows} in passes of 2 vectors ({@link #matvec4x2}), then one. */
-  static void matvecRowsPairs(float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1) {
-    matvecRowsPairs(w, k, xs, ys, n, r0, r1, 0);
+  /** Written only when a touched tile sums to NaN: keeps {@link #touch}'s loads. */
+  @SuppressWarnings("unused")
+  private static float touched;
+
+  /**
+   * One load per 64-byte line of {@code w[from..to)}, nothing else in the loop: many lines in
+   * flight at once, so the tile streams in at the memory's bandwidth.
+   */
+  private static void touch(float[] w, int from, int to) {
+    float s = 0f;
+    for (int i = from; i < to; i += 16) {
+      s += w[i];
+    }
+    if (s != s) {
+      touched = s;
+    }
   }
 
-  /** Vectors {@code [j, n)} of {@link #matvecRowsPairs}. */
+  /** Vectors {@code [j, n)} of {@link #matvecRows} in passes of 2 vectors ({@link #matvec4x2}), then one. */
   private static void matvecRowsPairs(
       float[] w, int k, float[][] xs, float[][] ys, int n, int r0, int r1, int j) {
     for (; j + 2 <= n; j += 2) {
@@ -244,79 +284,78 @@ final class VectorKernels implements SimdKernels {
   }
 
   /**
-   * {@code yt[r..r+4) = W[r..r+4, :]·xt} for t = 0..3; per element as {@link #matvec4}. 16
-   * accumulators, 4 W loads and 4 x loads per 16 fmas.
+   * {@code ys[j+t][r] = W[r, :]·xs[j+t]} and the same for row r+1, t = 0..7, the vectors read from
+   * their packed group at {@code xp[p0..]} ({@link #packRows}); per element as {@link #matvec4}.
+   * 16 accumulators (AVX-512 has 32 vector registers; on AVX2's 16 some spill, still correct); 2 W
+   * loads and 8 vector loads, all sequential, per 16 fmas.
    */
-  private static void matvec4x4(
-      float[] w, int k, float[] x0, float[] x1, float[] x2, float[] x3, float[] y0, float[] y1,
-      float[] y2, float[] y3, int r) {
-    FloatVector a00 = FloatVector.zero(M);
-    FloatVector a01 = FloatVector.zero(M);
-    FloatVector a02 = FloatVector.zero(M);
-    FloatVector a03 = FloatVector.zero(M);
-    FloatVector a10 = FloatVector.zero(M);
-    FloatVector a11 = FloatVector.zero(M);
-    FloatVector a12 = FloatVector.zero(M);
-    FloatVector a13 = FloatVector.zero(M);
-    FloatVector a20 = FloatVector.zero(M);
-    FloatVector a21 = FloatVector.zero(M);
-    FloatVector a22 = FloatVector.zero(M);
-    FloatVector a23 = FloatVector.zero(M);
-    FloatVector a30 = FloatVector.zero(M);
-    FloatVector a31 = FloatVector.zero(M);
-    FloatVector a32 = FloatVector.zero(M);
-    FloatVector a33 = FloatVector.zero(M);
+  private static void matvec2x8(
+      float[] w, int k, float[] xp, int p0, float[][] xs, float[][] ys, int j, int r) {
+    FloatVector a0 = FloatVector.zero(M);
+    FloatVector a1 = FloatVector.zero(M);
+    FloatVector a2 = FloatVector.zero(M);
+    FloatVector a3 = FloatVector.zero(M);
+    FloatVector a4 = FloatVector.zero(M);
+    FloatVector a5 = FloatVector.zero(M);
+    FloatVector a6 = FloatVector.zero(M);
+    FloatVector a7 = FloatVector.zero(M);
+    FloatVector c0 = FloatVector.zero(M);
+    FloatVector c1 = FloatVector.zero(M);
+    FloatVector c2 = FloatVector.zero(M);
+    FloatVector c3 = FloatVector.zero(M);
+    FloatVector c4 = FloatVector.zero(M);
+    FloatVector c5 = FloatVector.zero(M);
+    FloatVector c6 = FloatVector.zero(M);
+    FloatVector c7 = FloatVector.zero(M);
     int b0 = r * k;
     int b1 = b0 + k;
-    int b2 = b1 + k;
-    int b3 = b2 + k;
     int kv = k - k % ML;
-    for (int i = 0; i < kv; i += ML) {
-      FloatVector u0 = FloatVector.fromArray(M, x0, i);
-      FloatVector u1 = FloatVector.fromArray(M, x1, i);
-      FloatVector u2 = FloatVector.fromArray(M, x2, i);
-      FloatVector u3 = FloatVector.fromArray(M, x3, i);
-      FloatVector v = FloatVector.fromArray(M, w, b0 + i);
-      a00 = v.fma(u0, a00);
-      a10 = v.fma(u1, a10);
-      a20 = v.fma(u2, a20);
-      a30 = v.fma(u3, a30);
-      v = FloatVector.fromArray(M, w, b1 + i);
-      a01 = v.fma(u0, a01);
-      a11 = v.fma(u1, a11);
-      a21 = v.fma(u2, a21);
-      a31 = v.fma(u3, a31);
-      v = FloatVector.fromArray(M, w, b2 + i);
-      a02 = v.fma(u0, a02);
-      a12 = v.fma(u1, a12);
-      a22 = v.fma(u2, a22);
-      a32 = v.fma(u3, a32);
-      v = FloatVector.fromArray(M, w, b3 + i);
-      a03 = v.fma(u0, a03);
-      a13 = v.fma(u1, a13);
-      a23 = v.fma(u2, a23);
-      a33 = v.fma(u3, a33);
+    for (int i = 0, p = p0; i < kv; i += ML, p += GROUP * ML) {
+      FloatVector w0 = FloatVector.fromArray(M, w, b0 + i);
+      FloatVector w1 = FloatVector.fromArray(M, w, b1 + i);
+      FloatVector u = FloatVector.fromArray(M, xp, p);
+      a0 = w0.fma(u, a0);
+      c0 = w1.fma(u, c0);
+      u = FloatVector.fromArray(M, xp, p + 1 * ML);
+      a1 = w0.fma(u, a1);
+      c1 = w1.fma(u, c1);
+      u = FloatVector.fromArray(M, xp, p + 2 * ML);
+      a2 = w0.fma(u, a2);
+      c2 = w1.fma(u, c2);
+      u = FloatVector.fromArray(M, xp, p + 3 * ML);
+      a3 = w0.fma(u, a3);
+      c3 = w1.fma(u, c3);
+      u = FloatVector.fromArray(M, xp, p + 4 * ML);
+      a4 = w0.fma(u, a4);
+      c4 = w1.fma(u, c4);
+      u = FloatVector.fromArray(M, xp, p + 5 * ML);
+      a5 = w0.fma(u, a5);
+      c5 = w1.fma(u, c5);
+      u = FloatVector.fromArray(M, xp, p + 6 * ML);
+      a6 = w0.fma(u, a6);
+      c6 = w1.fma(u, c6);
+      u = FloatVector.fromArray(M, xp, p + 7 * ML);
+      a7 = w0.fma(u, a7);
+      c7 = w1.fma(u, c7);
     }
-    // lanes summed here with reduceLanes, not through sumLanes: a method this large passes C2's
-    // node count cutoff, past which it inlines only @ForceInline methods, and a vector handed to a
-    // call that is not inlined is boxed, which made every fma of the loop allocate (measured: a
-    // 16-accumulator kernel 5x slower)
-    y0[r] = tail(w, b0, x0, kv, k, a00.reduceLanes(VectorOperators.ADD));
-    y0[r + 1] = tail(w, b1, x0, kv, k, a01.reduceLanes(VectorOperators.ADD));
-    y0[r + 2] = tail(w, b2, x0, kv, k, a02.reduceLanes(VectorOperators.ADD));
-    y0[r + 3] = tail(w, b3, x0, kv, k, a03.reduceLanes(VectorOperators.ADD));
-    y1[r] = tail(w, b0, x1, kv, k, a10.reduceLanes(VectorOperators.ADD));
-    y1[r + 1] = tail(w, b1, x1, kv, k, a11.reduceLanes(VectorOperators.ADD));
-    y1[r + 2] = tail(w, b2, x1, kv, k, a12.reduceLanes(VectorOperators.ADD));
-    y1[r + 3] = tail(w, b3, x1, kv, k, a13.reduceLanes(VectorOperators.ADD));
-    y2[r] = tail(w, b0, x2, kv, k, a20.reduceLanes(VectorOperators.ADD));
-    y2[r + 1] = tail(w, b1, x2, kv, k, a21.reduceLanes(VectorOperators.ADD));
-    y2[r + 2] = tail(w, b2, x2, kv, k, a22.reduceLanes(VectorOperators.ADD));
-    y2[r + 3] = tail(w, b3, x2, kv, k, a23.reduceLanes(VectorOperators.ADD));
-    y3[r] = tail(w, b0, x3, kv, k, a30.reduceLanes(VectorOperators.ADD));
-    y3[r + 1] = tail(w, b1, x3, kv, k, a31.reduceLanes(VectorOperators.ADD));
-    y3[r + 2] = tail(w, b2, x3, kv, k, a32.reduceLanes(VectorOperators.ADD));
-    y3[r + 3] = tail(w, b3, x3, kv, k, a33.reduceLanes(VectorOperators.ADD));
+    // lanes summed with reduceLanes here, not through sumLanes: past C2's node-count inlining
+    // cutoff a vector handed to a call that is not inlined is boxed (see benchmarks/README.md)
+    ys[j + 0][r] = tail(w, b0, xs[j + 0], kv, k, a0.reduceLanes(VectorOperators.ADD));
+    ys[j + 1][r] = tail(w, b0, xs[j + 1], kv, k, a1.reduceLanes(VectorOperators.ADD));
+    ys[j + 2][r] = tail(w, b0, xs[j + 2], kv, k, a2.reduceLanes(VectorOperators.ADD));
+    ys[j + 3][r] = tail(w, b0, xs[j + 3], kv, k, a3.reduceLanes(VectorOperators.ADD));
+    ys[j + 4][r] = tail(w, b0, xs[j + 4], kv, k, a4.reduceLanes(VectorOperators.ADD));
+    ys[j + 5][r] = tail(w, b0, xs[j + 5], kv, k, a5.reduceLanes(VectorOperators.ADD));
+    ys[j + 6][r] = tail(w, b0, xs[j + 6], kv, k, a6.reduceLanes(VectorOperators.ADD));
+    ys[j + 7][r] = tail(w, b0, xs[j + 7], kv, k, a7.reduceLanes(VectorOperators.ADD));
+    ys[j + 0][r + 1] = tail(w, b1, xs[j + 0], kv, k, c0.reduceLanes(VectorOperators.ADD));
+    ys[j + 1][r + 1] = tail(w, b1, xs[j + 1], kv, k, c1.reduceLanes(VectorOperators.ADD));
+    ys[j + 2][r + 1] = tail(w, b1, xs[j + 2], kv, k, c2.reduceLanes(VectorOperators.ADD));
+    ys[j + 3][r + 1] = tail(w, b1, xs[j + 3], kv, k, c3.reduceLanes(VectorOperators.ADD));
+    ys[j + 4][r + 1] = tail(w, b1, xs[j + 4], kv, k, c4.reduceLanes(VectorOperators.ADD));
+    ys[j + 5][r + 1] = tail(w, b1, xs[j + 5], kv, k, c5.reduceLanes(VectorOperators.ADD));
+    ys[j + 6][r + 1] = tail(w, b1, xs[j + 6], kv, k, c6.reduceLanes(VectorOperators.ADD));
+    ys[j + 7][r + 1] = tail(w, b1, xs[j + 7], kv, k, c7.reduceLanes(VectorOperators.ADD));
   }
 
   /** {@code y0[r..r+4) = W[r..r+4, :]·x0}, the same for x1; per element as {@link #matvec4}. */

@@ -3,7 +3,6 @@ package dev.llmkit.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.Method;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -94,10 +93,11 @@ class HeapMatrixTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"31, 45, 2", "31, 45, 4", "30, 48, 8", "31, 45, 8", "33, 64, 13", "7, 3, 16", "1, 45, 5"})
+  @CsvSource({"31, 45, 2", "31, 45, 4", "30, 48, 8", "31, 45, 8", "33, 64, 13", "7, 3, 16", "1, 45, 5",
+      "70, 768, 8", "41, 1003, 17", "9, 2051, 8", "5, 8, 24"})
   void matvecRowsEqualsOneMatvecPerVector(int rows, int cols, int n) throws Exception {
-    // every group size of the kernel (4, 2, 1 vectors; odd rows of W; a tail after the last
-    // whole vector) gives each vector exactly matvec's bits
+    // every group size of the kernel (8 packed, 2, 1 vectors; odd rows of W; a tail after the
+    // last whole vector) gives each vector exactly matvec's bits
     float[] w = Tensor.randn(9, 1f, rows, cols).toArray();
     float[][] xs = new float[n][];
     for (int j = 0; j < n; j++) {
@@ -109,14 +109,18 @@ class HeapMatrixTest {
       assertEqualsMatvec(k, w, rows, cols, xs, ys, k.toString());
     }
     if (Simd.enabled()) {
-      // both blockings of the Vector API kernels, whichever llmkit.matvec.rows chose
-      for (String blocking : new String[] {"matvecRowsWide", "matvecRowsPairs"}) {
-        Method m = Class.forName("dev.llmkit.tensor.VectorKernels").getDeclaredMethod(blocking,
-            float[].class, int.class, float[][].class, float[][].class, int.class, int.class, int.class);
-        float[][] ys = new float[n][rows];
-        m.invoke(null, w, cols, xs, ys, n, 0, rows);
-        assertEqualsMatvec(Simd.kernels(), w, rows, cols, xs, ys, blocking);
+      // without the packed copy (every vector by pairs), and over row ranges that start and end
+      // anywhere (odd rows, several tiles)
+      SimdKernels k = Simd.kernels();
+      float[][] ys = new float[n][rows];
+      k.matvecRows(w, cols, xs, null, ys, n, 0, rows);
+      assertEqualsMatvec(k, w, rows, cols, xs, ys, "unpacked");
+      float[] packed = k.packRows(xs, n, cols, new float[1]);
+      ys = new float[n][rows];
+      for (int r0 = 0; r0 < rows; r0 += 3) {
+        k.matvecRows(w, cols, xs, packed, ys, n, r0, Math.min(rows, r0 + 3));
       }
+      assertEqualsMatvec(k, w, rows, cols, xs, ys, "ranges of 3 rows");
     }
   }
 

@@ -159,22 +159,37 @@ public final class Attention {
    * each row exactly as a one-row forward computes it ({@link Linear#forwardRows}); positions and
    * attention run per row, so every row equals the same token decoded by its sequence alone.
    *
+   * <p>The rows' attention runs in one parallel loop: the rows split into {@code kernels.length}
+   * (at most) contiguous parts, part c on {@code kernels[c]}'s scratch, parts on the team's threads
+   * (a row's result does not depend on the thread, the kernel's own loop over heads then running
+   * whole on it).
+   *
    * <p>x: (T, C) -> out: (T, C); q, att: (T, nHeads*hd) and k, v: (T, nKvHeads*hd) scratch, with
    * {@code rows} their one-row views.
    */
-  public void forwardRows(Tensor x, KvCache[] caches, int[] pos, int layer, CachedAttention kernel,
+  public void forwardRows(Tensor x, KvCache[] caches, int[] pos, int layer, CachedAttention[] kernels,
       Tensor q, Tensor k, Tensor v, Tensor att, RowViews rows, Tensor out) {
     // x: (T, C) -> q: (T, nh*hd), k, v: (T, nkv*hd)
     wq.forwardRows(x, q);
     wk.forwardRows(x, k);
     wv.forwardRows(x, v);
     int t = x.dim(0);
+    int parts = Math.min(kernels.length, t);
+    long keys = 0;
     for (int i = 0; i < t; i++) {
-      // row i: rotated to its own position, then over its own cache -> att[i]: (1, nh*hd)
-      positions.rotate(rows.q[i], nHeads, pos[i]);
-      positions.rotate(rows.k[i], nKvHeads, pos[i]);
-      kernel.forward(caches[i], layer, pos[i], rows.q[i], rows.k[i], rows.v[i], rows.att[i], null, variant);
+      keys += pos[i] + 1;
     }
+    Parallel.forRange(parts, 3L * keys * q.dim(1) / parts, (c0, c1) -> {
+      for (int c = c0; c < c1; c++) {
+        for (int i = t * c / parts; i < t * (c + 1) / parts; i++) {
+          // row i: rotated to its own position, then over its own cache -> att[i]: (1, nh*hd)
+          positions.rotate(rows.q[i], nHeads, pos[i]);
+          positions.rotate(rows.k[i], nKvHeads, pos[i]);
+          kernels[c].forward(caches[i], layer, pos[i], rows.q[i], rows.k[i], rows.v[i], rows.att[i],
+              null, variant);
+        }
+      }
+    });
     // att: (T, nh*hd) -> out: (T, C)
     wo.forwardRows(att, out);
   }

@@ -153,9 +153,9 @@ public final class Block {
    * updated in place, every row as the sequence alone would compute it.
    */
   public void forwardRows(Workspace ws, RowViews rows, KvCache[] caches, int[] pos, int layer,
-      CachedAttention kernel) {
+      CachedAttention[] kernels) {
     Sublayer attn = (in, o) -> attention.forwardRows(
-        in, caches, pos, layer, kernel, ws.q, ws.k, ws.v, ws.att, rows, o);
+        in, caches, pos, layer, kernels, ws.q, ws.k, ws.v, ws.att, rows, o);
     Sublayer mlp = (in, o) -> ffn.forwardRows(in, ws.h, ws.up, ws.act, o);
     compose(norm1::forward, attn, norm2::forward, mlp, post1 == null ? null : post1::forward,
         post2 == null ? null : post2::forward, ws.x, ws.xn, ws.tmp, ws.x, ws.xn, ws.tmp, ws.proj,

@@ -206,18 +206,19 @@ public final class Transformer implements LanguageModel {
 
   /**
    * The inference forward of one new token for each of T = ws.rows different sequences: row i is
-   * ids[i] at position pos[i] against caches[i] (which holds 0..pos[i]-1).
+   * ids[i] at position pos[i] against caches[i] (which holds 0..pos[i]-1); kernels: attention
+   * scratch, one per part of the rows that runs in parallel ({@link Attention#forwardRows}).
    *
    * <p>ids: (T) -> ws.x: (T, C) -> logits: (T, V), every row as the sequence alone computes it.
    */
-  void forwardRows(Workspace ws, RowViews rows, KvCache[] caches, CachedAttention kernel, int[] ids,
+  void forwardRows(Workspace ws, RowViews rows, KvCache[] caches, CachedAttention[] kernels, int[] ids,
       int[] pos, Tensor logits) {
     // ids[i] at pos[i] -> x[i]: (1, C)
     for (int i = 0; i < ws.rows; i++) {
       embeddings.forward(ids, i, pos[i], rows.x[i]);
     }
     for (int l = 0; l < blocks.length; l++) {
-      blocks[l].forwardRows(ws, rows, caches, pos, l, kernel);
+      blocks[l].forwardRows(ws, rows, caches, pos, l, kernels);
     }
     // x: (T, C) -> logits: (T, V)
     head.forwardRows(ws.x, ws.xn, logits);

@@ -8,13 +8,14 @@ import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.tensor.CachedAttention;
 import dev.llmkit.tensor.KvCache;
 import dev.llmkit.tensor.Tensor;
+import dev.llmkit.tensor.kernel.Parallel;
 import java.util.Arrays;
 
 /**
  * The {@link Transformer}'s {@link BatchSession}: one KV cache per row; a prompt runs into its row
  * through the single-sequence forward (chunked prefill), and a {@link #step} runs one token of each
  * of n rows through {@link Transformer#forwardRows}: one pass over the weights for all n rows,
- * attention per row. Rows are copied by copying their caches; a reorder moves caches where it can
+ * attention per row, the rows' attention split over the kernel team's threads. Rows are copied by copying their caches; a reorder moves caches where it can
  * and copies only rows that are the source of several.
  */
 final class TransformerBatchSession implements BatchSession {
@@ -27,6 +28,8 @@ final class TransformerBatchSession implements BatchSession {
   private final int[][] history;
   private final float[][] logits;
   private final CachedAttention kernel;
+  /** Attention scratch of a step's parts of rows, one per thread of the team ([0] is kernel). */
+  private final CachedAttention[] stepKernels;
   /** Scratch of the batched step: up to rows rows, and its one-row views. */
   private final Workspace.Storage stepStorage;
   private final Workspace[] stepWorkspaces;
@@ -60,6 +63,11 @@ final class TransformerBatchSession implements BatchSession {
     this.history = new int[rows][ctx];
     this.logits = new float[rows][vocab];
     this.kernel = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
+    this.stepKernels = new CachedAttention[Math.min(rows, Parallel.threads())];
+    stepKernels[0] = kernel;
+    for (int c = 1; c < stepKernels.length; c++) {
+      stepKernels[c] = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
+    }
     this.stepStorage = new Workspace.Storage(config, rows);
     this.stepWorkspaces = new Workspace[rows + 1];
     this.rowViews = new RowViews(stepStorage, rows);
@@ -136,7 +144,7 @@ final class TransformerBatchSession implements BatchSession {
       stepLogitsViews[n] = n == rows() ? stepLogits : stepLogits.slice(0, n);
     }
     // ids: (n) -> logits: (n, V)
-    model.forwardRows(stepWorkspaces[n], rowViews, stepCaches, kernel, ids, stepPos,
+    model.forwardRows(stepWorkspaces[n], rowViews, stepCaches, stepKernels, ids, stepPos,
         stepLogitsViews[n]);
     int vocab = config.vocabSize();
     for (int i = 0; i < n; i++) {

@@ -137,6 +137,46 @@ public class BatchSessionTest {
     }
   }
 
+  @ParameterizedTest
+  @CsvSource({"gpt2-tiny, 9", "llama-gqa-tiny, 17", "gpt2-tiny, 8"})
+  void eightOrMoreRowsEqualSingleSessions(String fixture, int b) throws Exception {
+    // groups of 8 rows take the packed several-rows kernel, the rest the pairs: each row still
+    // equals its sequence alone, at every batch size the active rows pass through
+    Transformer t = model(fixture, DecodeMatrices.HEAP_COPY);
+    List<InferenceSession> singles = new ArrayList<>();
+    try (BatchSession batch = t.newBatchSession(b)) {
+      int[] next = new int[b];
+      int[] rows = new int[b];
+      for (int r = 0; r < b; r++) {
+        InferenceSession s = t.newSession();
+        singles.add(s);
+        int[] prompt = PROMPTS[r % PROMPTS.length].clone();
+        prompt[0] = 1 + r;
+        float[] expected = s.forward(prompt);
+        assertThat(batch.prefill(r, prompt, 0, prompt.length)).containsExactly(expected);
+        next[r] = argmax(expected);
+        rows[r] = r;
+      }
+      for (int step = 0; step < 6; step++) {
+        // rows leave the batch: b, b-1, ... active rows
+        int n = b - step;
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+          ids[i] = next[rows[i]];
+        }
+        float[][] out = batch.step(rows, ids, n);
+        for (int i = 0; i < n; i++) {
+          float[] expected = singles.get(rows[i]).forward(ids[i]);
+          assertThat(out[i]).as("%s row %d of %d, step %d", fixture, rows[i], n, step)
+              .containsExactly(expected);
+          next[rows[i]] = argmax(expected);
+        }
+      }
+    } finally {
+      singles.forEach(InferenceSession::close);
+    }
+  }
+
   @Test
   void badRowsAndIdsAreClearErrors() throws Exception {
     Transformer t = model("gpt2-tiny", DecodeMatrices.HEAP_COPY);
