@@ -101,13 +101,16 @@ public final class HeapMatrix implements WeightMatrix {
     SimdKernels kernels = Simd.kernelsOrScalar();
     int k = cols;
     // blocks of rows claimed by the threads as they go; multiples of the kernel's 4 rows
-    Parallel.forBlocks(rows, k, 4, (r0, r1) -> kernels.matvec(w, k, xs, ys, r0, r1));
-    if (bias != null) {
-      FloatBuffer b = bias.buffer();
-      for (int r = 0; r < rows; r++) {
-        ys[r] += b.get(r);
+    FloatBuffer b = bias == null ? null : bias.buffer();
+    // each block adds its rows' bias itself: no serial pass over y after the product
+    Parallel.forBlocks(rows, k, 4, (r0, r1) -> {
+      kernels.matvec(w, k, xs, ys, r0, r1);
+      if (b != null) {
+        for (int r = r0; r < r1; r++) {
+          ys[r] += b.get(r);
+        }
       }
-    }
+    });
     y.buffer().put(0, ys, 0, rows);
   }
 

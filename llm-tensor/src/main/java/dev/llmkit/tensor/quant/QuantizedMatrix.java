@@ -265,7 +265,8 @@ public final class QuantizedMatrix implements WeightMatrix {
       return;
     }
     if (t == 1) {
-      matvec(x, y);
+      matvec(x, b, y);
+      return;
     }
     if (b != null && t > 0) {
       FloatBuffer yb = y.buffer();
@@ -278,8 +279,12 @@ public final class QuantizedMatrix implements WeightMatrix {
     }
   }
 
-  /** y: (rows) = W · x: (cols), straight from the blocks. */
-  private void matvec(Tensor x, Tensor y) {
+  /**
+   * y: (rows) = W · x: (cols) + b, straight from the blocks; each block of rows adds its bias
+   * itself (y = (W·x)[r] + b[r], as a separate pass would), so no serial pass over y follows.
+   */
+  private void matvec(Tensor x, Tensor b, Tensor y) {
+    FloatBuffer bb = b == null ? null : b.buffer();
     Scratch s = SCRATCH.get();
     float[] xs = s.x(cols);
     x.buffer().get(0, xs, 0, cols);
@@ -287,7 +292,10 @@ public final class QuantizedMatrix implements WeightMatrix {
     QuantKernels k = KERNELS;
     if (levels != null) {
       Q6KLevels w = levels;
-      Parallel.forBlocks(rows, cols, 4, (r0, r1) -> k.matvec(w, xs, ys, r0, r1));
+      Parallel.forBlocks(rows, cols, 4, (r0, r1) -> {
+        k.matvec(w, xs, ys, r0, r1);
+        addBias(bb, ys, r0, r1);
+      });
       y.buffer().put(0, ys, 0, rows);
       return;
     }
@@ -299,8 +307,20 @@ public final class QuantizedMatrix implements WeightMatrix {
       }
       xsum[j] = a;
     }
-    Parallel.forBlocks(rows, cols, 4, (r0, r1) -> k.matvec(type, data, cols, xs, xsum, ys, r0, r1));
+    Parallel.forBlocks(rows, cols, 4, (r0, r1) -> {
+      k.matvec(type, data, cols, xs, xsum, ys, r0, r1);
+      addBias(bb, ys, r0, r1);
+    });
     y.buffer().put(0, ys, 0, rows);
+  }
+
+  /** ys[r0..r1) += b[r0..r1), when there is a bias. */
+  private static void addBias(FloatBuffer b, float[] ys, int r0, int r1) {
+    if (b != null) {
+      for (int r = r0; r < r1; r++) {
+        ys[r] += b.get(r);
+      }
+    }
   }
 
   private static QuantKernels loadKernels() {
