@@ -18,7 +18,6 @@ import dev.llmkit.tensor.Tensor;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The encoder-only transformer (Devlin et al. 2019, BERT), composed from the shared layers of
@@ -50,8 +49,8 @@ public final class BertModel {
   private final Norm mlmNorm;
   private final Linear mlmDecoder;
   private final Linear classifier;
-  /** The scratch of the largest batch so far, free for the next call (null while in use). */
-  private final AtomicReference<Workspace> spare = new AtomicReference<>();
+  /** The scratch of the largest batch so far, for the next call. */
+  private final Workspace.Spare spare = new Workspace.Spare();
 
   /** A model over the given weights (kept, not copied). */
   public BertModel(BertWeights weights) {
@@ -186,7 +185,7 @@ public final class BertModel {
       hidden.copyFrom(ws.x());
       return new BertOutput(offsets, hidden, attentions);
     } finally {
-      release(ws);
+      spare.give(ws);
     }
   }
 
@@ -206,24 +205,14 @@ public final class BertModel {
       forward(ws, ids, typeIds, offsets, false, AttentionMask.BIDIRECTIONAL);
       return pooling.apply(new BertOutput(offsets, ws.x(), null), normalize);
     } finally {
-      release(ws);
+      spare.give(ws);
     }
   }
 
   /** A workspace of n rows: the kept scratch when it is free and large enough, else a new one. */
   private Workspace acquire(int n) {
-    Workspace w = spare.getAndSet(null);
-    if (w == null || w.capacity() < n) {
-      w = Workspace.allocate(n, config.hidden(), config.hidden(), config.hidden(),
-          config.intermediate(), false);
-    }
-    return w.rows(n);
-  }
-
-  /** Keeps ws's memory for the next call, unless a larger scratch is already kept. */
-  private void release(Workspace ws) {
-    spare.accumulateAndGet(ws, (kept, mine) ->
-        kept == null || kept.capacity() < mine.capacity() ? mine : kept);
+    return spare.take(n, config.hidden(), config.hidden(), config.hidden(), config.intermediate(),
+        false);
   }
 
   /** The forward pass into ws.x: (N, C); returns the attention probabilities when kept. */

@@ -47,13 +47,8 @@ public final class Transformer implements LanguageModel {
   private final Block[] blocks;
   private final Positions positions;
   private final LmHead head;
-  /**
-   * The largest prefill scratch a closed session left, for the next session: fresh off-heap memory
-   * is costly on first touch (page faults, ~3 ms per MB on the development VM: a 512-token GPT-2
-   * prefill's 25 MB scratch cost about a seventh of the prefill), so sessions pass it on.
-   */
-  private final java.util.concurrent.atomic.AtomicReference<Workspace.Storage> spareStorage =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  /** The prefill scratch closed sessions pass on to the next session ({@link Workspace.Spare}). */
+  private final Workspace.Spare spare = new Workspace.Spare();
 
   /**
    * A model over the given weights (which it keeps, not copies), with {@link DecodeMatrices#AUTO}:
@@ -132,32 +127,9 @@ public final class Transformer implements LanguageModel {
     return positions;
   }
 
-  /** Scratch for a session: a closed session's, when one is free, else a new one of one row. */
-  Workspace.Storage takeStorage() {
-    Workspace.Storage s = spareStorage.getAndSet(null);
-    return s != null ? s : new Workspace.Storage(config, 1);
-  }
-
-  /**
-   * Scratch of at least {@code rows} rows, replacing {@code current}: the spare when it is large
-   * enough (current becomes the spare if larger than what is kept), else a new one.
-   */
-  Workspace.Storage growStorage(Workspace.Storage current, int rows) {
-    Workspace.Storage s = spareStorage.getAndSet(null);
-    if (s != null && s.capacity >= rows) {
-      giveBackStorage(current);
-      return s;
-    }
-    if (s != null) {
-      giveBackStorage(s);
-    }
-    return new Workspace.Storage(config, rows);
-  }
-
-  /** A closed session's scratch, kept for the next session unless a larger one is kept. */
-  void giveBackStorage(Workspace.Storage s) {
-    spareStorage.accumulateAndGet(s, (kept, mine) ->
-        kept == null || kept.capacity < mine.capacity ? mine : kept);
+  /** The scratch its sessions pass on. */
+  Workspace.Spare spare() {
+    return spare;
   }
 
   @Override

@@ -15,8 +15,9 @@ import java.util.Arrays;
  * The {@link Transformer}'s {@link BatchSession}: one KV cache per row; a prompt runs into its row
  * through the single-sequence forward (chunked prefill), and a {@link #step} runs one token of each
  * of n rows through {@link Transformer#forwardRows}: one pass over the weights for all n rows,
- * attention per row, the rows' attention split over the kernel team's threads. Rows are copied by copying their caches; a reorder moves caches where it can
- * and copies only rows that are the source of several.
+ * attention per row, the rows' attention split over the kernel team's threads. Rows are copied by
+ * copying their caches; a reorder moves caches where it can and copies only rows that are the source
+ * of several.
  */
 final class TransformerBatchSession implements BatchSession {
 

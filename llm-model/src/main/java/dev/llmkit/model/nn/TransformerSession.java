@@ -69,7 +69,8 @@ final class TransformerSession implements InferenceSession {
     this.cache = new KvCache(config.nLayers(), config.kvDim(), ctx);
     this.kernel = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
     this.history = new int[ctx];
-    this.storage = model.takeStorage();
+    Workspace.Storage kept = model.spare().take(1);
+    this.storage = kept != null ? kept : new Workspace.Storage(config, 1);
     this.decode = storage.workspace(1);
     this.lastLogits = Tensor.zeros(1, config.vocabSize());
     this.lastLogitsArray = new float[config.vocabSize()];
@@ -246,7 +247,9 @@ final class TransformerSession implements InferenceSession {
       return decode;
     }
     if (rows > storage.capacity) {
-      storage = model.growStorage(storage, rows);
+      Workspace.Storage kept = model.spare().take(rows);
+      model.spare().give(storage);
+      storage = kept != null ? kept : new Workspace.Storage(config, rows);
       decode = storage.workspace(1);
     }
     return storage.workspace(rows);
@@ -271,7 +274,7 @@ final class TransformerSession implements InferenceSession {
   @Override
   public void close() {
     if (!closed) {
-      model.giveBackStorage(storage);
+      model.spare().give(storage);
     }
     closed = true;
     cache.release();

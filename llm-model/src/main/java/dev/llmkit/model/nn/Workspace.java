@@ -3,6 +3,7 @@ package dev.llmkit.model.nn;
 import dev.llmkit.model.config.ModelConfig;
 import dev.llmkit.model.config.ModelConfig.Activation;
 import dev.llmkit.tensor.Tensor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The scratch activations of one forward pass over a chunk of T tokens, all views of a session's
@@ -79,23 +80,6 @@ public final class Workspace {
     return new Storage(rows, dim, qDim, kvDim, ffnDim, gated).workspace(rows);
   }
 
-  /**
-   * A workspace of {@code rows} rows over the same memory as this one (its first rows): a caller
-   * that keeps one workspace of its largest batch reuses it for smaller ones. Fresh off-heap memory
-   * is costly on first touch (page faults: about 3 ms per MB on the development VM, more than the
-   * arithmetic of an encoder layer over it), so reuse beats allocation per call.
-   *
-   * @throws IllegalArgumentException if {@code rows} is not 1..capacity
-   */
-  public Workspace rows(int rows) {
-    return storage.workspace(rows);
-  }
-
-  /** The most rows a workspace over this one's memory can have. */
-  public int capacity() {
-    return storage.capacity;
-  }
-
   /** (T, C) a scratch the layers overwrite: free between blocks (an encoder's embedding sum). */
   public Tensor scratch() {
     return proj;
@@ -118,6 +102,47 @@ public final class Workspace {
 
   private static Tensor view(Tensor storage, int rows) {
     return storage.dim(0) == rows ? storage : storage.slice(0, rows);
+  }
+
+  /**
+   * One kept scratch memory, reused from call to call: fresh off-heap memory is costly on first touch
+   * (page faults: about 3 ms per MB on the development VM, more than the arithmetic of an encoder
+   * layer or a prefill chunk over it), so a model keeps the largest memory given back and hands it
+   * to the next call that fits in it. A caller takes it whole (there is none while it is in use), so
+   * calls that overlap allocate their own. Thread-safe.
+   */
+  public static final class Spare {
+
+    private final AtomicReference<Storage> kept = new AtomicReference<>();
+
+    /** The kept memory, now taken, when it has at least {@code rows} rows; else null. */
+    Storage take(int rows) {
+      Storage s = kept.getAndSet(null);
+      if (s != null && s.capacity < rows) {
+        give(s);
+        return null;
+      }
+      return s;
+    }
+
+    /** Keeps {@code s} for the next call, unless a larger memory is already kept. */
+    void give(Storage s) {
+      kept.accumulateAndGet(s, (k, mine) -> k == null || k.capacity < mine.capacity ? mine : k);
+    }
+
+    /**
+     * A workspace of {@code rows} rows over the kept memory when it is free and large enough, else
+     * over new memory ({@link Workspace#allocate}'s shapes); give it back when done.
+     */
+    public Workspace take(int rows, int dim, int qDim, int kvDim, int ffnDim, boolean gated) {
+      Storage s = take(rows);
+      return (s != null ? s : new Storage(rows, dim, qDim, kvDim, ffnDim, gated)).workspace(rows);
+    }
+
+    /** Gives a workspace's memory back for the next call (the workspace is not used after). */
+    public void give(Workspace w) {
+      give(w.storage);
+    }
   }
 
   /** The backing memory of workspaces of up to {@link #capacity} rows. */

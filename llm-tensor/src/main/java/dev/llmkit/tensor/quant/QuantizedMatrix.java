@@ -58,10 +58,10 @@ public final class QuantizedMatrix implements WeightMatrix {
     this.data = asLevels ? null : data;
   }
 
-  private QuantizedMatrix(int cols, Q6KLevels levels) {
+  private QuantizedMatrix(Q6KLevels levels) {
     this.type = QuantType.Q6_K;
     this.rows = levels.rows;
-    this.cols = cols;
+    this.cols = levels.cols;
     this.rowBytes = (int) type.bytes(1, cols);
     this.levels = levels;
     this.data = null;
@@ -177,7 +177,7 @@ public final class QuantizedMatrix implements WeightMatrix {
   public QuantizedMatrix rows(int from, int to) {
     java.util.Objects.checkFromToIndex(from, to, rows);
     if (levels != null) {
-      return new QuantizedMatrix(cols, levels.rows(from, to));
+      return new QuantizedMatrix(levels.rows(from, to));
     }
     return new QuantizedMatrix(type, to - from, cols,
         java.util.Arrays.copyOfRange(data, from * rowBytes, to * rowBytes));
@@ -266,16 +266,6 @@ public final class QuantizedMatrix implements WeightMatrix {
     }
     if (t == 1) {
       matvec(x, b, y);
-      return;
-    }
-    if (b != null && t > 0) {
-      FloatBuffer yb = y.buffer();
-      FloatBuffer bb = b.buffer();
-      for (int i = 0; i < t; i++) {
-        for (int r = 0; r < rows; r++) {
-          yb.put(i * rows + r, yb.get(i * rows + r) + bb.get(r));
-        }
-      }
     }
   }
 
@@ -290,25 +280,26 @@ public final class QuantizedMatrix implements WeightMatrix {
     x.buffer().get(0, xs, 0, cols);
     float[] ys = s.y(rows);
     QuantKernels k = KERNELS;
-    if (levels != null) {
-      Q6KLevels w = levels;
-      Parallel.forBlocks(rows, cols, 4, (r0, r1) -> {
-        k.matvec(w, xs, ys, r0, r1);
-        addBias(bb, ys, r0, r1);
-      });
-      y.buffer().put(0, ys, 0, rows);
-      return;
-    }
-    float[] xsum = s.xsum(cols / 32);
-    for (int j = 0; j < cols / 32; j++) {
-      float a = 0f;
-      for (int i = 32 * j; i < 32 * j + 32; i++) {
-        a += xs[i];
+    Q6KLevels w = levels;
+    float[] xsum = null;
+    if (w == null) {
+      // the per-32 sums of x, for the types whose offsets and mins fold into them
+      xsum = s.xsum(cols / 32);
+      for (int j = 0; j < cols / 32; j++) {
+        float a = 0f;
+        for (int i = 32 * j; i < 32 * j + 32; i++) {
+          a += xs[i];
+        }
+        xsum[j] = a;
       }
-      xsum[j] = a;
     }
+    float[] sums = xsum;
     Parallel.forBlocks(rows, cols, 4, (r0, r1) -> {
-      k.matvec(type, data, cols, xs, xsum, ys, r0, r1);
+      if (w != null) {
+        k.matvec(w, xs, ys, r0, r1);
+      } else {
+        k.matvec(type, data, cols, xs, sums, ys, r0, r1);
+      }
       addBias(bb, ys, r0, r1);
     });
     y.buffer().put(0, ys, 0, rows);
