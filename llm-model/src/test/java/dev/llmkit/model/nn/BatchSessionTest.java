@@ -56,14 +56,18 @@ public class BatchSessionTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"gpt2-tiny, HEAP_COPY, false", "gpt2-tiny, SHARED, false", "llama-gqa-tiny, HEAP_COPY, false",
-      "llama-gqa-tiny, Q8_0, false", "gpt2-tiny, HEAP_COPY, true", "llama-gqa-tiny, SHARED, true"})
-  void stepsEqualSingleSessions(String fixture, DecodeMatrices mode, boolean generic) throws Exception {
+  @CsvSource({"gpt2-tiny, HEAP_COPY, false, false", "gpt2-tiny, SHARED, false, false",
+      "llama-gqa-tiny, HEAP_COPY, false, false", "llama-gqa-tiny, Q8_0, false, false",
+      "gpt2-tiny, HEAP_COPY, false, true", "llama-gqa-tiny, Q8_0, false, true",
+      "gpt2-tiny, HEAP_COPY, true, false", "llama-gqa-tiny, SHARED, true, false"})
+  void stepsEqualSingleSessions(String fixture, DecodeMatrices mode, boolean generic, boolean split)
+      throws Exception {
     Transformer t = model(fixture, mode);
     LanguageModel m = generic ? plain(t) : t;
     int b = PROMPTS.length;
     List<InferenceSession> singles = new ArrayList<>();
-    try (BatchSession batch = m.newBatchSession(b)) {
+    try (BatchSession batch = generic ? m.newBatchSession(b)
+        : new TransformerBatchSession(t, b, SessionOptions.DEFAULT, split)) {
       assertThat(batch instanceof SessionBatch).isEqualTo(generic);
       int[] next = new int[b];
       for (int r = 0; r < b; r++) {
@@ -138,13 +142,15 @@ public class BatchSessionTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"gpt2-tiny, 9", "llama-gqa-tiny, 17", "gpt2-tiny, 8"})
-  void eightOrMoreRowsEqualSingleSessions(String fixture, int b) throws Exception {
+  @CsvSource({"gpt2-tiny, 9, false", "llama-gqa-tiny, 17, false", "gpt2-tiny, 8, false",
+      "gpt2-tiny, 9, true", "llama-gqa-tiny, 17, true", "gpt2-tiny, 8, true", "llama-gqa-tiny, 7, true"})
+  void eightOrMoreRowsEqualSingleSessions(String fixture, int b, boolean split) throws Exception {
     // groups of 8 rows take the packed several-rows kernel, the rest the pairs: each row still
-    // equals its sequence alone, at every batch size the active rows pass through
+    // equals its sequence alone, at every batch size the active rows pass through; split: the
+    // step's rows in one part per thread, each part through the whole forward on its thread
     Transformer t = model(fixture, DecodeMatrices.HEAP_COPY);
     List<InferenceSession> singles = new ArrayList<>();
-    try (BatchSession batch = t.newBatchSession(b)) {
+    try (BatchSession batch = new TransformerBatchSession(t, b, SessionOptions.DEFAULT, split)) {
       int[] next = new int[b];
       int[] rows = new int[b];
       for (int r = 0; r < b; r++) {
