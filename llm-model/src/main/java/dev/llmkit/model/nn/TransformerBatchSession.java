@@ -35,23 +35,14 @@ final class TransformerBatchSession implements BatchSession {
   private final int[][] history;
   private final float[][] logits;
   private final CachedAttention kernel;
-  /** Attention scratch of a step's parts of rows, one per thread of the team ([0] is kernel). */
-  private final CachedAttention[] stepKernels;
-  /** Scratch of the batched step: up to rows rows, and its one-row views. */
-  private final Workspace.Storage stepStorage;
-  private final Workspace[] stepWorkspaces;
-  private final RowViews rowViews;
-  /** (rows, V) logits of a step. */
-  private final Tensor stepLogits;
-  private final Tensor[] stepLogitsViews;
-  // the active rows' caches and positions of the current step
-  private final KvCache[] stepCaches;
-  private final int[] stepPos;
   private final float[][] stepResult;
   /** Scratch of prefill chunks, grown to the longest chunk (at most MAX_CHUNK rows). */
   private Workspace.Storage prefillStorage;
   private final Tensor lastLogits;
-  /** The parts of a step's rows when the step runs split over the threads, else null. */
+  /**
+   * The parts of a step's rows: one over all rows (one pass over the weights), or, split, one per
+   * thread of the kernel team.
+   */
   private final Part[] parts;
   private boolean closed;
 
@@ -85,33 +76,29 @@ final class TransformerBatchSession implements BatchSession {
     this.history = new int[rows][ctx];
     this.logits = new float[rows][vocab];
     this.kernel = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
-    this.stepKernels = new CachedAttention[Math.min(rows, Parallel.threads())];
-    stepKernels[0] = kernel;
-    for (int c = 1; c < stepKernels.length; c++) {
-      stepKernels[c] = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
+    // attention scratch, one per thread of the team ([0] is kernel)
+    CachedAttention[] kernels = new CachedAttention[Math.min(rows, Parallel.threads())];
+    kernels[0] = kernel;
+    for (int c = 1; c < kernels.length; c++) {
+      kernels[c] = new CachedAttention(config.nHeads(), config.nKvHeads(), config.headDim(), ctx);
     }
-    this.stepStorage = new Workspace.Storage(config, rows);
-    this.stepWorkspaces = new Workspace[rows + 1];
-    this.rowViews = new RowViews(stepStorage, rows);
-    this.stepLogits = Tensor.zeros(rows, vocab);
-    this.stepLogitsViews = new Tensor[rows + 1];
-    this.stepCaches = new KvCache[rows];
-    this.stepPos = new int[rows];
     this.stepResult = new float[rows][];
     this.prefillStorage = new Workspace.Storage(config, 1);
     this.lastLogits = Tensor.zeros(1, vocab);
-    int p = Math.min(rows, Parallel.threads());
+    int p = kernels.length;
     if (split && p > 1) {
+      // each part's attention on its own thread's scratch
       this.parts = new Part[p];
       for (int c = 0; c < p; c++) {
-        parts[c] = new Part(config, (rows + p - 1) / p, stepKernels[c]);
+        parts[c] = new Part(config, (rows + p - 1) / p, new CachedAttention[] {kernels[c]});
       }
     } else {
-      this.parts = null;
+      // the rows' attention split over the threads inside the one pass
+      this.parts = new Part[] {new Part(config, rows, kernels)};
     }
   }
 
-  /** One part of a split step: its rows' scratch, logits, caches, ids and positions. */
+  /** A part of a step's rows: their scratch, logits, caches, ids and positions. */
   private static final class Part {
     final Workspace.Storage storage;
     final Workspace[] workspaces;
@@ -127,13 +114,13 @@ final class TransformerBatchSession implements BatchSession {
     int from;
     int count;
 
-    Part(ModelConfig config, int capacity, CachedAttention kernel) {
+    Part(ModelConfig config, int capacity, CachedAttention[] kernels) {
       this.storage = new Workspace.Storage(config, capacity);
       this.workspaces = new Workspace[capacity + 1];
       this.views = new RowViews(storage, capacity);
       this.logits = Tensor.zeros(capacity, config.vocabSize());
       this.logitsViews = new Tensor[capacity + 1];
-      this.kernels = new CachedAttention[] {kernel};
+      this.kernels = kernels;
       this.caches = new KvCache[capacity];
       this.ids = new int[capacity];
       this.pos = new int[capacity];
@@ -202,25 +189,36 @@ final class TransformerBatchSession implements BatchSession {
   public float[][] step(int[] rows, int[] ids, int n) {
     checkOpen();
     BatchChecks.step(this, rows, ids, n);
-    for (int i = 0; i < n; i++) {
-      int r = rows[i];
-      caches[r].ensureCapacity(pos[r] + 1, pos[r], options.initialCacheCapacity());
-      stepCaches[i] = caches[r];
-      stepPos[i] = pos[r];
+    // the n rows in contiguous parts (at most n); each part's rows: their ids, positions, caches
+    int p = Math.min(parts.length, n);
+    for (int c = 0; c < p; c++) {
+      Part part = parts[c];
+      part.from = n * c / p;
+      part.count = n * (c + 1) / p - part.from;
+      for (int i = 0; i < part.count; i++) {
+        int r = rows[part.from + i];
+        caches[r].ensureCapacity(pos[r] + 1, pos[r], options.initialCacheCapacity());
+        part.ids[i] = ids[part.from + i];
+        part.pos[i] = pos[r];
+        part.caches[i] = caches[r];
+      }
+    }
+    // ids: (count) -> logits: (count, V) for each part; several parts in parallel, each whole on
+    // its thread (the loops inside a part then run on that thread)
+    if (p == 1) {
+      parts[0].forward(model);
+    } else {
+      Parallel.forRange(p, Parallel.MIN_WORK_PER_TASK, (c0, c1) -> {
+        for (int c = c0; c < c1; c++) {
+          parts[c].forward(model);
+        }
+      });
     }
     int vocab = config.vocabSize();
-    if (parts != null && n > 1) {
-      stepSplit(rows, ids, n);
-    } else {
-      if (stepWorkspaces[n] == null) {
-        stepWorkspaces[n] = stepStorage.workspace(n);
-        stepLogitsViews[n] = n == rows() ? stepLogits : stepLogits.slice(0, n);
-      }
-      // ids: (n) -> logits: (n, V)
-      model.forwardRows(stepWorkspaces[n], rowViews, stepCaches, stepKernels, ids, stepPos,
-          stepLogitsViews[n]);
-      for (int i = 0; i < n; i++) {
-        stepLogits.buffer().get(i * vocab, logits[rows[i]], 0, vocab);
+    for (int c = 0; c < p; c++) {
+      Part part = parts[c];
+      for (int i = 0; i < part.count; i++) {
+        part.logits.buffer().get(i * vocab, logits[rows[part.from + i]], 0, vocab);
       }
     }
     for (int i = 0; i < n; i++) {
@@ -229,38 +227,6 @@ final class TransformerBatchSession implements BatchSession {
       stepResult[i] = logits[r];
     }
     return stepResult;
-  }
-
-  /**
-   * The step's n rows in one contiguous part per thread (at most n parts), each through the whole
-   * forward on its own thread (loops inside a part run on that thread); logits into the rows'
-   * arrays.
-   */
-  private void stepSplit(int[] rows, int[] ids, int n) {
-    int p = Math.min(parts.length, n);
-    for (int c = 0; c < p; c++) {
-      Part part = parts[c];
-      part.from = n * c / p;
-      part.count = n * (c + 1) / p - part.from;
-      for (int i = 0; i < part.count; i++) {
-        part.ids[i] = ids[part.from + i];
-        part.pos[i] = stepPos[part.from + i];
-        part.caches[i] = stepCaches[part.from + i];
-      }
-    }
-    // ids: (count) -> logits: (count, V) for each part, the parts in parallel
-    Parallel.forRange(p, Parallel.MIN_WORK_PER_TASK, (c0, c1) -> {
-      for (int c = c0; c < c1; c++) {
-        parts[c].forward(model);
-      }
-    });
-    int vocab = config.vocabSize();
-    for (int c = 0; c < p; c++) {
-      Part part = parts[c];
-      for (int i = 0; i < part.count; i++) {
-        part.logits.buffer().get(i * vocab, logits[rows[part.from + i]], 0, vocab);
-      }
-    }
   }
 
   @Override
